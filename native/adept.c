@@ -1,0 +1,315 @@
+// adept's native kernels: a thin N-API layer over sgemm (OpenBLAS or our portable
+// kernel) and a few fused loops that would cost too much per element in JavaScript.
+// No tensor logic lives here: callers pass Float32Arrays and sizes, already checked.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <node_api.h>
+#include "portable_sgemm.h"
+#ifdef ADEPT_OPENBLAS
+#include <cblas.h>
+#endif
+
+// ---- argument helpers ------------------------------------------------------------
+
+#define CHECK(call)                                                     \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error(env, NULL, "adept_native: N-API call failed");   \
+      return NULL;                                                      \
+    }                                                                   \
+  } while (0)
+
+static int get_f32(napi_env env, napi_value v, float **out, size_t *len) {
+  napi_typedarray_type type;
+  void *data;
+  size_t length;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float32_array) {
+    napi_throw_type_error(env, NULL, "adept_native: expected a Float32Array");
+    return 0;
+  }
+  *out = (float *)data;
+  if (len) *len = length;
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "adept_native: expected an integer");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_f64(napi_env env, napi_value v, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "adept_native: expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+#define ARGS(n)                                                  \
+  size_t argc = n;                                               \
+  napi_value argv[n];                                            \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));   \
+  if (argc < n) {                                                \
+    napi_throw_error(env, NULL, "adept_native: too few arguments"); \
+    return NULL;                                                 \
+  }
+
+// ---- sgemm -------------------------------------------------------------------------
+
+static int use_portable = 0;
+
+// sgemm(transA, transB, m, n, k, alpha, A, B, beta, C): row-major, C = alpha op(A) op(B) + beta C.
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  ARGS(10);
+  bool ta, tb;
+  int m, n, k;
+  double alpha, beta;
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  if (!get_i32(env, argv[2], &m) || !get_i32(env, argv[3], &n) || !get_i32(env, argv[4], &k) ||
+      !get_f64(env, argv[5], &alpha) || !get_f32(env, argv[6], &a, &la) || !get_f32(env, argv[7], &b, &lb) ||
+      !get_f64(env, argv[8], &beta) || !get_f32(env, argv[9], &c, &lc))
+    return NULL;
+  if (la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) {
+    napi_throw_range_error(env, NULL, "adept_native.sgemm: an operand is smaller than its shape");
+    return NULL;
+  }
+  if (m == 0 || n == 0) return NULL;
+  const int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+#ifdef ADEPT_OPENBLAS
+  if (!use_portable) {
+    if (k == 0) {
+      portable_sgemm(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+      return NULL;
+    }
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+                (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+    return NULL;
+  }
+#endif
+  if (portable_sgemm(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc) != 0)
+    napi_throw_error(env, NULL, "adept_native.sgemm: out of memory");
+  return NULL;
+}
+
+// ---- activations ---------------------------------------------------------------------
+
+enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_SIGMOID = 3, ACT_SILU = 4, ACT_MISH = 5 };
+
+static inline float softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// biasActivation(z, y, bias | null, rows, cols, act): z += bias (per column), y = act(z).
+static napi_value BiasActivation(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  float *z, *y, *bias = NULL;
+  size_t lz, ly, lb = 0;
+  int rows, cols, act;
+  napi_valuetype bt;
+  if (!get_f32(env, argv[0], &z, &lz) || !get_f32(env, argv[1], &y, &ly)) return NULL;
+  CHECK(napi_typeof(env, argv[2], &bt));
+  if (bt != napi_null && !get_f32(env, argv[2], &bias, &lb)) return NULL;
+  if (!get_i32(env, argv[3], &rows) || !get_i32(env, argv[4], &cols) || !get_i32(env, argv[5], &act)) return NULL;
+  const size_t size = (size_t)rows * cols;
+  if (lz < size || ly < size || (bias && lb < (size_t)cols)) {
+    napi_throw_range_error(env, NULL, "adept_native.biasActivation: an operand is smaller than its shape");
+    return NULL;
+  }
+  for (int i = 0; i < rows; i++) {
+    float *restrict zr = z + (size_t)i * cols, *restrict yr = y + (size_t)i * cols;
+    if (bias)
+      for (int j = 0; j < cols; j++) zr[j] += bias[j];
+    switch (act) {
+      case ACT_IDENTITY: if (yr != zr) memcpy(yr, zr, sizeof(float) * cols); break;
+      case ACT_RELU: for (int j = 0; j < cols; j++) yr[j] = zr[j] > 0.0f ? zr[j] : 0.0f; break;
+      case ACT_TANH: for (int j = 0; j < cols; j++) yr[j] = tanhf(zr[j]); break;
+      case ACT_SIGMOID: for (int j = 0; j < cols; j++) yr[j] = sigmoidf(zr[j]); break;
+      case ACT_SILU: for (int j = 0; j < cols; j++) yr[j] = zr[j] * sigmoidf(zr[j]); break;
+      case ACT_MISH: for (int j = 0; j < cols; j++) yr[j] = zr[j] * tanhf(softplusf(zr[j])); break;
+      default: napi_throw_range_error(env, NULL, "adept_native.biasActivation: unknown activation"); return NULL;
+    }
+  }
+  return NULL;
+}
+
+// activationBackward(dz, dy, z, y, n, act, accumulate): dz (+)= dy * act'(z) (y = act(z)).
+static napi_value ActivationBackward(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  float *dz, *dy, *z, *y;
+  size_t l0, l1, l2, l3;
+  int n, act;
+  bool acc;
+  if (!get_f32(env, argv[0], &dz, &l0) || !get_f32(env, argv[1], &dy, &l1) || !get_f32(env, argv[2], &z, &l2) ||
+      !get_f32(env, argv[3], &y, &l3) || !get_i32(env, argv[4], &n) || !get_i32(env, argv[5], &act))
+    return NULL;
+  CHECK(napi_get_value_bool(env, argv[6], &acc));
+  if (l0 < (size_t)n || l1 < (size_t)n || l2 < (size_t)n || l3 < (size_t)n) {
+    napi_throw_range_error(env, NULL, "adept_native.activationBackward: an operand is smaller than n");
+    return NULL;
+  }
+  const float keep = acc ? 1.0f : 0.0f;
+  switch (act) {
+    case ACT_IDENTITY: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i]; break;
+    case ACT_RELU: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + (y[i] > 0.0f ? dy[i] : 0.0f); break;
+    case ACT_TANH: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * (1.0f - y[i] * y[i]); break;
+    case ACT_SIGMOID: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * y[i] * (1.0f - y[i]); break;
+    case ACT_SILU:
+      for (int i = 0; i < n; i++) {
+        const float s = sigmoidf(z[i]);
+        dz[i] = keep * dz[i] + dy[i] * s * (1.0f + z[i] * (1.0f - s));
+      }
+      break;
+    case ACT_MISH:
+      for (int i = 0; i < n; i++) {
+        const float t = tanhf(softplusf(z[i]));
+        dz[i] = keep * dz[i] + dy[i] * (t + z[i] * (1.0f - t * t) * sigmoidf(z[i]));
+      }
+      break;
+    default: napi_throw_range_error(env, NULL, "adept_native.activationBackward: unknown activation"); return NULL;
+  }
+  return NULL;
+}
+
+// columnSum(out, x, rows, cols, beta): out[j] = beta * out[j] + sum_i x[i][j].
+static napi_value ColumnSum(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  float *out, *x;
+  size_t lo, lx;
+  int rows, cols;
+  double beta;
+  if (!get_f32(env, argv[0], &out, &lo) || !get_f32(env, argv[1], &x, &lx) || !get_i32(env, argv[2], &rows) ||
+      !get_i32(env, argv[3], &cols) || !get_f64(env, argv[4], &beta))
+    return NULL;
+  if (lo < (size_t)cols || lx < (size_t)rows * cols) {
+    napi_throw_range_error(env, NULL, "adept_native.columnSum: an operand is smaller than its shape");
+    return NULL;
+  }
+  if (beta == 0.0) memset(out, 0, sizeof(float) * cols);
+  else if (beta != 1.0) for (int j = 0; j < cols; j++) out[j] *= (float)beta;
+  for (int i = 0; i < rows; i++) {
+    const float *restrict xr = x + (size_t)i * cols;
+    for (int j = 0; j < cols; j++) out[j] += xr[j];
+  }
+  return NULL;
+}
+
+// ---- optimizer loops -----------------------------------------------------------------
+
+// adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2):
+// PyTorch's Adam (weightDecay = 0) and AdamW (decoupled decay) in one pass.
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  ARGS(11);
+  float *p, *g, *m, *v;
+  size_t lp, lg, lm, lv;
+  double lr, b1, b2, eps, wd, bc1, bc2;
+  if (!get_f32(env, argv[0], &p, &lp) || !get_f32(env, argv[1], &g, &lg) || !get_f32(env, argv[2], &m, &lm) ||
+      !get_f32(env, argv[3], &v, &lv) || !get_f64(env, argv[4], &lr) || !get_f64(env, argv[5], &b1) ||
+      !get_f64(env, argv[6], &b2) || !get_f64(env, argv[7], &eps) || !get_f64(env, argv[8], &wd) ||
+      !get_f64(env, argv[9], &bc1) || !get_f64(env, argv[10], &bc2))
+    return NULL;
+  if (lg < lp || lm < lp || lv < lp) {
+    napi_throw_range_error(env, NULL, "adept_native.adam: state is smaller than the parameter");
+    return NULL;
+  }
+  const float fb1 = (float)b1, fb2 = (float)b2, step = (float)(lr / bc1), decay = (float)(1.0 - lr * wd);
+  const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2)), feps = (float)eps;
+  for (size_t i = 0; i < lp; i++) {
+    const float gi = g[i];
+    m[i] = fb1 * m[i] + (1.0f - fb1) * gi;
+    v[i] = fb2 * v[i] + (1.0f - fb2) * gi * gi;
+    p[i] = decay * p[i] - step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + feps);
+  }
+  return NULL;
+}
+
+// polyak(target, source, tau): target = (1 - tau) target + tau source.
+static napi_value Polyak(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  float *t, *s;
+  size_t lt, ls;
+  double tau;
+  if (!get_f32(env, argv[0], &t, &lt) || !get_f32(env, argv[1], &s, &ls) || !get_f64(env, argv[2], &tau)) return NULL;
+  if (ls < lt) {
+    napi_throw_range_error(env, NULL, "adept_native.polyak: source is smaller than target");
+    return NULL;
+  }
+  const float a = (float)(1.0 - tau), b = (float)tau;
+  for (size_t i = 0; i < lt; i++) t[i] = a * t[i] + b * s[i];
+  return NULL;
+}
+
+// sumSquares(x): sum of x_i^2, accumulated in double.
+static napi_value SumSquares(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  float *x;
+  size_t n;
+  if (!get_f32(env, argv[0], &x, &n)) return NULL;
+  double acc = 0.0;
+  for (size_t i = 0; i < n; i++) acc += (double)x[i] * x[i];
+  napi_value out;
+  CHECK(napi_create_double(env, acc, &out));
+  return out;
+}
+
+// ---- backend selection -------------------------------------------------------------
+
+// sgemmBackend(): "openblas" or "portable".
+static napi_value SgemmBackend(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#ifdef ADEPT_OPENBLAS
+  const char *name = use_portable ? "portable" : "openblas";
+#else
+  const char *name = "portable";
+#endif
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+// usePortableSgemm(flag): route sgemm through our portable kernel even when OpenBLAS is linked.
+static napi_value UsePortableSgemm(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool flag;
+  CHECK(napi_get_value_bool(env, argv[0], &flag));
+  use_portable = flag;
+  return NULL;
+}
+
+// setThreads(n): OpenBLAS thread count (no effect on the portable kernel).
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int n;
+  if (!get_i32(env, argv[0], &n)) return NULL;
+#ifdef ADEPT_OPENBLAS
+  openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"biasActivation", NULL, BiasActivation, NULL, NULL, NULL, napi_default, NULL},
+      {"activationBackward", NULL, ActivationBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"columnSum", NULL, ColumnSum, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
+      {"polyak", NULL, Polyak, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, SumSquares, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemmBackend", NULL, SgemmBackend, NULL, NULL, NULL, napi_default, NULL},
+      {"usePortableSgemm", NULL, UsePortableSgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
