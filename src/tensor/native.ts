@@ -1,0 +1,60 @@
+/**
+ * Loads the native addon (build/Release/adept_native.node) and exposes it as a
+ * {@link Kernels} set. Returns null when the addon is missing (not built, or a browser):
+ * callers then fall back to the TypeScript kernels.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Kernels } from "./kernels.js";
+
+/** The addon's own functions, beyond the Kernels contract. */
+interface NativeAddon extends Omit<Kernels, "name"> {
+  sgemmBackend(): "openblas" | "portable";
+  usePortableSgemm(flag: boolean): void;
+  setThreads(n: number): void;
+}
+
+let addon: NativeAddon | null | undefined;
+
+/** Finds the package root (the folder with binding.gyp) above this module. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "binding.gyp"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("adept: cannot find the package root (binding.gyp) above " + import.meta.url);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The raw addon, or null when it is not built. Loaded once. */
+export function loadAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  try {
+    const require = createRequire(import.meta.url);
+    addon = require(join(packageRoot(), "build", "Release", "adept_native.node")) as NativeAddon;
+    // ADEPT_SGEMM=portable routes sgemm through our own kernel even where OpenBLAS is linked.
+    if (process.env.ADEPT_SGEMM === "portable") addon.usePortableSgemm(true);
+  } catch {
+    addon = null;
+  }
+  return addon;
+}
+
+/** The native kernels, or null when the addon is not available. */
+export function nativeKernels(): Kernels | null {
+  const a = loadAddon();
+  if (!a) return null;
+  return {
+    name: `native/${a.sgemmBackend()}`,
+    sgemm: a.sgemm,
+    biasActivation: a.biasActivation,
+    activationBackward: a.activationBackward,
+    columnSum: a.columnSum,
+    adam: a.adam,
+    polyak: a.polyak,
+    sumSquares: a.sumSquares,
+  };
+}
