@@ -1,0 +1,81 @@
+import { basename } from "node:path";
+import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
+import type { MetadataValue } from "./dataset.js";
+import { DataError } from "./errors.js";
+
+/**
+ * Observation and action widths of the D4RL locomotion tasks (gym -v3 semantics, see
+ * DESIGN.md §3), used to check that a file matches the environment it claims to be from.
+ */
+export const TASK_SPACES: Record<LocomotionTask, { observationDim: number; actionDim: number }> = {
+  halfcheetah: { observationDim: 17, actionDim: 6 },
+  hopper: { observationDim: 11, actionDim: 3 },
+  walker2d: { observationDim: 17, actionDim: 6 },
+};
+
+/** How a task was determined, for messages ("from metadata/env", "from the file name"). */
+export interface TaskGuess {
+  task: LocomotionTask;
+  from: string;
+}
+
+/** The locomotion task named in a string such as "hopper-medium-replay-v2", "HalfCheetah-v3" or "mujoco/walker2d/expert-v0". */
+export function taskFromName(name: string): LocomotionTask | undefined {
+  const lower = name.toLowerCase();
+  if (/half_?cheetah/.test(lower)) return "halfcheetah";
+  if (/hopper/.test(lower)) return "hopper";
+  if (/walker(_?2d)?/.test(lower)) return "walker2d";
+  return undefined;
+}
+
+/** Metadata keys that name the environment, in the order they are trusted. */
+const TASK_KEYS = ["env", "env_name", "env_id", "task", "dataset_id", "dataset_name", "name", "env_spec"];
+
+/** Infers the task from metadata (keys such as `env`, `dataset_id`, `env_spec`), then from the file name. */
+export function inferTask(metadata: Record<string, MetadataValue>, file?: string): TaskGuess | undefined {
+  for (const key of TASK_KEYS) {
+    const value = metadata[key];
+    if (typeof value !== "string") continue;
+    const task = taskFromName(value);
+    if (task) return { task, from: `metadata "${key}"` };
+  }
+  if (file !== undefined) {
+    const task = taskFromName(basename(file));
+    if (task) return { task, from: "the file name" };
+  }
+  return undefined;
+}
+
+/** Parses a user-given task name (CLI `--env`), accepting aliases like "HalfCheetah-v3". */
+export function parseTask(name: string): LocomotionTask {
+  if (isLocomotionTask(name)) return name;
+  const task = taskFromName(name);
+  if (task) return task;
+  throw new DataError({}, `unknown environment "${name}" (expected halfcheetah, hopper or walker2d)`);
+}
+
+/**
+ * Throws when observation/action widths do not match `task` — typically a file from another
+ * environment, or a name that misled the inference (pass the task explicitly to override).
+ */
+export function checkTaskSpaces(
+  file: string | undefined,
+  guess: TaskGuess,
+  dims: { observationDim: number; actionDim: number },
+  keys = { observations: "observations", actions: "actions" },
+): void {
+  const want = TASK_SPACES[guess.task];
+  const hint = `; the environment ${guess.task} was taken from ${guess.from} — pass the right environment explicitly if that is wrong`;
+  if (dims.observationDim !== want.observationDim) {
+    throw new DataError(
+      { file, key: keys.observations },
+      `has width ${dims.observationDim} but ${guess.task} observations have ${want.observationDim}${hint}`,
+    );
+  }
+  if (dims.actionDim !== want.actionDim) {
+    throw new DataError(
+      { file, key: keys.actions },
+      `has width ${dims.actionDim} but ${guess.task} actions have ${want.actionDim}${hint}`,
+    );
+  }
+}
