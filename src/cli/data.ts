@@ -1,4 +1,96 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
+import { CliError } from "./errors.js";
 
-/** Registers the `adept data` commands (not yet built). */
-export function register(_program: Command): void {}
+/** Registers `adept data info` and `adept data import`. */
+export function register(program: Command): void {
+  const data = program.command("data").description("Inspect and import offline RL datasets (D4RL, Minari, JSON Lines)");
+
+  data
+    .command("info")
+    .description("Show a dataset's keys, shapes, dtypes, size, episodes, returns and normalized score")
+    .argument("<file>", "D4RL or Minari HDF5 file (or Minari dataset directory), or a .jsonl file")
+    .option("--json", "print the report as JSON")
+    .option("--env <name>", "the environment (halfcheetah, hopper, walker2d); default: from the metadata or the file name")
+    .option("--no-env", "do not infer or check the environment")
+    .action(async (file: string, opts: { json?: boolean; env?: string | boolean }) => {
+      const { describeDataset, inspectFile, loadDataset } = await import("../data/index.js");
+      const info = await userErrors(async () => {
+        const options = await readOptions(opts.env);
+        const fileInfo = await inspectFile(file);
+        return describeDataset(fileInfo, await loadDataset(file, options));
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
+    });
+
+  data
+    .command("import")
+    .description("Convert a JSON Lines dataset into a D4RL-layout HDF5 file (format: docs/data.md)")
+    .argument("<file>", "input .jsonl file: one transition or one episode per line")
+    .requiredOption("--out <file>", "output HDF5 file")
+    .option("--env <name>", "the environment, checked against the widths and stored as metadata/env")
+    .option("--force", "overwrite the output file if it exists")
+    .action(async (file: string, opts: { out: string; env?: string; force?: boolean }) => {
+      const { importJsonl, summarize } = await import("../data/index.js");
+      if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists (use --force to overwrite)`);
+      const dataset = await userErrors(async () => importJsonl(file, opts.out, await readOptions(opts.env ?? false)));
+      const s = summarize(dataset);
+      const dropped = dataset.source.droppedRows > 0 ? `, ${dataset.source.droppedRows} rows without a next observation dropped` : "";
+      process.stdout.write(`wrote ${opts.out}: ${s.transitions} transitions, ${s.episodes} episodes (S ${s.observationDim}, A ${s.actionDim})${dropped}\n`);
+    });
+}
+
+/** `--env name` → that task; `--no-env` (false) → no inference; absent → infer. */
+async function readOptions(env: string | boolean | undefined): Promise<ReadOptions> {
+  const { parseTask } = await import("../data/index.js");
+  if (env === false) return { task: null };
+  if (typeof env === "string") return { task: parseTask(env) };
+  return {};
+}
+
+/** Runs `body`, turning data errors into one-line CLI errors. */
+async function userErrors<T>(body: () => Promise<T>): Promise<T> {
+  const { DataError } = await import("../data/index.js");
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof DataError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function formatInfo(info: DatasetInfo): string {
+  const s = info.summary;
+  const lines: string[] = [];
+  const mb = (info.bytes / 2 ** 20).toFixed(1);
+  lines.push(`file         ${info.file} (${info.format}, ${mb} MiB)`);
+  lines.push(`environment  ${s.task ? `${s.task} (from ${info.taskFrom})` : "unknown"}`);
+  lines.push(`transitions  ${s.transitions}  (observation ${s.observationDim}, action ${s.actionDim})`);
+  lines.push(`episodes     ${s.episodes} (${s.completeEpisodes} complete; ${s.terminals} terminals, ${s.timeouts} timeouts)`);
+  lines.push(`length       ${fmt(s.episodeLength)}`);
+  lines.push(`return       ${fmt(s.returns)}`);
+  if (s.normalizedScore) lines.push(`normalized   ${fmt(s.normalizedScore)}`);
+  const next =
+    info.nextObservations === "derived"
+      ? `derived from the next row within episodes (${info.droppedRows} rows dropped, ${info.missingNextObservations} terminal rows without s')`
+      : info.nextObservations === "episodes"
+        ? "from the episodes' observation sequences"
+        : "from the file";
+  lines.push(`next obs     ${next}`);
+  if (info.episodeGroups !== undefined) lines.push(`arrays       (${info.episodeGroups} episode groups; the first shown)`);
+  else if (info.arrays.length > 0) lines.push("arrays");
+  const width = Math.max(0, ...info.arrays.map((a) => a.key.length));
+  for (const a of info.arrays) lines.push(`  ${a.key.padEnd(width)}  ${a.dtype.padEnd(8)} [${a.shape.join(", ")}]`);
+  const metadata = Object.entries(info.metadata);
+  if (metadata.length > 0) {
+    lines.push("metadata");
+    for (const [key, value] of metadata) lines.push(`  ${key}: ${String(value).slice(0, 100)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function fmt(d: Distribution): string {
+  const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+  return `mean ${n(d.mean)} ± ${n(d.std)}, min ${n(d.min)}, median ${n(d.median)}, max ${n(d.max)}`;
+}

@@ -35,6 +35,18 @@ export function hdf5Reason(error: unknown): string {
   return (match?.[1] ?? last).trim();
 }
 
+/** Size in bytes of a regular file; a missing file or a directory is a DataError. */
+export function fileSize(path: string, expected: string): number {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new DataError({ file: path }, "no such file");
+  }
+  if (stat.isDirectory()) throw new DataError({ file: path }, `is a directory, expected ${expected}`);
+  return stat.size;
+}
+
 /** HDF5 files start with this signature at offset 0, 512, 1024, 2048, … (after a user block). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -56,15 +68,7 @@ function hasHdf5Signature(path: string, size: number): boolean {
  * (e.g. truncated) files all become a {@link DataError} naming the file.
  */
 export async function openForRead(path: string): Promise<H5File> {
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (stat.isDirectory()) throw new DataError({ file: path }, "is a directory, expected an HDF5 file");
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof DataError) throw error;
-    throw new DataError({ file: path }, "no such file");
-  }
+  const size = fileSize(path, "an HDF5 file");
   if (size === 0) throw new DataError({ file: path }, "is empty (0 bytes), expected an HDF5 file");
   if (!hasHdf5Signature(path, size)) {
     throw new DataError({ file: path }, "is not an HDF5 file (no HDF5 signature found)");

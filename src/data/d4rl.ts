@@ -139,7 +139,10 @@ export function readD4rlFile(file: H5File, path: string, options: ReadOptions = 
     metadata,
     source: { file: path, format: "d4rl", nextObservations: next ? "file" : "derived", droppedRows },
   };
-  if (guess) dataset.task = guess.task;
+  if (guess) {
+    dataset.task = guess.task;
+    dataset.source.taskFrom = guess.from;
+  }
   return dataset;
 }
 
@@ -228,7 +231,8 @@ export async function writeD4rl(path: string, dataset: Dataset, options: WriteOp
     f32(D4RL_KEYS.nextObservations, dataset.nextObservations, S);
     flags(D4RL_KEYS.terminals, dataset.terminals);
     flags(D4RL_KEYS.timeouts, dataset.timeouts);
-    const infos = file.create_group("infos");
+    const hasInfos = dataset.actionLogProbs || dataset.qpos || dataset.qvel || dataset.nextObservationMissing?.includes(1);
+    const infos = hasInfos ? file.create_group("infos") : file;
     if (dataset.actionLogProbs) infos.create_dataset({ name: "action_log_probs", data: dataset.actionLogProbs, shape: [N], dtype: "<f" });
     if (dataset.qpos && dataset.qposDim !== undefined) {
       infos.create_dataset({ name: "qpos", data: dataset.qpos, shape: [N, dataset.qposDim], dtype: "<f" });

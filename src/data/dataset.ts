@@ -21,6 +21,8 @@ export interface DatasetSource {
   nextObservations: "file" | "derived" | "episodes";
   /** Rows of the file that were dropped because their next observation is unknown (see docs/data.md). */
   droppedRows: number;
+  /** How `task` was determined ("the caller", "metadata \"env\"", "the file name"). */
+  taskFrom?: string;
 }
 
 /**

@@ -1,9 +1,11 @@
 // JSON Lines input: one transition per line, or one episode per line (both may be mixed).
 // The format is documented in docs/data.md; every error names the file, the line and the field.
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
+import { basename } from "node:path";
 import { createInterface } from "node:readline";
+import { fileSize } from "./_hdf5.js";
 import type { Dataset } from "./dataset.js";
-import type { ReadOptions } from "./d4rl.js";
+import { type ReadOptions, writeD4rl } from "./d4rl.js";
 import { DataError } from "./errors.js";
 import { deriveNextObservations, type StepColumns } from "./next-observations.js";
 import { checkTaskSpaces, inferTask } from "./tasks.js";
@@ -34,12 +36,7 @@ class FloatColumn {
 
 /** Reads a JSON Lines dataset (see docs/data.md for the format). */
 export async function readJsonl(path: string, options: ReadOptions = {}): Promise<Dataset> {
-  try {
-    if (statSync(path).isDirectory()) throw new DataError({ file: path }, "is a directory, expected a JSON Lines file");
-  } catch (error) {
-    if (error instanceof DataError) throw error;
-    throw new DataError({ file: path }, "no such file");
-  }
+  fileSize(path, "a JSON Lines file");
   let S = -1; // observation width, fixed by the first line
   let A = -1; // action width
   let dimsLine = 0;
@@ -192,6 +189,19 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
     metadata,
     source: { file: path, format: "jsonl", nextObservations: allKnown ? "file" : "derived", droppedRows },
   };
-  if (guess) dataset.task = guess.task;
+  if (guess) {
+    dataset.task = guess.task;
+    dataset.source.taskFrom = guess.from;
+  }
+  return dataset;
+}
+
+/**
+ * Converts a JSON Lines file into a D4RL-layout HDF5 file (written atomically) and returns
+ * the dataset it holds. `metadata/source` records the input file name.
+ */
+export async function importJsonl(input: string, output: string, options: ReadOptions = {}): Promise<Dataset> {
+  const dataset = await readJsonl(input, options);
+  await writeD4rl(output, dataset, { metadata: { source: basename(input), format: "adept-jsonl-import" } });
   return dataset;
 }

@@ -128,7 +128,10 @@ export function readMinariFile(file: H5File, path: string, options: ReadOptions 
     metadata,
     source: { file: path, format: "minari", nextObservations: "episodes", droppedRows: 0 },
   };
-  if (guess) dataset.task = guess.task;
+  if (guess) {
+    dataset.task = guess.task;
+    dataset.source.taskFrom = guess.from;
+  }
   return dataset;
 }
 
