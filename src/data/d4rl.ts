@@ -75,8 +75,8 @@ export function readD4rlFile(file: H5File, path: string, options: ReadOptions = 
   const column = (key: string, kind: "matrix" | "vector", required: boolean): { ds: H5Dataset; width: number } | undefined => {
     const ds = required ? require(key) : getArray(file, path, key);
     if (!ds) return undefined;
-    const width = widthOf(path, key, ds, kind);
     checkRows(path, key, rowsOf(path, key, ds), ref);
+    const width = widthOf(path, key, ds, kind);
     return { ds, width };
   };
   const actions = column(D4RL_KEYS.actions, "matrix", true) as { ds: H5Dataset; width: number };
