@@ -47,11 +47,11 @@ export function readMinariFile(file: H5File, path: string, options: ReadOptions 
   const episodes: EpisodeArrays[] = names.map((name) => {
     const array = (key: string): H5Dataset => {
       const full = `${name}/${key}`;
-      const ds = getArray(file, path, full);
-      if (!ds) {
-        const isGroup = kindOf(guarded(path, full, () => file.get(full))) === "Group";
-        throw new DataError({ file: path, key: full }, isGroup ? "is a group (dictionary spaces are not supported)" : "is missing");
+      if (kindOf(guarded(path, full, () => file.get(full))) === "Group") {
+        throw new DataError({ file: path, key: full }, "is a group (dictionary spaces are not supported)");
       }
+      const ds = getArray(file, path, full);
+      if (!ds) throw new DataError({ file: path, key: full }, "is missing");
       return ds;
     };
     const observations = array("observations");
