@@ -4,7 +4,7 @@
       "target_name": "adept_native",
       "sources": ["native/adept.c", "native/portable_sgemm.c"],
       "variables": { "use_openblas": "<!(node native/detect-openblas.cjs)" },
-      "cflags": ["-O3", "-march=native", "-ffp-contract=fast", "-std=c11"],
+      "cflags": ["-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math", "-std=c11"],
       "conditions": [
         ["use_openblas==1", {
           "defines": ["ADEPT_OPENBLAS=1"],

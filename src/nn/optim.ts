@@ -82,10 +82,14 @@ export class Adam {
     }
   }
 
-  /** One update; returns the global gradient norm before clipping. */
+  /**
+   * One update. With gradient clipping on, returns the global gradient norm before
+   * clipping; without it, returns NaN (the norm is not computed: it costs a pass over
+   * every gradient — call {@link gradNorm} when you want it logged).
+   */
   step(): number {
     const K = kernels();
-    const norm = gradNorm(this.params);
+    const norm = this.maxGradNorm === null ? Number.NaN : gradNorm(this.params);
     const clip = this.maxGradNorm !== null && norm > this.maxGradNorm ? this.maxGradNorm / (norm + 1e-6) : 1;
     this.stepCount++;
     const bc1 = 1 - this.beta1 ** this.stepCount;

@@ -1,0 +1,213 @@
+/**
+ * `npm run bench:core`: median ms per update of IQL, SAC and a DDPM denoiser step with
+ * exactly the shapes of ../shared/bench/torch_ref.py (obs 17, act 6, batch 256, 2×256 ReLU
+ * MLPs; denoiser 3×256), the PyTorch peer in the same invocation when available, and the
+ * achieved GFLOP/s against the sgemm peak.
+ *
+ *   node dist/bench/core.js [--repeats 300] [--no-torch] [--threads N]
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DiagGaussian, TanhGaussian } from "../src/dist/gaussian.js";
+import { MLP } from "../src/nn/layers.js";
+import { parameter } from "../src/nn/module.js";
+import { Adam, polyakUpdate } from "../src/nn/optim.js";
+import { kernels } from "../src/tensor/backend.js";
+import { loadAddon } from "../src/tensor/native.js";
+import {
+  add, clamp, concatCols, exp, mean, minimum, mul, neg, randomNormal, scale, sliceCols, square, sub, tanh,
+} from "../src/tensor/ops.js";
+import { backward, detach, noGrad, scope, Tensor } from "../src/tensor/tensor.js";
+import { Rng } from "../src/util/rng.js";
+
+const S = 17, A = 6, H = 256, B = 256;
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const repeats = Number(flag("--repeats") ?? 300);
+const threads = flag("--threads");
+if (threads) loadAddon()?.setThreads(Number(threads));
+
+const rng = new Rng(0);
+const mlp = (i: number, o: number, n = 2): MLP => new MLP(i, o, { hidden: Array(n).fill(H) }, rng);
+const randn = (r: number, c: number): Tensor => {
+  const t = new Tensor(r, c);
+  rng.fillNormal(t.data);
+  return t;
+};
+const s = randn(B, S), s2 = randn(B, S), r = randn(B, 1), notDone = Tensor.full(B, 1, 1);
+const a = new Tensor(B, A);
+rng.fillUniform(a.data, -1, 1);
+const sa = concatCols([s, a]);
+
+function mse(x: Tensor, y: Tensor): Tensor {
+  return mean(square(sub(x, y)));
+}
+
+// ---- IQL (expectile 0.7, β 3, τ 0.005) ----------------------------------------------
+const q1 = mlp(S + A, 1), q2 = mlp(S + A, 1), v = mlp(S, 1), pi = mlp(S, A);
+const piLogStd = parameter(1, A);
+const tq1 = mlp(S + A, 1), tq2 = mlp(S + A, 1);
+tq1.copyFrom(q1);
+tq2.copyFrom(q2);
+const oq = new Adam([...q1.parameters(), ...q2.parameters()]), ov = new Adam(v.parameters());
+const op = new Adam([...pi.parameters(), piLogStd]);
+const expectileWeight = new Tensor(B, 1);
+
+function iqlUpdate(): void {
+  scope(() => {
+    const tq = noGrad(() => minimum(tq1.forward(sa), tq2.forward(sa))); // [B,1]
+    const adv = sub(tq, v.forward(s)); // [B,1]
+    for (let i = 0; i < B; i++) expectileWeight.data[i] = adv.data[i]! < 0 ? 0.3 : 0.7;
+    const lv = mean(mul(expectileWeight, square(adv)));
+    ov.zeroGrad();
+    backward(lv);
+    ov.step();
+    const target = noGrad(() => add(r, scale(mul(notDone, v.forward(s2)), 0.99)));
+    const lq = add(mse(q1.forward(sa), target), mse(q2.forward(sa), target));
+    oq.zeroGrad();
+    backward(lq);
+    oq.step();
+    polyakUpdate(tq1, q1, 0.005);
+    polyakUpdate(tq2, q2, 0.005);
+    const ew = clamp(exp(scale(detach(adv), 3)), -Infinity, 100);
+    const lp = neg(mean(mul(ew, new DiagGaussian(tanh(pi.forward(s)), piLogStd).logProb(a))));
+    op.zeroGrad();
+    backward(lp);
+    op.step();
+  });
+}
+
+// ---- SAC (tanh-Gaussian actor, twin Q, learned α) -------------------------------------
+const sq1 = mlp(S + A, 1), sq2 = mlp(S + A, 1), actor = mlp(S, 2 * A);
+const tsq1 = mlp(S + A, 1), tsq2 = mlp(S + A, 1);
+tsq1.copyFrom(sq1);
+tsq2.copyFrom(sq2);
+const logAlpha = parameter(1, 1);
+const osq = new Adam([...sq1.parameters(), ...sq2.parameters()]), oa = new Adam(actor.parameters()), oal = new Adam([logAlpha]);
+
+function policy(x: Tensor): { action: Tensor; logProb: Tensor } {
+  const out = actor.forward(x); // [B, 2A]
+  return new TanhGaussian(sliceCols(out, 0, A), clamp(sliceCols(out, A, 2 * A), -5, 2)).rsample(rng);
+}
+
+function sacUpdate(): void {
+  scope(() => {
+    const alpha = Math.exp(logAlpha.data[0]!);
+    const target = noGrad(() => {
+      const { action: a2, logProb: lp2 } = policy(s2);
+      const sa2 = concatCols([s2, a2]);
+      const soft = sub(minimum(tsq1.forward(sa2), tsq2.forward(sa2)), scale(lp2, alpha));
+      return add(r, scale(mul(notDone, soft), 0.99));
+    });
+    const lq = add(mse(sq1.forward(sa), target), mse(sq2.forward(sa), target));
+    osq.zeroGrad();
+    backward(lq);
+    osq.step();
+    const { action, logProb } = policy(s);
+    const san = concatCols([s, action]);
+    const la = mean(sub(scale(logProb, alpha), minimum(sq1.forward(san), sq2.forward(san))));
+    oa.zeroGrad();
+    backward(la);
+    oa.step();
+    const lal = neg(mean(mul(logAlpha, add(detach(logProb), Tensor.scalar(-A)))));
+    oal.zeroGrad();
+    backward(lal);
+    oal.step();
+    polyakUpdate(tsq1, sq1, 0.005);
+    polyakUpdate(tsq2, sq2, 0.005);
+  });
+}
+
+// ---- DDPM denoiser step: ε(x_k, k, cond=(s,a)), 3×256, sinusoidal embedding (16) ---------
+const den = mlp(S + 16 + S + A, S, 3);
+const od = new Adam(den.parameters());
+const emb = new Tensor(B, 16), keep = new Tensor(B, 1);
+
+function ddpmStep(): void {
+  scope(() => {
+    for (let i = 0; i < B; i++) {
+      const k = rng.int(10);
+      for (let f = 0; f < 8; f++) {
+        emb.data[i * 16 + f] = Math.sin(k * Math.exp(-f));
+        emb.data[i * 16 + 8 + f] = Math.cos(k * Math.exp(-f));
+      }
+      keep.data[i] = rng.uniform() > 0.1 ? 1 : 0;
+    }
+    const noise = randomNormal(B, S, rng);
+    const xk = add(scale(s2, 0.7), scale(noise, 0.7));
+    const cond = mul(sa, keep);
+    const loss = mse(den.forward(concatCols([xk, emb, cond])), noise);
+    od.zeroGrad();
+    backward(loss);
+    od.step();
+  });
+}
+
+// ---- timing --------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function time(fn: () => void, n: number, warm = 30): number {
+  for (let i = 0; i < warm; i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(samples);
+}
+
+/** FLOPs of one dense layer's forward (2·B·in·out); backward is twice that (once when the input needs no gradient). */
+const dense = (i: number, o: number): number => 2 * B * i * o;
+const mlpFlops = (dims: number[]): number => dims.slice(1).reduce((f, d, i) => f + dense(dims[i]!, d), 0);
+const q = mlpFlops([S + A, H, H, 1]), vf = mlpFlops([S, H, H, 1]), pf = mlpFlops([S, H, H, A]), af = mlpFlops([S, H, H, 2 * A]);
+const firstQ = dense(S + A, H), firstV = dense(S, H), firstA = dense(S, H); // no input gradient at the first layer
+const FLOPS = {
+  iql: 2 * q + (3 * vf - firstV) + vf + 2 * (3 * q - firstQ) + (3 * pf - firstA),
+  sac: af + 2 * q + 2 * (3 * q - firstQ) + (3 * af - firstA) + 2 * 3 * q,
+  ddpm: 3 * mlpFlops([S + 16 + S + A, H, H, H, S]) - dense(S + 16 + S + A, H),
+};
+
+function sgemmPeak(): number {
+  const n = 256;
+  const x = new Float32Array(n * n).fill(0.5), y = new Float32Array(n * n).fill(0.25), z = new Float32Array(n * n);
+  const ms = time(() => kernels().sgemm(false, false, n, n, n, 1, x, y, 0, z), 200, 50);
+  return (2 * n * n * n) / (ms * 1e6);
+}
+
+function torchPeer(): Record<string, number> | null {
+  if (args.includes("--no-torch")) return null;
+  const script = join(process.cwd(), "..", "shared", "bench", "torch_ref.py");
+  if (!existsSync(script) || !existsSync("/usr/bin/python3")) return null;
+  try {
+    const out = execFileSync("/usr/bin/python3", [script, "2"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const result: Record<string, number> = {};
+    for (const m of out.matchAll(/^(\w+) ms\/update ([\d.]+)/gm)) result[m[1]!] = Number(m[2]);
+    return result;
+  } catch {
+    return null;
+  }
+}
+
+const peak = sgemmPeak();
+console.log(`adept bench:core — kernels ${kernels().name}, sgemm 256³ ${peak.toFixed(1)} GFLOP/s, ${repeats} repeats, batch ${B}`);
+const ours = { iql: time(iqlUpdate, repeats), sac: time(sacUpdate, repeats), ddpm: time(ddpmStep, repeats) };
+const torch = torchPeer();
+console.log("update  adept ms  GFLOP/s  %peak  torch ms  speed-up");
+for (const name of ["iql", "sac", "ddpm"] as const) {
+  const ms = ours[name];
+  const gflops = FLOPS[name] / (ms * 1e6);
+  const t = torch?.[name];
+  console.log(
+    `${name.padEnd(6)}  ${ms.toFixed(3).padStart(8)}  ${gflops.toFixed(1).padStart(7)}  ${((100 * gflops) / peak).toFixed(0).padStart(4)}%  ${t ? t.toFixed(3).padStart(8) : "       –"}  ${t ? `${(t / ms).toFixed(2)}x` : "–"}`,
+  );
+}
+if (!torch) console.log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");
