@@ -295,7 +295,7 @@ export async function loadReplayBuffer(path: string): Promise<ReplayBuffer> {
   try {
     header = JSON.parse(bytes.toString("utf8", MAGIC.length + 4, MAGIC.length + 4 + headerLength));
   } catch {
-    throw new DataError({ file: path }, "has a damaged header");
+    throw new DataError({ file: path }, "is truncated or damaged: its header cannot be read");
   }
   const { size: n, observationDim: S, actionDim: A } = header;
   const lengths = [n * S, n * A, n, n * S, n];
