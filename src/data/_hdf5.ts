@@ -141,7 +141,7 @@ export function isNumeric(ds: H5Dataset): boolean {
 }
 
 /** Bytes of wasm heap one chunked read may use; keeps peak memory near the output size. */
-const CHUNK_BYTES = 8 << 20;
+const CHUNK_BYTES = 1 << 20;
 
 type NumericArray =
   | Float32Array

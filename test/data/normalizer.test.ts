@@ -22,7 +22,7 @@ test("Normalizer: normalize ∘ denormalize is the identity; clip bounds to [min
   const z = n.normalize(x.slice());
   assert.ok(Math.abs(z[0]) < 1e-6 && Math.abs(z[1]) < 1e-6);
   const back = n.denormalize(z);
-  back.forEach((v, i) => assert.ok(Math.abs(v - x[i]) < 1e-4));
+  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(back[i] - x[i]) < 1e-4);
   assert.deepEqual(Array.from(n.clip(Float32Array.of(0, 100, 4, 15))), [1, 60, 4, 15]);
   assert.throws(() => n.normalize(new Float32Array(3)), /do not form rows of 2/);
 });
