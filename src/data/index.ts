@@ -1,7 +1,8 @@
 // The public API of the data layer: datasets (D4RL, Minari, JSON Lines), normalization and
 // replay buffers. Modules starting with `_` are internal.
-export { type Dataset, type DatasetSource, type EpisodeRanges, episodeRanges, episodeReturns, type MetadataValue, type NumericMetadata } from "./dataset.js";
+
 export { D4RL_KEYS, type ReadOptions, readD4rl, type WriteOptions, writeD4rl } from "./d4rl.js";
+export { type Dataset, type DatasetSource, type EpisodeRanges, episodeRanges, episodeReturns, type MetadataValue, type NumericMetadata } from "./dataset.js";
 export { DataError, type DataErrorLocation } from "./errors.js";
 export { type ArrayInfo, type DatasetInfo, describeDataset, type FileInfo, inspectFile } from "./inspect.js";
 export { importJsonl, readJsonl } from "./jsonl.js";
@@ -10,8 +11,8 @@ export { isMinariFile, readMinari } from "./minari.js";
 export { deriveNextObservations, type StepColumns, type TransitionColumns } from "./next-observations.js";
 export {
   corlRewardScale,
-  DEFAULT_EPS,
   type DatasetStats,
+  DEFAULT_EPS,
   datasetStats,
   type FeatureStats,
   featureStats,

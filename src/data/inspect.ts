@@ -1,7 +1,7 @@
 import { extname } from "node:path";
 import { dtypeName, fileSize, guarded, type H5Dataset, type H5Group, kindOf, openForRead } from "./_hdf5.js";
-import type { Dataset } from "./dataset.js";
 import { D4RL_KEYS } from "./d4rl.js";
+import type { Dataset } from "./dataset.js";
 import { resolveDatasetPath } from "./load.js";
 import { type DatasetSummary, summarize } from "./stats.js";
 

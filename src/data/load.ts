@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { guarded, openForRead } from "./_hdf5.js";
-import type { Dataset } from "./dataset.js";
 import { type ReadOptions, readD4rlFile } from "./d4rl.js";
+import type { Dataset } from "./dataset.js";
 import { DataError } from "./errors.js";
 import { readJsonl } from "./jsonl.js";
 import { isMinariFile, readMinariFile } from "./minari.js";

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { getArray, guarded, type H5Dataset, type H5File, kindOf, openForRead, readFlags, readFloat32 } from "./_hdf5.js";
-import type { Dataset, MetadataValue } from "./dataset.js";
 import { type ReadOptions, rowsOf, widthOf } from "./d4rl.js";
+import type { Dataset, MetadataValue } from "./dataset.js";
 import { DataError } from "./errors.js";
 import { checkTaskSpaces, inferTask } from "./tasks.js";
 import { checkFinite, checkNotEmpty, checkRows } from "./validate.js";
