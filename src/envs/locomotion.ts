@@ -2,7 +2,7 @@
 import type { MainModule, MjData, MjModel } from "mujoco-js";
 import { Rng } from "../util/rng.js";
 import { readAsset } from "./assets.js";
-import { compileModel, loadMujoco } from "./mujoco.js";
+import { compileModel, loadMujoco, wasmMemoryBytes } from "./mujoco.js";
 import type { LocomotionTask } from "./scores.js";
 import { LOCOMOTION_TASKS, type LocomotionTaskDef, MAX_EPISODE_STEPS } from "./tasks.js";
 import type { BoxSpace, Env, EnvSpec, SimState, StepInfo, StepResult } from "./types.js";
@@ -175,18 +175,32 @@ export class LocomotionEnv implements Env {
 
   /**
    * Sets qpos/qvel (e.g. a logged D4RL `infos/qpos`, `infos/qvel` row) and runs `mj_forward`.
-   * The episode clock is not touched; stepping needs a prior `reset()`.
+   * The rest of MuJoCo's state (the solver's warm start, time, ctrl) is reset first, so the
+   * next step is a pure function of (qpos, qvel, action), whatever ran before.
+   * NOTE(deviation): Gym's set_state keeps the warm start, so continuing a logged episode
+   * from its (qpos, qvel) matches the original to ~1e-13, not bitwise. The episode clock is
+   * not touched; stepping needs a prior `reset()`.
    */
   setState(state: SimState): Float32Array {
     const { model, data } = this.handles();
     if (state.qpos.length !== this.nq || state.qvel.length !== this.nv) {
       throw new RangeError(`setState: got qpos ${state.qpos.length}/qvel ${state.qvel.length}, expected ${this.nq}/${this.nv}`);
     }
+    this.mujoco.mj_resetData(model, data);
     const { qpos, qvel } = this.views();
     for (let i = 0; i < this.nq; i++) qpos[i] = state.qpos[i] as number;
     for (let i = 0; i < this.nv; i++) qvel[i] = state.qvel[i] as number;
     this.mujoco.mj_forward(model, data);
     return this.observe();
+  }
+
+  /**
+   * Bytes of wasm linear memory now reserved (shared by every env in the process; it only
+   * grows). For leak checks: it stays flat over any number of resets, steps and create/close cycles.
+   */
+  memoryBytes(): number {
+    this.handles();
+    return wasmMemoryBytes(this.views().qpos);
   }
 
   close(): void {
