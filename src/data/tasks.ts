@@ -65,7 +65,8 @@ export function checkTaskSpaces(
   keys = { observations: "observations", actions: "actions" },
 ): void {
   const want = TASK_SPACES[guess.task];
-  const hint = `; the environment ${guess.task} was taken from ${guess.from} — pass the right environment explicitly if that is wrong`;
+  const hint =
+    guess.from === "the caller" ? "" : `; ${guess.task} was inferred from ${guess.from} (name the environment explicitly, or none, to override)`;
   if (dims.observationDim !== want.observationDim) {
     throw new DataError(
       { file, key: keys.observations },
