@@ -64,7 +64,11 @@ export function corlRewardScale(dataset: Pick<Dataset, "size" | "rewards" | "ter
   const returns = Array.from(episodeReturns(dataset, episodes));
   const complete = returns.filter((_, e) => episodes.complete[e] === 1);
   const used = complete.length > 0 ? complete : returns;
-  const spread = Math.max(...used) - Math.min(...used);
+  // A loop, not Math.max(...used): random datasets have ~10⁵ episodes, too many for spread arguments.
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of used) [lo, hi] = [Math.min(lo, r), Math.max(hi, r)];
+  const spread = hi - lo;
   if (!(spread > 0)) {
     throw new DataError({}, `cannot scale rewards: all ${used.length} episode return(s) are equal (CORL's scale needs max return > min return)`);
   }
