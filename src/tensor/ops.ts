@@ -27,20 +27,22 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const out = Tensor.empty(m, n);
   const K = kernels();
   K.sgemm(transA, transB, m, n, k, 1, a.data, b.data, 0, out.data);
-  if (needsGrad(a, b))
+  if (needsGrad(a, b)) {
+    const needA = a.requiresGrad, needB = b.requiresGrad; // fixed at record time (see linear)
     record(out, () => {
       const g = out.grad!; // [m, n]
-      if (a.requiresGrad) {
+      if (needA) {
         const ga = gradOf(a); // shaped like a
         if (!transA) K.sgemm(false, !transB, m, k, n, 1, g, b.data, 1, ga); // G·op(B)ᵀ: [m,k]
         else K.sgemm(transB, true, k, m, n, 1, b.data, g, 1, ga); // op(B)·Gᵀ: [k,m]
       }
-      if (b.requiresGrad) {
+      if (needB) {
         const gb = gradOf(b);
         if (!transB) K.sgemm(!transA, false, k, n, m, 1, a.data, g, 1, gb); // op(A)ᵀ·G: [k,n]
         else K.sgemm(true, transA, n, k, m, 1, g, a.data, 1, gb); // Gᵀ·op(A): [n,k]
       }
     });
+  }
   return out;
 }
 
@@ -61,17 +63,21 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
   K.sgemm(false, false, rows, outDim, inDim, 1, x.data, w.data, 0, z.data); // [B, out]
   const out = act === Activation.Identity ? z : Tensor.empty(rows, outDim);
   K.biasActivation(z.data, out.data, b ? b.data : null, rows, outDim, act);
-  if (needsGrad(x, w, b ?? undefined))
+  if (needsGrad(x, w, b ?? undefined)) {
+    // Which gradients to compute is fixed here, at record time, so that parameters frozen
+    // during the forward (see nn/freeze.ts) get no gradient work in the backward either.
+    const needX = x.requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false;
     record(out, () => {
       let dz = out.grad!; // [B, out]
       if (act !== Activation.Identity) {
         dz = gradOf(z); // scratch (z is not on the tape), returned to the pool with z
         K.activationBackward(dz, out.grad!, z.data, out.data, rows * outDim, act, false);
       }
-      if (w.requiresGrad) K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, 1, gradOf(w)); // xᵀ·dz
-      if (b?.requiresGrad) K.columnSum(gradOf(b), dz, rows, outDim, 1);
-      if (x.requiresGrad) K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, 1, gradOf(x)); // dz·wᵀ
+      if (needW) K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, 1, gradOf(w)); // xᵀ·dz
+      if (needB) K.columnSum(gradOf(b!), dz, rows, outDim, 1);
+      if (needX) K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, 1, gradOf(x)); // dz·wᵀ
     });
+  }
   return out;
 }
 
@@ -390,12 +396,13 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
       od[base + j] = h * (gamma ? gamma.data[j]! : 1) + (beta ? beta.data[j]! : 0);
     }
   }
-  if (needsGrad(x, gamma ?? undefined, beta ?? undefined))
+  if (needsGrad(x, gamma ?? undefined, beta ?? undefined)) {
+    const needX = x.requiresGrad, needGamma = gamma?.requiresGrad ?? false, needBeta = beta?.requiresGrad ?? false;
     record(out, () => {
       const g = out.grad!;
-      const gg = gamma?.requiresGrad ? gradOf(gamma) : null;
-      const gb = beta?.requiresGrad ? gradOf(beta) : null;
-      const gx = x.requiresGrad ? gradOf(x) : null;
+      const gg = needGamma ? gradOf(gamma!) : null;
+      const gb = needBeta ? gradOf(beta!) : null;
+      const gx = needX ? gradOf(x) : null;
       for (let i = 0; i < rows; i++) {
         const base = i * cols;
         let meanDh = 0, meanDhH = 0;
@@ -415,6 +422,7 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
         }
       }
     });
+  }
   return out;
 }
 

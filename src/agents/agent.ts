@@ -1,0 +1,127 @@
+/**
+ * The agent contract shared by every algorithm, and the helpers that keep each agent's
+ * file about its losses only: wrapping a sampled batch as tensors, acting on a batch
+ * without gradients, and collecting networks and optimizers into one saveable state.
+ *
+ * Agents work in the space they are trained in: observations already z-scored and rewards
+ * already scaled by the trainer (see src/agents/policy.ts for acting on raw observations).
+ */
+import type { TransitionBatch } from "../data/replay.js";
+import type { Module } from "../nn/module.js";
+import type { Adam } from "../nn/optim.js";
+import { noGrad, scope, Tensor } from "../tensor/tensor.js";
+import type { Rng, RngState } from "../util/rng.js";
+
+/** Named, finite scalars from one update, with namespaced keys ("loss/q", "value/alpha"). */
+export type Metrics = Record<string, number>;
+
+/** Everything an agent needs to resume exactly: tensors (networks, optimizer moments) and JSON (counters, RNG). */
+export interface AgentState {
+  tensors: Record<string, Tensor>;
+  meta: { updates: number; rng: RngState; [key: string]: unknown };
+}
+
+export interface Agent {
+  /** The algorithm's registry name ("iql", "sac", …). */
+  readonly algo: string;
+  /** The resolved configuration (JSON-safe). */
+  readonly config: object;
+  readonly observationDim: number;
+  readonly actionDim: number;
+  /** Gradient updates done so far. */
+  readonly updates: number;
+  /** One gradient update on a batch; returns its metrics. */
+  update(batch: TransitionBatch): Metrics;
+  /**
+   * Actions for n observations ([n, S] row-major) → [n, A] in [−1, 1]. Deterministic returns
+   * the policy's mode (evaluation); otherwise a sample. The result is a buffer the agent reuses.
+   */
+  act(observations: Float32Array, n: number, deterministic?: boolean): Float32Array;
+  /** log π(a|s) for n pairs → [n] (for importance weights). Deterministic policies throw. */
+  logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array;
+  /** The full training state. */
+  state(): AgentState;
+  /** Restores a state from {@link state}; `source` names the file in errors. */
+  loadState(state: AgentState, source?: string): void;
+}
+
+/** A sampled batch as tensors sharing the batch's memory: s [B,S], a [B,A], r [B,1], s′ [B,S], done [B,1]. */
+export interface BatchTensors {
+  observations: Tensor;
+  actions: Tensor;
+  rewards: Tensor;
+  nextObservations: Tensor;
+  /** 1 − terminal: the bootstrap mask. */
+  notDone: Tensor;
+}
+
+/** Wraps a batch as tensors (no copy, except the [B,1] bootstrap mask). Call inside a scope. */
+export function batchTensors(batch: TransitionBatch): BatchTensors {
+  const B = batch.size;
+  const notDone = Tensor.empty(B, 1);
+  for (let i = 0; i < B; i++) notDone.data[i] = 1 - batch.terminals[i]!;
+  return {
+    observations: new Tensor(B, batch.observationDim, batch.observations),
+    actions: new Tensor(B, batch.actionDim, batch.actions),
+    rewards: new Tensor(B, 1, batch.rewards),
+    nextObservations: new Tensor(B, batch.observationDim, batch.nextObservations),
+    notDone,
+  };
+}
+
+/**
+ * Runs a no-grad batch computation and copies its [n, width] result into `out` (grown as
+ * needed), so that acting allocates nothing per call once warm.
+ */
+export class BatchOutput {
+  private buffer = new Float32Array(0);
+
+  run(n: number, width: number, compute: () => Tensor): Float32Array {
+    if (this.buffer.length < n * width) this.buffer = new Float32Array(n * width);
+    const out = this.buffer.subarray(0, n * width);
+    scope(() => noGrad(() => out.set(compute().data)));
+    return out;
+  }
+}
+
+/** Collects modules' parameters and optimizers' moments under prefixes ("q1.layers.0.weight", "opt.q.m.0"). */
+export function collectTensors(modules: Record<string, Module>, optimizers: Record<string, Adam>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [prefix, m] of Object.entries(modules)) for (const [name, t] of m.namedParameters()) out[`${prefix}.${name}`] = t;
+  for (const [prefix, o] of Object.entries(optimizers)) for (const [name, t] of Object.entries(o.stateDict())) out[`opt.${prefix}.${name}`] = t;
+  return out;
+}
+
+/** Restores what {@link collectTensors} collected. */
+export function restoreTensors(
+  tensors: Record<string, Tensor>,
+  modules: Record<string, Module>,
+  optimizers: Record<string, Adam>,
+  source: string,
+): void {
+  const pick = (prefix: string): Record<string, Tensor> => {
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(tensors)) if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = t;
+    return out;
+  };
+  for (const [prefix, m] of Object.entries(modules)) m.loadStateDict(pick(prefix), `${source} (${prefix})`);
+  for (const [prefix, o] of Object.entries(optimizers)) o.loadStateDict(pick(`opt.${prefix}`), `${source} (optimizer ${prefix})`);
+}
+
+/** Base for agents: counters, RNG and reusable output buffers. */
+export abstract class AgentBase {
+  updates = 0;
+  protected readonly actions = new BatchOutput();
+  protected readonly logProbs = new BatchOutput();
+
+  constructor(protected readonly rng: Rng) {}
+
+  protected baseMeta(): AgentState["meta"] {
+    return { updates: this.updates, rng: this.rng.getState() };
+  }
+
+  protected loadBaseMeta(meta: AgentState["meta"]): void {
+    this.updates = meta.updates;
+    this.rng.setState(meta.rng);
+  }
+}
