@@ -57,7 +57,7 @@ export class TanhGaussian {
 
   /** Σ log(1 − tanh²u) → [B, 1]. */
   private static logJacobian(u: Tensor): Tensor {
-    const perDim = scale(add(scale(u, -1), softplus(scale(u, -2))), -2); // −2(u + softplus(−2u))
+    const perDim = scale(add(u, softplus(scale(u, -2))), -2); // −2(u + softplus(−2u))
     return sum(addScalar(perDim, 2 * Math.LN2), 1);
   }
 
