@@ -11,8 +11,8 @@
  *   node dist/bench/env.js [--repeats 5] [--steps 10000]
  */
 import type { MjData, MjModel } from "mujoco-js";
-import { Evaluator, LOCOMOTION_TASKS, type LocomotionEnv, type LocomotionTask, makeEnv, randomPolicy } from "../src/envs/index.js";
 import { readAsset } from "../src/envs/assets.js";
+import { Evaluator, LOCOMOTION_TASKS, type LocomotionEnv, type LocomotionTask, makeEnv, randomPolicy } from "../src/envs/index.js";
 import { compileModel, loadMujoco } from "../src/envs/mujoco.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -131,4 +131,6 @@ for (const task of Object.keys(LOCOMOTION_TASKS) as LocomotionTask[]) {
     env.close();
   }
 }
-console.log("\noverhead = time per env step / (frame skip × mj_step time) − 1 (goal ≤ 10 %). Batched runs its own random episodes (policy included).");
+console.log(
+  "\noverhead = time per env step / (frame skip × mj_step time) − 1 (goal ≤ 10 %). Batched runs its own random episodes (policy included).",
+);

@@ -116,7 +116,9 @@ export const BUILTIN_POLICIES: Record<string, (context: PolicyContext) => Promis
 export async function resolvePolicy(name: string, context: PolicyContext): Promise<BatchPolicy> {
   const factory = Object.hasOwn(BUILTIN_POLICIES, name) ? BUILTIN_POLICIES[name] : undefined;
   if (!factory) {
-    throw new CliError(`unknown policy "${name}": built-in policies are ${Object.keys(BUILTIN_POLICIES).join(", ")} (checkpoints are not supported yet)`);
+    throw new CliError(
+      `unknown policy "${name}": built-in policies are ${Object.keys(BUILTIN_POLICIES).join(", ")} (checkpoints are not supported yet)`,
+    );
   }
   return factory(context);
 }
@@ -141,7 +143,10 @@ function parseInteger(flag: string, text: string, min: number): number {
 
 async function progressBar(total: number): Promise<{ update(done: number): void; stop(): void }> {
   const { SingleBar, Presets } = await import("cli-progress");
-  const bar = new SingleBar({ format: "eval {bar} {value}/{total} episodes", stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: "eval {bar} {value}/{total} episodes", stream: process.stderr, clearOnComplete: true },
+    Presets.shades_classic,
+  );
   bar.start(total, 0);
   return bar;
 }

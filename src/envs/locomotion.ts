@@ -161,8 +161,7 @@ export class LocomotionEnv implements Env {
     let j = offset;
     for (let i = 1; i < this.nq; i++) out[j++] = qpos[i] as number;
     for (let i = 0; i < this.nv; i++) {
-      const v = qvel[i] as number;
-      out[j++] = v > clip ? clip : v < -clip ? -clip : v;
+      out[j++] = Math.min(Math.max(qvel[i] as number, -clip), clip);
     }
     return out;
   }

@@ -2,13 +2,13 @@
 // ../shared/reference/mujoco (absent in a user's clone: then these tests skip).
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { MainModule, MjData, MjModel } from "mujoco-js";
 import { readAsset } from "../../src/envs/assets.js";
 import { compileModel, loadMujoco } from "../../src/envs/mujoco.js";
-import { LOCOMOTION_TASKS } from "../../src/envs/tasks.js";
 import type { LocomotionTask } from "../../src/envs/scores.js";
+import { LOCOMOTION_TASKS } from "../../src/envs/tasks.js";
 import { Rng } from "../../src/util/rng.js";
 
 // dist/test/envs/ → project root → ../shared/reference/mujoco
@@ -22,7 +22,14 @@ const TOLERANCE = 1e-9;
 function simulator(mujoco: MainModule, xml: string, name: string): { model: MjModel; data: MjData; delete(): void } {
   const model = compileModel(mujoco, xml, name);
   const data = new mujoco.MjData(model);
-  return { model, data, delete: () => (data.delete(), model.delete()) };
+  return {
+    model,
+    data,
+    delete: () => {
+      data.delete();
+      model.delete();
+    },
+  };
 }
 
 describe("project MJCF reproduces the reference models", { skip }, () => {

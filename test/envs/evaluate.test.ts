@@ -132,7 +132,9 @@ describe("uniform random policy vs D4RL's random reference score", () => {
   // a uniformly random hopper earns +18.3 ± 0.55 (1000 episodes, SE), while D4RL's reference
   // is −20.27. Walker2d and halfcheetah agree, and the hopper reward and termination are
   // pinned by the semantics tests, so we report it (docs/envs.md) rather than tune to it.
-  test("hopper: mean return within 4 standard errors of D4RL's −20.27", { todo: "D4RL's hopper random score is not reproduced: see docs/envs.md" }, async () => {
+  test("hopper: mean return within 4 standard errors of D4RL's −20.27", {
+    todo: "D4RL's hopper random score is not reproduced: see docs/envs.md",
+  }, async () => {
     const { mean, z } = await randomPolicyZ("hopper", 300);
     assert.ok(z <= Z_MAX, `hopper: mean ${mean.toFixed(2)}, z ${z.toFixed(2)}`);
   });

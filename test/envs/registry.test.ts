@@ -5,7 +5,12 @@ import { D4RL_DATASET_KINDS, listTasks, normalizedScore, resolveEnv, UnknownEnvE
 describe("registry", () => {
   test("task names, D4RL ids and Gym ids resolve to the task and its reference scores", () => {
     assert.deepEqual(listTasks(), ["halfcheetah", "hopper", "walker2d"]);
-    assert.deepEqual(resolveEnv("hopper"), { name: "hopper", task: "hopper", gymId: "Hopper-v3", referenceScores: { random: -20.272305, expert: 3234.3 } });
+    assert.deepEqual(resolveEnv("hopper"), {
+      name: "hopper",
+      task: "hopper",
+      gymId: "Hopper-v3",
+      referenceScores: { random: -20.272305, expert: 3234.3 },
+    });
     const replay = resolveEnv("hopper-medium-replay-v2");
     assert.equal(replay.task, "hopper");
     assert.deepEqual(replay.dataset, { kind: "medium-replay", version: "v2" });
@@ -19,7 +24,11 @@ describe("registry", () => {
 
   test("unknown names throw UnknownEnvError naming what is accepted", () => {
     for (const name of ["ant", "hopper-v2", "hopper-medium-v3", "hopper-mediumreplay-v2", "Hopper", "", "toString", "__proto__"]) {
-      assert.throws(() => resolveEnv(name), (e: unknown) => e instanceof UnknownEnvError && /hopper-medium-replay-v2/.test(e.message), name);
+      assert.throws(
+        () => resolveEnv(name),
+        (e: unknown) => e instanceof UnknownEnvError && /hopper-medium-replay-v2/.test(e.message),
+        name,
+      );
     }
   });
 

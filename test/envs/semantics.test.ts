@@ -136,7 +136,10 @@ describe("termination and time limit", () => {
     try {
       env.reset(0);
       const a = new Float64Array(3);
-      assert.deepEqual([1, 2, 3].map(() => env.step(a).truncated), [false, false, true]);
+      assert.deepEqual(
+        [1, 2, 3].map(() => env.step(a).truncated),
+        [false, false, true],
+      );
     } finally {
       env.close();
     }
@@ -150,8 +153,12 @@ describe("reset", () => {
       for (let seed = 0; seed < 50; seed++) {
         env.reset(seed);
         const { qpos, qvel } = env.getState();
-        qpos.forEach((q, i) => assert.ok(Math.abs(q - (i === 1 ? 1.25 : 0)) <= 5e-3, `${task} qpos[${i}] ${q}`));
-        qvel.forEach((v) => assert.ok(Math.abs(v) <= 5e-3));
+        qpos.forEach((q, i) => {
+          assert.ok(Math.abs(q - (i === 1 ? 1.25 : 0)) <= 5e-3, `${task} qpos[${i}] ${q}`);
+        });
+        qvel.forEach((v) => {
+          assert.ok(Math.abs(v) <= 5e-3);
+        });
       }
     }
   });
@@ -162,13 +169,18 @@ describe("reset", () => {
     for (let seed = 0; seed < 200; seed++) {
       env.reset(seed);
       const { qpos, qvel } = env.getState();
-      qpos.forEach((q) => assert.ok(Math.abs(q) <= 0.1));
+      qpos.forEach((q) => {
+        assert.ok(Math.abs(q) <= 0.1);
+      });
       velocities.push(...qvel);
     }
     const std = Math.sqrt(velocities.reduce((s, v) => s + v * v, 0) / velocities.length);
     // 1800 draws: the sample std of N(0, 0.1²) is within ±5% with overwhelming probability.
     assert.ok(Math.abs(std - 0.1) < 0.005, `qvel std ${std}`);
-    assert.ok(velocities.some((v) => Math.abs(v) > 0.2), "normal tails, not a uniform box");
+    assert.ok(
+      velocities.some((v) => Math.abs(v) > 0.2),
+      "normal tails, not a uniform box",
+    );
   });
 
   test("the same seed gives the same episode; a new seed a different one; no seed continues the stream", () => {
@@ -212,8 +224,12 @@ describe("state", () => {
       assert.deepEqual(replays[0], replays[1], "bitwise identical whatever ran before");
       // Against the logged continuation (which had the solver's warm start): equal to ~1e-13.
       const next = replays[0]?.state as { qpos: Float64Array; qvel: Float64Array };
-      next.qpos.forEach((q, i) => assert.ok(Math.abs(q - (loggedNext.qpos[i] as number)) < 1e-9));
-      next.qvel.forEach((v, i) => assert.ok(Math.abs(v - (loggedNext.qvel[i] as number)) < 1e-9));
+      next.qpos.forEach((q, i) => {
+        assert.ok(Math.abs(q - (loggedNext.qpos[i] as number)) < 1e-9);
+      });
+      next.qvel.forEach((v, i) => {
+        assert.ok(Math.abs(v - (loggedNext.qvel[i] as number)) < 1e-9);
+      });
       assert.ok(logged.reward !== 0);
     } finally {
       other.close();
