@@ -92,6 +92,9 @@ export function register(program: Command): void {
     });
 }
 
+/** Offsets the policy's seed from the evaluation seed (any fixed odd constant would do). */
+const POLICY_SEED_OFFSET = 0x5eed1;
+
 /** What a policy factory gets: the environment it will act in and the run's seed. */
 export interface PolicyContext {
   entry: EnvEntry;
@@ -107,8 +110,9 @@ export const BUILTIN_POLICIES: Record<string, (context: PolicyContext) => Promis
   random: async ({ spec, seed }) => {
     const { randomPolicy } = await import("../envs/index.js");
     const { Rng } = await import("../util/rng.js");
-    // A stream apart from the reset seeds (which are Rng(seed)'s own draws).
-    return randomPolicy(spec.actionSpace, new Rng(seed).fork());
+    // A stream apart from the reset seeds, which are Rng(seed)'s own draws (so neither
+    // Rng(seed) nor a fork of it, whose seed is that first draw, would be independent).
+    return randomPolicy(spec.actionSpace, new Rng(seed + POLICY_SEED_OFFSET));
   },
 };
 
