@@ -1,0 +1,38 @@
+/**
+ * Where built datasets live: `$ADEPT_CACHE/datasets/<id>.hdf5`, with ADEPT_CACHE defaulting
+ * to `.cache/adept` under the working directory (ignored by git). `--dataset` accepts a file
+ * path or such an id (`hopper-random`, `hopper-medium-replay-v2`).
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DataError } from "./errors.js";
+
+/** The cache root. */
+export function cacheDir(): string {
+  return resolve(process.env.ADEPT_CACHE ?? join(".cache", "adept"));
+}
+
+const DATASET_ID = /^(halfcheetah|hopper|walker2d)-(random|medium|medium-replay|expert|medium-expert)(?:-v\d)?$/;
+
+/** The canonical id of a dataset name (`hopper-random-v2` → `hopper-random`), or null. */
+export function datasetId(name: string): string | null {
+  const m = DATASET_ID.exec(name);
+  return m ? `${m[1]}-${m[2]}` : null;
+}
+
+/** The cache path of a dataset id. */
+export function datasetCachePath(id: string): string {
+  return join(cacheDir(), "datasets", `${id}.hdf5`);
+}
+
+/** A file path as given, or the cached file of a dataset id; a clear error when neither exists. */
+export function resolveDataset(spec: string): string {
+  if (existsSync(spec)) return spec;
+  const id = datasetId(spec);
+  if (id) {
+    const path = datasetCachePath(id);
+    if (existsSync(path)) return path;
+    throw new DataError({ file: path }, `dataset "${spec}" is not built yet: run \`adept data build ${id}\` (or pass a file path)`);
+  }
+  throw new DataError({ file: spec }, "no such file (and not a dataset id like hopper-medium-replay)");
+}
