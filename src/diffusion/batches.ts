@@ -1,0 +1,61 @@
+/**
+ * Training batches for world models: uniform draws from a fixed set of dataset rows (the
+ * rows with a known s′, or a training split), written into a batch allocated once.
+ */
+import type { Dataset } from "../data/dataset.js";
+import { allocateBatch, type TransitionBatch } from "../data/replay.js";
+import type { Rng } from "../util/rng.js";
+
+/** Draws batches of `size` rows uniformly (with replacement) from `rows` of `dataset`. */
+export class RowSampler {
+  readonly batch: TransitionBatch;
+
+  constructor(
+    readonly dataset: Dataset,
+    readonly rows: Int32Array,
+    size: number,
+  ) {
+    if (rows.length === 0) throw new RangeError("RowSampler: no rows to sample from");
+    this.batch = allocateBatch(dataset, size);
+  }
+
+  /** Refills and returns the batch. */
+  sample(rng: Rng): TransitionBatch {
+    const { dataset: d, rows, batch } = this;
+    const S = d.observationDim, A = d.actionDim;
+    for (let b = 0; b < batch.size; b++) {
+      const i = rows[rng.int(rows.length)]!;
+      batch.observations.set(d.observations.subarray(i * S, (i + 1) * S), b * S);
+      batch.actions.set(d.actions.subarray(i * A, (i + 1) * A), b * A);
+      batch.nextObservations.set(d.nextObservations.subarray(i * S, (i + 1) * S), b * S);
+      batch.rewards[b] = d.rewards[i]!;
+      batch.terminals[b] = d.terminals[i]!;
+    }
+    return batch;
+  }
+}
+
+/**
+ * A held-out split by episodes (no episode has rows on both sides): a `fraction` of the
+ * episodes, drawn with `seed`, go to `test`. Rows whose s′ is unknown are in neither.
+ */
+export function splitByEpisodes(dataset: Dataset, fraction: number, seed: number): { train: Int32Array; test: Int32Array } {
+  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`splitByEpisodes: fraction must be in [0, 1), got ${fraction}`);
+  const missing = dataset.nextObservationMissing;
+  const train: number[] = [];
+  const test: number[] = [];
+  // A tiny xorshift keyed by seed and episode index, so the split does not depend on any other draw.
+  const uniform = (e: number): number => {
+    let x = (Math.imul(e + 1, 0x9e3779b1) ^ Math.imul(seed + 0x632be5ab, 0x85ebca6b)) >>> 0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+  let episode = 0;
+  for (let i = 0; i < dataset.size; i++) {
+    if (missing?.[i] !== 1) (uniform(episode) < fraction ? test : train).push(i);
+    if (dataset.terminals[i] === 1 || dataset.timeouts[i] === 1) episode++;
+  }
+  return { train: Int32Array.from(train), test: Int32Array.from(test) };
+}

@@ -1,0 +1,257 @@
+/**
+ * The guided diffusion world model of ADEPT (DESIGN.md §4 "World model"):
+ *
+ *   s′ ~ p_θ(s′ | s, a)          a conditional DDPM (ddpm.ts) over the z-scored s′ (or Δs = s′ − s),
+ *                                 c = (s, a) z-scored, K guided denoising steps, EMA weights
+ *   (r, P(done)) = f_ψ(s, a, s′)  the reward/terminal model (reward.ts) fed the generated s′
+ *
+ * with generated states and rewards clipped to the training data's per-dimension range
+ * (switchable, the paper's Table 4 ablation). Both parts train on the same batch with the
+ * same per-sample weights (ADEPT's importance weights): L = Σ wᵢ·Lᵢ / Σ wᵢ.
+ */
+import type { Dataset } from "../data/dataset.js";
+import type { TransitionBatch } from "../data/replay.js";
+import { loadTensors, saveTensors } from "../nn/serialize.js";
+import { concatCols } from "../tensor/ops.js";
+import { scope, Tensor } from "../tensor/tensor.js";
+import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
+import { Rng, type RngState } from "../util/rng.js";
+import { RowSampler } from "./batches.js";
+import { ConditionalDDPM } from "./ddpm.js";
+import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+import { RewardTerminalModel } from "./reward.js";
+import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
+
+export const WORLD_MODEL_CONFIG = defineConfig({
+  denoisingSteps: { default: 10, doc: "K, denoising steps of the DDPM (paper 10; Table 4 also tries 20)" },
+  scheduleOffset: { default: 0.008, doc: "s, offset of the cosine noise schedule (Nichol & Dhariwal 2021)" },
+  width: { default: 256, doc: "hidden width of the denoiser (paper 256)" },
+  depth: { default: 3, doc: "hidden layers (mlp) or residual blocks (residual) of the denoiser (paper 3)" },
+  architecture: { default: "mlp", doc: "denoiser body: the paper's plain MLP, or SynthER's residual blocks with LayerNorm", choices: ["mlp", "residual"] },
+  activation: { default: "relu", doc: "hidden activation of the denoiser and of f_ψ", choices: ["relu", "silu", "mish", "tanh"] },
+  embeddingDim: { default: 16, doc: "width of the sinusoidal embedding of the step k" },
+  target: { default: "next", doc: "what the DDPM generates: s′ itself (paper) or the change Δs = s′ − s", choices: ["next", "delta"] },
+  prediction: { default: "epsilon", doc: "what the denoiser predicts: the noise ε (DDPM, paper) or the clean target x₀", choices: ["epsilon", "x0"] },
+  batchSize: { default: 256, doc: "transitions per training step (paper 256)" },
+  lr: { default: 3e-4, doc: "Adam learning rate of the denoiser and of f_ψ (paper 3e-4)" },
+  guidance: { default: 0.1, doc: "w, classifier-free guidance weight at sampling: ε̂ = (1+w)·ε(c) − w·ε(∅) (paper 0.1)" },
+  conditionDropout: { default: 0.25, doc: "p_uncond, probability of training with the null condition ∅ (Decision Diffuser 0.25)" },
+  emaDecay: { default: 0.995, doc: "decay of the EMA weights used for sampling (SynthER 0.995)" },
+  clip: { default: true, doc: "clip generated states and rewards to the dataset's per-dimension range (paper: on; Table 4 ablation)" },
+  rewardWidth: { default: 256, doc: "hidden width of the reward/terminal model f_ψ(s, a, s′)" },
+  rewardDepth: { default: 2, doc: "hidden layers of f_ψ" },
+  terminalWeight: { default: 1, doc: "λ_d, weight of the terminal BCE against the reward MSE in f_ψ's loss" },
+});
+export type WorldModelConfig = ConfigOf<typeof WORLD_MODEL_CONFIG>;
+
+/** The file format tag and version written into every saved world model. */
+export const WORLD_MODEL_FORMAT = "adept-world-model";
+export const WORLD_MODEL_FORMAT_VERSION = "1";
+/** Rows sampled per chunk by `step` (bounds memory for very large batches). */
+const STEP_CHUNK = 8192;
+
+export class DiffusionWorldModel implements WorldModel {
+  readonly kind = "diffusion";
+  readonly config: WorldModelConfig;
+  readonly ddpm: ConditionalDDPM;
+  readonly rewardModel: RewardTerminalModel;
+  readonly rng: Rng;
+  private readonly obs: Standardizer;
+  private readonly act: Standardizer;
+  private readonly next: Standardizer; // s′ (observation mean/std, s′ range)
+  private readonly target: Standardizer; // what the DDPM generates: s′ or Δs
+  private readonly reward: Standardizer;
+  private weightTensor = new Tensor(0, 1);
+
+  constructor(
+    readonly observationDim: number,
+    readonly actionDim: number,
+    readonly stats: WorldModelStats,
+    config: Partial<WorldModelConfig> = {},
+    seed = 0,
+  ) {
+    this.config = resolveConfig(WORLD_MODEL_CONFIG, config, "world model");
+    const c = this.config;
+    this.rng = new Rng(seed);
+    this.obs = new Standardizer(stats.observations);
+    this.act = new Standardizer(stats.actions);
+    // s′ shares s's mean/std but keeps its own range for clipping.
+    this.next = new Standardizer({ ...stats.observations, min: stats.nextObservations.min, max: stats.nextObservations.max });
+    this.target = c.target === "delta" ? new Standardizer(stats.deltas) : this.next;
+    this.reward = new Standardizer(stats.rewards);
+    if (this.obs.dim !== observationDim || this.act.dim !== actionDim)
+      throw new RangeError(`world model: statistics are for S ${this.obs.dim}, A ${this.act.dim}; the model is S ${observationDim}, A ${actionDim}`);
+    const activation = c.activation as "relu" | "silu" | "mish" | "tanh";
+    this.ddpm = new ConditionalDDPM(
+      observationDim,
+      observationDim + actionDim,
+      {
+        steps: c.denoisingSteps,
+        scheduleOffset: c.scheduleOffset,
+        width: c.width,
+        depth: c.depth,
+        architecture: c.architecture as "mlp" | "residual",
+        activation,
+        embeddingDim: c.embeddingDim,
+        prediction: c.prediction as "epsilon" | "x0",
+        conditionDropout: c.conditionDropout,
+        emaDecay: c.emaDecay,
+        lr: c.lr,
+      },
+      this.rng,
+    );
+    this.rewardModel = new RewardTerminalModel(
+      observationDim,
+      actionDim,
+      { width: c.rewardWidth, depth: c.rewardDepth, activation, lr: c.lr, terminalWeight: c.terminalWeight },
+      this.rng,
+    );
+  }
+
+  /** A model with statistics from `rows` of `dataset` (default: every row with a known s′). */
+  static fromDataset(dataset: Dataset, config: Partial<WorldModelConfig> = {}, seed = 0, rows?: Int32Array): DiffusionWorldModel {
+    return new DiffusionWorldModel(dataset.observationDim, dataset.actionDim, worldModelStats(dataset, rows), config, seed);
+  }
+
+  get updates(): number {
+    return this.ddpm.updates;
+  }
+
+  update(batch: TransitionBatch, weights?: Float32Array): WorldModelMetrics {
+    const B = batch.size;
+    let w: Tensor | null = null;
+    if (weights) {
+      if (weights.length < B) throw new RangeError(`world model update: ${weights.length} weights for a batch of ${B}`);
+      if (this.weightTensor.rows !== B) this.weightTensor = new Tensor(B, 1);
+      this.weightTensor.data.set(weights.subarray(0, B));
+      w = this.weightTensor;
+    }
+    return scope(() => {
+      const s = this.obs.normalize(batch.observations, B); // [B,S]
+      const a = this.act.normalize(batch.actions, B); // [B,A]
+      const s2 = this.next.normalize(batch.nextObservations, B); // [B,S]
+      const x0 = this.config.target === "delta" ? this.normalizedDelta(batch) : s2; // [B,S]
+      const diffusion = this.ddpm.update(x0, concatCols([s, a]), w, this.rng);
+      const r = this.reward.normalize(batch.rewards, B); // [B,1]
+      const d = new Tensor(B, 1, batch.terminals); // [B,1]
+      const losses = this.rewardModel.update(s, a, s2, r, d, w);
+      const metrics: WorldModelMetrics = { "loss/diffusion": diffusion, "loss/reward": losses.reward, "loss/terminal": losses.terminal };
+      if (weights) metrics["weights/ess"] = effectiveSampleSize(weights.subarray(0, B));
+      return metrics;
+    });
+  }
+
+  /** Δs = s′ − s of a batch, z-scored with the Δs statistics → [B,S]. */
+  private normalizedDelta(batch: TransitionBatch): Tensor {
+    const B = batch.size, S = this.observationDim;
+    const raw = Tensor.empty(B, S);
+    for (let i = 0; i < raw.size; i++) raw.data[i] = batch.nextObservations[i]! - batch.observations[i]!;
+    return this.target.normalize(raw.data, B); // [B,S]
+  }
+
+  /**
+   * Trains for `steps` updates on batches drawn uniformly from `rows` (default: every row
+   * with a known s′); `onStep` sees each update's metrics.
+   */
+  fit(dataset: Dataset, steps: number, options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {}): WorldModelMetrics {
+    const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), this.config.batchSize);
+    let metrics: WorldModelMetrics = {};
+    for (let t = 0; t < steps; t++) {
+      metrics = this.update(sampler.sample(this.rng));
+      options.onStep?.(t, metrics);
+    }
+    return metrics;
+  }
+
+  /**
+   * Samples s′ ~ p_θ(· | s, a) with K guided denoising steps on the whole batch, then
+   * (r, P(done)) = f_ψ(s, a, s′). Raw units in and out.
+   */
+  step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng, guidance = this.config.guidance): WorldModelStep {
+    const S = this.observationDim, A = this.actionDim;
+    if (observations.length < n * S || actions.length < n * A) throw new RangeError(`world model step: ${n} rows need ${n * S} observation and ${n * A} action values`);
+    const out: WorldModelStep = {
+      nextObservations: new Float32Array(n * S),
+      rewards: new Float32Array(n),
+      doneProbabilities: new Float32Array(n),
+      terminals: new Uint8Array(n),
+    };
+    const clip = this.config.clip;
+    for (let start = 0; start < n; start += STEP_CHUNK) {
+      const m = Math.min(STEP_CHUNK, n - start);
+      scope(() => {
+        const s = this.obs.normalize(observations, m, start * S); // [m,S]
+        const a = this.act.normalize(actions, m, start * A); // [m,A]
+        const x = this.ddpm.sample(concatCols([s, a]), rng, { guidance, clip: clip ? { low: this.target.low, high: this.target.high } : null }); // [m,S]
+        const next = out.nextObservations;
+        this.target.denormalizeInto(x, next, start * S);
+        if (this.config.target === "delta") for (let i = 0; i < m * S; i++) next[start * S + i]! += observations[start * S + i]!;
+        if (clip) this.next.clipRaw(next, start * S, m);
+        const s2 = this.next.normalize(next, m, start * S); // [m,S]
+        const { reward, doneProbability } = this.rewardModel.predict(s, a, s2); // [m,1] each
+        this.reward.denormalizeInto(reward, out.rewards, start);
+        if (clip) this.reward.clipRaw(out.rewards, start, m);
+        out.doneProbabilities.set(doneProbability.data, start);
+        for (let i = 0; i < m; i++) out.terminals[start + i] = doneProbability.data[i]! > 0.5 ? 1 : 0;
+      });
+    }
+    return out;
+  }
+
+  save(path: string): void {
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, t] of this.ddpm.namedParameters()) tensors[`ddpm.${name}`] = t;
+    for (const [name, t] of this.rewardModel.namedParameters()) tensors[`reward.${name}`] = t;
+    for (const [name, t] of Object.entries(this.ddpm.optimizer.stateDict())) tensors[`opt.ddpm.${name}`] = t;
+    for (const [name, t] of Object.entries(this.rewardModel.optimizer.stateDict())) tensors[`opt.reward.${name}`] = t;
+    saveTensors(path, tensors, {
+      format: WORLD_MODEL_FORMAT,
+      version: WORLD_MODEL_FORMAT_VERSION,
+      kind: this.kind,
+      observationDim: String(this.observationDim),
+      actionDim: String(this.actionDim),
+      config: JSON.stringify(this.config),
+      stats: JSON.stringify(this.stats),
+      updates: String(this.updates),
+      rng: JSON.stringify(this.rng.getState()),
+    });
+  }
+
+  /** Restores a model written by {@link save}: weights, EMA, optimizer state, counters and RNG. */
+  static load(path: string): DiffusionWorldModel {
+    const { tensors, metadata } = loadTensors(path);
+    checkFormat(metadata, path, "diffusion");
+    const model = new DiffusionWorldModel(
+      Number(metadata.observationDim),
+      Number(metadata.actionDim),
+      JSON.parse(metadata.stats!) as WorldModelStats,
+      JSON.parse(metadata.config!) as WorldModelConfig,
+    );
+    const pick = (prefix: string): Record<string, Tensor> =>
+      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+    model.ddpm.loadStateDict(pick("ddpm."), `${path} (ddpm)`);
+    model.rewardModel.loadStateDict(pick("reward."), `${path} (reward)`);
+    model.ddpm.optimizer.loadStateDict(pick("opt.ddpm."), `${path} (ddpm optimizer)`);
+    model.rewardModel.optimizer.loadStateDict(pick("opt.reward."), `${path} (reward optimizer)`);
+    model.ddpm.updates = Number(metadata.updates ?? 0);
+    model.rng.setState(JSON.parse(metadata.rng!) as RngState);
+    return model;
+  }
+}
+
+/** Checks a saved model's format tag, version and kind; `source` names the file in errors. */
+export function checkFormat(metadata: Record<string, string>, source: string, kind?: string): void {
+  if (metadata.format !== WORLD_MODEL_FORMAT) throw new Error(`${source}: not an adept world model (format "${metadata.format ?? "missing"}")`);
+  if (metadata.version !== WORLD_MODEL_FORMAT_VERSION) throw new Error(`${source}: world model format version ${metadata.version}, this library reads ${WORLD_MODEL_FORMAT_VERSION}`);
+  if (kind && metadata.kind !== kind) throw new Error(`${source}: a "${metadata.kind}" world model, expected "${kind}"`);
+}
+
+/** (Σw)² / Σw², the effective sample size of importance weights. */
+export function effectiveSampleSize(weights: ArrayLike<number>): number {
+  let s = 0, s2 = 0;
+  for (let i = 0; i < weights.length; i++) {
+    s += weights[i]!;
+    s2 += weights[i]! * weights[i]!;
+  }
+  return s2 > 0 ? (s * s) / s2 : 0;
+}
