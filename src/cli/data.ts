@@ -39,6 +39,56 @@ export function register(program: Command): void {
       const dropped = dataset.source.droppedRows > 0 ? `, ${dataset.source.droppedRows} rows without a next observation dropped` : "";
       process.stdout.write(`wrote ${opts.out}: ${s.transitions} transitions, ${s.episodes} episodes (S ${s.observationDim}, A ${s.actionDim})${dropped}\n`);
     });
+
+  registerBuild(data);
+}
+
+/** Registers `adept data build`. */
+function registerBuild(data: Command): void {
+  data
+    .command("build")
+    .description("Build a D4RL-protocol dataset with our simulator and behaviour policies (written to the dataset cache)")
+    .argument("<id>", "<halfcheetah|hopper|walker2d>-<random|medium|medium-replay|expert|medium-expert>")
+    .option("--size <n>", "transitions (default: D4RL's size for the kind)")
+    .option("--seed <s>", "seed of the reset noise and the policy's sampling", "0")
+    .option("--out <file>", "output file (default: $ADEPT_CACHE/datasets/<id>.hdf5, ADEPT_CACHE defaults to .cache/adept)")
+    .option("--force", "overwrite an existing file")
+    .option("--no-progress", "no progress bar")
+    .action(async (id: string, opts: { size?: string; seed: string; out?: string; force?: boolean; progress?: boolean }) => {
+      const { buildDataset, parseDatasetId } = await import("../collect/build.js");
+      const { datasetCachePath } = await import("../data/cache.js");
+      const { createProgress } = await import("../run/progress.js");
+      const { summarize } = await import("../data/index.js");
+      let parsed: ReturnType<typeof parseDatasetId>;
+      try {
+        parsed = parseDatasetId(id);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const size = opts.size === undefined ? undefined : Number(opts.size);
+      if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new CliError(`--size must be a positive integer, got "${opts.size}"`);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
+      const out = opts.out ?? datasetCachePath(`${parsed.task}-${parsed.kind}`);
+      if (existsSync(out) && !opts.force) throw new CliError(`${out} already exists (use --force to rebuild it)`);
+      let progress: ReturnType<typeof createProgress> | null = null;
+      const { path, dataset } = await buildDataset(id, {
+        size,
+        seed,
+        out,
+        onProgress: (n, total) => {
+          progress ??= createProgress(`build ${id}`, total, { enabled: opts.progress !== false });
+          progress.update(n);
+        },
+      }).catch((error: Error) => {
+        throw new CliError(error.message);
+      });
+      (progress as ReturnType<typeof createProgress> | null)?.stop();
+      const s = summarize(dataset);
+      process.stdout.write(
+        `wrote ${path}: ${s.transitions} transitions, ${s.episodes} episodes, normalized return ${s.normalizedScore ? `${s.normalizedScore.mean.toFixed(1)} ± ${s.normalizedScore.std.toFixed(1)}` : "n/a"}\n`,
+      );
+    });
 }
 
 /** `--env name` → that task; `--no-env` (false) → no inference; absent → infer. */

@@ -116,15 +116,31 @@ export const BUILTIN_POLICIES: Record<string, (context: PolicyContext) => Promis
   },
 };
 
-/** Maps a `--policy` string to a batch policy; throws CliError for an unknown one. */
+/**
+ * Maps a `--policy` string to a batch policy: a built-in name, or an agent checkpoint file
+ * (`adept train` writes `latest.safetensors` and `best.safetensors`), which acts
+ * deterministically on observations normalized with its training statistics.
+ */
 export async function resolvePolicy(name: string, context: PolicyContext): Promise<BatchPolicy> {
   const factory = Object.hasOwn(BUILTIN_POLICIES, name) ? BUILTIN_POLICIES[name] : undefined;
-  if (!factory) {
-    throw new CliError(
-      `unknown policy "${name}": built-in policies are ${Object.keys(BUILTIN_POLICIES).join(", ")} (checkpoints are not supported yet)`,
-    );
+  if (factory) return factory(context);
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(name)) {
+    throw new CliError(`unknown policy "${name}": expected a checkpoint file or one of ${Object.keys(BUILTIN_POLICIES).join(", ")}`);
   }
-  return factory(context);
+  const { loadAgentCheckpoint } = await import("../agents/checkpoint.js");
+  const { agentPolicy } = await import("../agents/policy.js");
+  let loaded: ReturnType<typeof loadAgentCheckpoint>;
+  try {
+    loaded = loadAgentCheckpoint(name);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const { agent, info } = loaded;
+  const S = context.spec.observationSpace.dim, A = context.spec.actionSpace.dim;
+  if (agent.observationDim !== S || agent.actionDim !== A)
+    throw new CliError(`${name}: the agent acts on ${agent.observationDim} observations / ${agent.actionDim} actions, ${context.entry.name} has ${S} / ${A}`);
+  return agentPolicy(agent, info.stats);
 }
 
 async function resolve(name: string): Promise<EnvEntry> {

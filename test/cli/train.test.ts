@@ -1,0 +1,53 @@
+// Smoke test of the real CLI with tiny budgets: build a dataset, train on it, evaluate the
+// checkpoint, resume a finished run, and fail clearly on bad input.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { repoRoot } from "../helpers.js";
+
+const run = promisify(execFile);
+const main = join(repoRoot(), "dist", "src", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "adept-cli-"));
+const env = { ...process.env, ADEPT_CACHE: join(dir, "cache") };
+const adept = (...args: string[]) => run(process.execPath, [main, ...args], { env, encoding: "utf8" });
+
+describe("adept CLI: data build → train → eval", () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("builds a small random dataset into the cache", async () => {
+    const { stdout } = await adept("data", "build", "hopper-random", "--size", "3000", "--no-progress");
+    assert.match(stdout, /3000 transitions/);
+    assert.ok(existsSync(join(dir, "cache", "datasets", "hopper-random.hdf5")));
+    await assert.rejects(adept("data", "build", "hopper-random", "--size", "3000"), /already exists \(use --force/);
+  });
+
+  it("trains, writes a run directory, and evaluates the checkpoint", async () => {
+    const out = join(dir, "run-bc");
+    const { stdout } = await adept("train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--batch-size", "64",
+      "--hidden-width", "32", "--eval-every", "100", "--eval-episodes", "2", "--log-every", "50", "--out", out, "--no-progress");
+    assert.match(stdout, /bc on hopper-random: 200 updates/);
+    for (const f of ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json"]) assert.ok(existsSync(join(out, f)), f);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.equal(summary.steps, 200);
+    assert.ok(Number.isFinite(summary.last.normalized.mean));
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => "loss/actor" in l) && lines.some((l) => "eval/normalized_mean" in l));
+    const evalOut = await adept("eval", "--env", "hopper", "--policy", join(out, "latest.safetensors"), "--episodes", "2", "--json");
+    const result = JSON.parse(evalOut.stdout);
+    assert.equal(result.returns.length, 2);
+    // a resumed finished run does nothing more
+    const resumed = await adept("train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--out", out, "--resume", "--no-progress", "--eval-episodes", "0");
+    assert.match(resumed.stdout, /200 updates/);
+  });
+
+  it("rejects bad input with one clear line", async () => {
+    await assert.rejects(adept("train", "--algo", "nope", "--dataset", "x", "--out", join(dir, "r")), /unknown --algo "nope"/);
+    await assert.rejects(adept("train", "--algo", "iql", "--dataset", "walker2d-medium", "--out", join(dir, "r2")), /not built yet: run `adept data build walker2d-medium`/);
+    await assert.rejects(adept("train", "--algo", "bc", "--dataset", "hopper-random", "--expectile", "0.9", "--out", join(dir, "r3")), /--expectile does not apply to --algo bc/);
+    await assert.rejects(adept("eval", "--env", "hopper", "--policy", join(dir, "missing.safetensors")), /unknown policy/);
+  });
+});
