@@ -1,0 +1,50 @@
+// The public API of the diffusion world model: schedule, denoiser, guided DDPM, reward/terminal
+// model, the world model itself, the Gaussian-ensemble baseline, and their evaluation.
+import { loadTensors } from "../nn/serialize.js";
+import { GaussianEnsembleWorldModel } from "./ensemble.js";
+import type { WorldModel } from "./types.js";
+import { checkFormat, DiffusionWorldModel } from "./world-model.js";
+
+export { RowSampler, splitByEpisodes } from "./batches.js";
+export { ConditionalDDPM, type DDPMOptions, type SampleOptions } from "./ddpm.js";
+export { Denoiser, type DenoiserOptions } from "./denoiser.js";
+export { sinusoidalEmbedding } from "./embedding.js";
+export { ENSEMBLE_CONFIG, type EnsembleConfig, GaussianEnsemble, GaussianEnsembleWorldModel } from "./ensemble.js";
+export {
+  type OneStepReport,
+  oneStepErrors,
+  type PhysicsOneStepReport,
+  physicsOneStep,
+  physicsRollouts,
+  type RewardError,
+  type RolloutReport,
+  type RolloutStepError,
+  rewardError,
+  type StateError,
+  stateError,
+  stateVariance,
+  type TerminalScores,
+  terminalScores,
+} from "./evaluate.js";
+export { gatherRowsOf, rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+export { clipColumnsInPlace, guidedEpsilon, posteriorStep, predictX0, weightedMean } from "./ops.js";
+export { RewardTerminalModel, type RewardTerminalLosses, type RewardTerminalOptions } from "./reward.js";
+export { cosineSchedule, MAX_BETA, type NoiseSchedule, scheduleFromBetas } from "./schedule.js";
+export type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
+export {
+  DiffusionWorldModel,
+  effectiveSampleSize,
+  WORLD_MODEL_CONFIG,
+  WORLD_MODEL_FORMAT,
+  WORLD_MODEL_FORMAT_VERSION,
+  type WorldModelConfig,
+} from "./world-model.js";
+
+/** Loads any saved world model (diffusion or Gaussian ensemble) by the kind recorded in its file. */
+export function loadWorldModel(path: string): WorldModel {
+  const { metadata } = loadTensors(path);
+  checkFormat(metadata, path);
+  if (metadata.kind === "diffusion") return DiffusionWorldModel.load(path);
+  if (metadata.kind === "gaussian-ensemble") return GaussianEnsembleWorldModel.load(path);
+  throw new Error(`${path}: unknown world model kind "${metadata.kind}"`);
+}
