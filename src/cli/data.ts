@@ -41,6 +41,64 @@ export function register(program: Command): void {
     });
 
   registerBuild(data);
+  registerTrainPolicy(data);
+}
+
+/** Registers `adept data train-policy`. */
+function registerTrainPolicy(data: Command): void {
+  data
+    .command("train-policy")
+    .description("Train a behaviour policy with online SAC until it reaches a target score, then publish it under policies/ (long; resumable)")
+    .argument("<task>", "halfcheetah | hopper | walker2d")
+    .option("--target-score <x>", "stop at the first evaluation with D4RL normalized score ≥ x (default: the task's D4RL medium level)")
+    .option("--total-steps <n>", "environment steps at most", "1000000")
+    .option("--warmup-steps <n>", "uniform random actions before learning", "10000")
+    .option("--snapshot-every <n>", "save the actor every n steps (for medium-replay)", "25000")
+    .option("--eval-every <n>", "evaluate every n steps", "10000")
+    .option("--seed <s>", "seed", "0")
+    .option("--out <dir>", "run directory (default: $ADEPT_CACHE/behaviour/<task>-seed<s>)")
+    .option("--resume", "continue the run in --out")
+    .option("--no-publish", "do not copy the result into policies/")
+    .option("--no-progress", "no progress bar")
+    .action(async (task: string, opts: Record<string, string | boolean | undefined>) => {
+      const { isLocomotionTask } = await import("../envs/scores.js");
+      if (!isLocomotionTask(task)) throw new CliError(`unknown task "${task}" (expected halfcheetah, hopper or walker2d)`);
+      const { MEDIUM_TARGETS } = await import("../collect/build.js");
+      const num = (flag: string, v: unknown): number => {
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"`);
+        return n;
+      };
+      const seed = num("seed", opts.seed);
+      const targetScore = opts.targetScore === undefined ? MEDIUM_TARGETS[task] : num("target-score", opts.targetScore);
+      const { cacheDir } = await import("../data/cache.js");
+      const { join } = await import("node:path");
+      const out = String(opts.out ?? join(cacheDir(), "behaviour", `${task}-seed${seed}`));
+      const warmupSteps = num("warmup-steps", opts.warmupSteps);
+      const snapshotEvery = num("snapshot-every", opts.snapshotEvery);
+      const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${opts.totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
+      const { trainOnlineSAC } = await import("../agents/online-sac.js");
+      const result = await trainOnlineSAC({
+        task,
+        out,
+        seed,
+        totalSteps: num("total-steps", opts.totalSteps),
+        targetScore,
+        warmupSteps,
+        snapshotEvery,
+        evalEvery: num("eval-every", opts.evalEvery),
+        resume: Boolean(opts.resume),
+        progress: opts.progress !== false,
+        command,
+      });
+      const last = result.evaluations.at(-1);
+      process.stdout.write(`${task}: ${result.envSteps} steps, last score ${last ? last[1].toFixed(1) : "n/a"}, ${result.reachedTarget ? "reached" : "did not reach"} ${targetScore}\n`);
+      if (opts.publish !== false && (result.reachedTarget || result.envSteps >= num("total-steps", opts.totalSteps))) {
+        const { publishPolicies } = await import("../collect/publish.js");
+        const entry = publishPolicies(out, { task, seed, steps: result.envSteps, score: last?.[1] ?? Number.NaN, targetScore, snapshotEvery, warmupSteps, command });
+        process.stdout.write(`published policies/${entry.medium} and ${entry.snapshots.length} snapshots\n`);
+      }
+    });
 }
 
 /** Registers `adept data build`. */

@@ -24,6 +24,12 @@ export const D4RL_SIZES: Record<LocomotionTask, Record<DatasetKind, number>> = {
   walker2d: { random: 1_000_000, medium: 1_000_000, "medium-replay": 302_000, expert: 1_000_000, "medium-expert": 2_000_000 },
 };
 
+/**
+ * Where online SAC stops for the "medium" policy: the normalized level of D4RL's medium
+ * datasets (about a third of expert; D4RL's own medium data scores ≈ 42 / 45–55 / 60–75).
+ */
+export const MEDIUM_TARGETS: Record<LocomotionTask, number> = { halfcheetah: 40, hopper: 50, walker2d: 65 };
+
 /** Splits "hopper-medium-replay" into its task and kind, or throws naming what is accepted. */
 export function parseDatasetId(id: string): { task: LocomotionTask; kind: DatasetKind } {
   const m = /^(halfcheetah|hopper|walker2d)-(.+?)(?:-v\d)?$/.exec(id);

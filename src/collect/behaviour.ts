@@ -1,0 +1,82 @@
+/**
+ * Behaviour policies: the actor of an online SAC agent saved on its own (a few hundred KB),
+ * so that the policies that produced our datasets can be committed under `policies/` and
+ * anyone can rebuild the same data with one command.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { TanhGaussianActor, hiddenOf } from "../agents/networks.js";
+import type { SAC } from "../agents/sac.js";
+import { loadTensors, saveTensors } from "../nn/serialize.js";
+import { clamp } from "../tensor/ops.js";
+import { noGrad, scope, Tensor } from "../tensor/tensor.js";
+import type { Rng } from "../util/rng.js";
+import type { CollectPolicy } from "./collect.js";
+
+/** What a behaviour policy file records about itself. */
+export interface BehaviourInfo {
+  task: string;
+  /** Environment steps of online SAC when it was saved. */
+  steps: number;
+  seed: number;
+  /** Deterministic evaluation at save time (D4RL normalized), when measured. */
+  score?: number;
+  /** The command that trained it. */
+  command: string;
+}
+
+/** Saves the actor of `agent` (raw observations in, tanh-Gaussian actions out). */
+export function saveBehaviourPolicy(path: string, agent: SAC, info: BehaviourInfo): void {
+  const tensors = Object.fromEntries(agent.actor.namedParameters());
+  saveTensors(path, tensors, {
+    format: "adept-behaviour-policy",
+    observationDim: String(agent.observationDim),
+    actionDim: String(agent.actionDim),
+    hiddenWidth: String(agent.config.hiddenWidth),
+    hiddenDepth: String(agent.config.hiddenDepth),
+    info: JSON.stringify(info),
+  });
+}
+
+/** A loaded behaviour policy. */
+export class BehaviourPolicy {
+  private constructor(
+    readonly actor: TanhGaussianActor,
+    readonly info: BehaviourInfo,
+    readonly observationDim: number,
+    readonly actionDim: number,
+  ) {}
+
+  static load(path: string, rng: Rng): BehaviourPolicy {
+    if (!existsSync(path)) throw new Error(`${path}: no such behaviour policy file`);
+    const { tensors, metadata } = loadTensors(path);
+    if (metadata.format !== "adept-behaviour-policy") throw new Error(`${path}: not a behaviour policy file`);
+    const S = Number(metadata.observationDim), A = Number(metadata.actionDim);
+    const actor = new TanhGaussianActor(S, A, hiddenOf(Number(metadata.hiddenWidth), Number(metadata.hiddenDepth)), rng);
+    actor.loadStateDict(tensors, path);
+    return new BehaviourPolicy(actor, JSON.parse(metadata.info ?? "{}") as BehaviourInfo, S, A);
+  }
+
+  /** Samples actions and records log π_β(a|s) (stochastic), or takes the mode (deterministic; log-prob NaN). */
+  collectPolicy(rng: Rng, deterministic = false): CollectPolicy {
+    const { observationDim: S, actionDim: A } = this;
+    return (observations, n, actions, logProbs) =>
+      scope(() =>
+        noGrad(() => {
+          const dist = this.actor.distribution(new Tensor(n, S, observations.subarray(0, n * S)));
+          if (deterministic) {
+            actions.set(dist.mode().data);
+            logProbs.fill(Number.NaN, 0, n);
+            return;
+          }
+          const { action, logProb } = dist.rsample(rng);
+          actions.set(clamp(action, -1, 1).data);
+          logProbs.set(logProb.data);
+        }),
+      );
+  }
+}
+
+/** Reads `policies/manifest.json`-style JSON, or an empty object. */
+export function readJson(path: string): Record<string, unknown> {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : {};
+}
