@@ -28,7 +28,7 @@ import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModel
 import { weightedMean } from "./ops.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
-import { checkFormat, effectiveSampleSize, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION } from "./world-model.js";
+import { checkFormat, effectiveSampleSize, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION, type Widened } from "./world-model.js";
 
 export const ENSEMBLE_CONFIG = defineConfig({
   members: { default: 7, doc: "ensemble size (MOPO 7)" },
@@ -42,7 +42,8 @@ export const ENSEMBLE_CONFIG = defineConfig({
   rewardDepth: { default: 2, doc: "hidden layers of f_ψ" },
   terminalWeight: { default: 1, doc: "λ_d, weight of the terminal BCE in f_ψ's loss" },
 });
-export type EnsembleConfig = ConfigOf<typeof ENSEMBLE_CONFIG>;
+/** The resolved configuration (literal defaults widened to their types). */
+export type EnsembleConfig = Widened<ConfigOf<typeof ENSEMBLE_CONFIG>>;
 
 /** The E Gaussian members and the learned log-variance bounds. */
 export class GaussianEnsemble extends Module {

@@ -42,7 +42,11 @@ export const WORLD_MODEL_CONFIG = defineConfig({
   rewardDepth: { default: 2, doc: "hidden layers of f_ψ" },
   terminalWeight: { default: 1, doc: "λ_d, weight of the terminal BCE against the reward MSE in f_ψ's loss" },
 });
-export type WorldModelConfig = ConfigOf<typeof WORLD_MODEL_CONFIG>;
+/** The resolved configuration (literal defaults widened to their types). */
+export type WorldModelConfig = Widened<ConfigOf<typeof WORLD_MODEL_CONFIG>>;
+
+/** A config type with its fields widened from the defaults' literal types (`true` → boolean). */
+export type Widened<T> = { [K in keyof T]: T[K] extends boolean ? boolean : T[K] extends number ? number : T[K] extends string ? string : T[K] };
 
 /** The file format tag and version written into every saved world model. */
 export const WORLD_MODEL_FORMAT = "adept-world-model";
