@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { type BehaviourInfo, saveBehaviourPolicy } from "../collect/behaviour.js";
 import type { DatasetStats } from "../data/normalizer.js";
 import { allocateBatch, loadReplayBuffer, ReplayBuffer, saveReplayBuffer } from "../data/replay.js";
-import { Evaluator } from "../envs/evaluate.js";
+import type { BatchPolicy } from "../envs/policy.js";
 import { makeEnv } from "../envs/registry.js";
-import type { LocomotionTask } from "../envs/scores.js";
+import { isLocomotionTask, normalizedScore } from "../envs/scores.js";
 import { MetricsAccumulator, MetricsLog } from "../run/metrics.js";
 import { createProgress } from "../run/progress.js";
 import { Rng } from "../util/rng.js";
@@ -25,8 +25,19 @@ import { loadAgentCheckpoint, saveAgentCheckpoint } from "./checkpoint.js";
 import { agentPolicy } from "./policy.js";
 import { SAC, type SACConfig } from "./sac.js";
 
+/** What online SAC needs of an environment (LocomotionEnv has it; so can a toy task). */
+export interface OnlineEnv {
+  readonly spec: { observationSpace: { dim: number }; actionSpace: { dim: number } };
+  reset(seed?: number): Float32Array;
+  step(action: Float32Array): { observation: Float32Array; reward: number; terminated: boolean; truncated: boolean };
+  close(): void;
+}
+
 export interface OnlineSACOptions {
-  task: LocomotionTask;
+  /** A locomotion task (scores are D4RL-normalized), or any name with `makeEnv` given (scores are returns). */
+  task: string;
+  /** Creates an environment (default: the locomotion task). */
+  makeEnv?: () => Promise<OnlineEnv>;
   /** Run directory (checkpoints, buffer, metrics, snapshots/). */
   out: string;
   seed: number;
@@ -73,8 +84,10 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     progress: join(o.out, "progress.json"),
     final: join(o.out, "final-policy.safetensors"),
   };
-  const env = await makeEnv(o.task, { seed: o.seed });
-  const evaluator = await Evaluator.create(o.task, Math.min(o.evalEpisodes, 10));
+  const create = o.makeEnv ?? (async () => makeEnv(o.task, { seed: o.seed }) as Promise<OnlineEnv>);
+  const env = await create();
+  const evalEnv = await create();
+  const score = (episodeReturn: number): number => (isLocomotionTask(o.task) ? normalizedScore(o.task, episodeReturn) : episodeReturn);
   const S = env.spec.observationSpace.dim, A = env.spec.actionSpace.dim;
   const stats = identityStats(S, A);
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
@@ -97,9 +110,9 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
     p = { envSteps: 0, episodes: 0, bestScore: -Infinity, reachedTarget: false, evaluations: [] };
   }
-  const info = (steps: number, score?: number): BehaviourInfo => ({ task: o.task, steps, seed: o.seed, score, command: o.command ?? "" });
+  const info = (steps: number, s?: number): BehaviourInfo => ({ task: o.task, steps, seed: o.seed, score: s, command: o.command ?? "" });
   const checkpoint = async (): Promise<void> => {
-    saveAgentCheckpoint(paths.agent, agent, { stats, task: o.task });
+    saveAgentCheckpoint(paths.agent, agent, { stats, task: isLocomotionTask(o.task) ? o.task : undefined });
     await saveReplayBuffer(paths.buffer, buffer);
     writeFileSync(paths.progress, JSON.stringify({ ...p, warmupRng: warmupRng.getState(), samplerRng: samplerRng.getState() }));
   };
@@ -141,15 +154,18 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
       // 3. Evaluate, snapshot, checkpoint.
       if (p.envSteps % o.snapshotEvery === 0) saveBehaviourPolicy(join(o.out, "snapshots", `step-${p.envSteps}.safetensors`), agent, info(p.envSteps));
       if (p.envSteps % o.evalEvery === 0) {
-        const r = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: o.seed + 1000 });
-        p.evaluations.push([p.envSteps, r.normalized.mean]);
-        p.bestScore = Math.max(p.bestScore, r.normalized.mean);
-        log.write(p.envSteps, { ...acc.flush(), "eval/normalized_mean": r.normalized.mean, "eval/normalized_std": r.normalized.std, "eval/return_mean": r.return.mean });
-        if (r.normalized.mean >= o.targetScore) {
+        const returns = evaluateEpisodes(evalEnv, agentPolicy(agent, stats), o.evalEpisodes, o.seed + 1000);
+        const scores = returns.map(score);
+        const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+        const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+        p.evaluations.push([p.envSteps, mean]);
+        p.bestScore = Math.max(p.bestScore, mean);
+        log.write(p.envSteps, { ...acc.flush(), "eval/score_mean": mean, "eval/score_std": std, "eval/return_mean": returns.reduce((a, b) => a + b, 0) / returns.length });
+        if (mean >= o.targetScore) {
           p.reachedTarget = true;
-          saveBehaviourPolicy(paths.final, agent, info(p.envSteps, r.normalized.mean));
+          saveBehaviourPolicy(paths.final, agent, info(p.envSteps, mean));
         }
-        bar.update(p.envSteps, `score ${r.normalized.mean.toFixed(1)}`);
+        bar.update(p.envSteps, `score ${mean.toFixed(1)}`);
       }
       if (p.envSteps % o.checkpointEvery === 0 || p.reachedTarget) await checkpoint();
       if (p.envSteps % 100 === 0) bar.update(p.envSteps);
@@ -161,7 +177,25 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     env.close();
-    evaluator.close();
+    evalEnv.close();
   }
   return { ...p, finalPolicy: paths.final };
+}
+
+/** Undiscounted returns of `episodes` episodes of a deterministic policy, one at a time. */
+function evaluateEpisodes(env: OnlineEnv, policy: BatchPolicy, episodes: number, seed: number): number[] {
+  const seeds = new Rng(seed);
+  const returns: number[] = [];
+  for (let e = 0; e < episodes; e++) {
+    let obs = env.reset(seeds.nextUint32());
+    let total = 0;
+    for (;;) {
+      const r = env.step(policy(obs, 1));
+      total += r.reward;
+      if (r.terminated || r.truncated) break;
+      obs = r.observation;
+    }
+    returns.push(total);
+  }
+  return returns;
 }

@@ -13,8 +13,11 @@ export interface FieldSpec<T extends number | boolean | string = number | boolea
 
 export type ConfigSchema = Record<string, FieldSpec>;
 
+/** A literal default's general type (`true` → boolean, `0.7` → number, `"cosine"` → string). */
+type Widen<T> = T extends boolean ? boolean : T extends number ? number : T extends string ? string : T;
+
 /** The plain config object a schema describes. */
-export type ConfigOf<S extends ConfigSchema> = { -readonly [K in keyof S]: S[K]["default"] };
+export type ConfigOf<S extends ConfigSchema> = { -readonly [K in keyof S]: Widen<S[K]["default"]> };
 
 /** Identity, for type inference of schema literals. */
 export function defineConfig<S extends ConfigSchema>(schema: S): S {
