@@ -1,0 +1,225 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { Dataset } from "../data/index.js";
+import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
+import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
+import { type ConfigSchema, kebab } from "../util/config.js";
+import { CliError } from "./errors.js";
+
+/** File names inside a world-model directory written by `adept wm train`. */
+export const WM_FILES = { diffusion: "world-model.safetensors", ensemble: "ensemble.safetensors", run: "train.json" } as const;
+
+/** What `wm train` records next to the weights (the eval reuses the held-out split). */
+interface TrainRecord {
+  dataset: string;
+  datasetSize: number;
+  steps: number;
+  seed: number;
+  holdout: number;
+  config: object;
+  ensembleConfig?: object;
+  metrics: Record<string, Record<string, number>>;
+  seconds: Record<string, number>;
+}
+
+/** Registers `adept wm train` and `adept wm eval`. */
+export function register(program: Command): void {
+  const wm = program.command("wm").description("The guided diffusion world model: train it, and measure it against held-out data and real physics");
+
+  const train = wm
+    .command("train")
+    .description("Train the diffusion world model (and optionally the Gaussian-ensemble baseline) on a dataset")
+    .requiredOption("--dataset <file>", "D4RL/Minari HDF5 or .jsonl file, or a D4RL id found in $D4RL_DATASET_DIR or ~/.d4rl/datasets")
+    .requiredOption("--steps <n>", "gradient steps")
+    .requiredOption("--out <dir>", "output directory (world-model.safetensors, train.json)")
+    .option("--seed <s>", "seed of initialization, batches and sampling", "0")
+    .option("--holdout <fraction>", "fraction of episodes held out for `wm eval`", "0.1")
+    .option("--baseline", "also train the MOPO-style Gaussian ensemble with the same steps and batch size")
+    .option("--env <name>", "the environment, when the file does not say")
+    .option("--log-every <n>", "print the losses every n steps (0: never)", "1000");
+  // Every field of the world-model config is a flag (the schema is loaded eagerly: commander needs the flags before parsing).
+  for (const [key, field] of Object.entries(WORLD_MODEL_CONFIG as ConfigSchema)) {
+    const choices = field.choices ? ` (${field.choices.join(" | ")})` : "";
+    train.option(`--${kebab(key)} <value>`, `${field.doc}${choices} [default: ${String(field.default)}]`);
+  }
+  train.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { DiffusionWorldModel, GaussianEnsembleWorldModel, splitByEpisodes } = await import("../diffusion/index.js");
+    const { resolveConfig } = await import("../util/config.js");
+    const steps = parseInteger("--steps", String(opts.steps), 0);
+    const seed = parseInteger("--seed", String(opts.seed), 0);
+    const logEvery = parseInteger("--log-every", String(opts.logEvery), 0);
+    const holdout = Number(opts.holdout);
+    if (!(holdout >= 0 && holdout < 1)) throw new CliError(`--holdout must be in [0, 1), got ${opts.holdout}`);
+    const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, opts[k]]));
+    const config = userError(() => resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train"));
+    const datasetPath = resolveDataset(String(opts.dataset));
+    const dataset = await readDataset(datasetPath, opts.env as string | undefined);
+    const { train: rows } = splitByEpisodes(dataset, holdout, seed);
+    if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
+    mkdirSync(String(opts.out), { recursive: true });
+    const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
+    const log = (name: string) => (t: number, m: Record<string, number>) => {
+      if (logEvery > 0 && ((t + 1) % logEvery === 0 || t === steps - 1)) process.stdout.write(`${name} step ${t + 1}/${steps}  ${formatMetrics(m)}\n`);
+    };
+    let t0 = performance.now();
+    const model = DiffusionWorldModel.fromDataset(dataset, config, seed, rows);
+    record.metrics.diffusion = model.fit(dataset, steps, { rows, onStep: log("diffusion") });
+    record.seconds.diffusion = (performance.now() - t0) / 1000;
+    model.save(join(String(opts.out), WM_FILES.diffusion));
+    if (opts.baseline) {
+      t0 = performance.now();
+      const ensemble = GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows);
+      record.metrics.ensemble = ensemble.fit(dataset, steps, { rows, onStep: log("ensemble") });
+      record.seconds.ensemble = (performance.now() - t0) / 1000;
+      record.ensembleConfig = ensemble.config;
+      ensemble.save(join(String(opts.out), WM_FILES.ensemble));
+    }
+    writeFileSync(join(String(opts.out), WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
+    process.stdout.write(`wrote ${String(opts.out)}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`);
+  });
+
+  wm.command("eval")
+    .description("Held-out one-step errors; with --physics, errors against the MuJoCo simulator (one step and H-step rollouts)")
+    .requiredOption("--model <dir>", "a directory written by `wm train` (or one .safetensors world model)")
+    .requiredOption("--dataset <file>", "the dataset (held-out rows of the training split when it is the training file)")
+    .option("--physics", "compare with the simulator reset to the logged infos/qpos, infos/qvel")
+    .option("--horizon <h>", "rollout length for --physics", "10")
+    .option("--rows <n>", "at most this many held-out rows (and rollout starts: a quarter of it)", "2000")
+    .option("--policy <name>", "policy of the rollouts: random", "random")
+    .option("--env <name>", "the environment, when the file does not say")
+    .option("--seed <s>", "seed of sampling and of the random policy", "0")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { model: string; dataset: string; physics?: boolean; horizon: string; rows: string; policy: string; env?: string; seed: string; json?: boolean }) => {
+      const { loadWorldModel, oneStepErrors, physicsOneStep, physicsRollouts, splitByEpisodes, stateVariance } = await import("../diffusion/index.js");
+      const { Rng } = await import("../util/rng.js");
+      const seed = parseInteger("--seed", opts.seed, 0);
+      const maxRows = parseInteger("--rows", opts.rows, 1);
+      const horizon = parseInteger("--horizon", opts.horizon, 1);
+      if (opts.policy !== "random") throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
+      const { models, record } = userError(() => loadModels(opts.model, loadWorldModel));
+      const datasetPath = resolveDataset(opts.dataset);
+      const dataset = await readDataset(datasetPath, opts.env);
+      const sameData = record !== undefined && record.datasetSize === dataset.size;
+      const split = splitByEpisodes(dataset, sameData ? record.holdout : 0, sameData ? record.seed : 0);
+      let rows = sameData && split.test.length > 0 ? split.test : split.train;
+      rows = rows.subarray(0, maxRows);
+      const variance = stateVariance(dataset);
+      const report: Record<string, { heldOut: OneStepReport; physics?: PhysicsOneStepReport; rollouts?: RolloutReport }> = {};
+      let env: Awaited<ReturnType<typeof import("../envs/index.js")["makeEnv"]>> | null = null;
+      if (opts.physics) {
+        const { makeEnv } = await import("../envs/index.js");
+        const task = dataset.task;
+        if (!task) throw new CliError("--physics needs the environment: pass --env");
+        if (!dataset.qpos || !dataset.qvel) throw new CliError(`${datasetPath}: --physics needs infos/qpos and infos/qvel in the dataset`);
+        env = await makeEnv(task);
+      }
+      try {
+        for (const [name, model] of Object.entries(models)) {
+          if (model.observationDim !== dataset.observationDim || model.actionDim !== dataset.actionDim)
+            throw new CliError(`${name} model is for S ${model.observationDim}, A ${model.actionDim}; the dataset has S ${dataset.observationDim}, A ${dataset.actionDim}`);
+          const entry: (typeof report)[string] = { heldOut: oneStepErrors(model, dataset, rows, new Rng(seed), variance) };
+          if (env) {
+            const { randomPolicy } = await import("../envs/index.js");
+            entry.physics = physicsOneStep(model, dataset, rows, env, new Rng(seed), variance);
+            const starts = rows.subarray(0, Math.max(1, Math.floor(rows.length / 4)));
+            const policy = randomPolicy(env.spec.actionSpace, new Rng(seed + 1));
+            entry.rollouts = physicsRollouts(model, dataset, starts, env, policy, { horizon, rng: new Rng(seed), variance });
+          }
+          report[name] = entry;
+        }
+      } finally {
+        env?.close();
+      }
+      const header = { dataset: datasetPath, rows: rows.length, split: sameData ? `held-out ${record!.holdout} of episodes (seed ${record!.seed})` : "all rows (not the training file)" };
+      process.stdout.write(opts.json ? `${JSON.stringify({ ...header, models: report }, null, 2)}\n` : formatReport(header, report));
+    });
+}
+
+function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {
+  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  if (!statSync(path).isDirectory()) return { models: { [load(path).kind]: load(path) } };
+  const models: Record<string, WorldModel> = {};
+  for (const [name, file] of [["diffusion", WM_FILES.diffusion], ["ensemble", WM_FILES.ensemble]] as const) {
+    if (existsSync(join(path, file))) models[name] = load(join(path, file));
+  }
+  if (Object.keys(models).length === 0) throw new Error(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
+  const runFile = join(path, WM_FILES.run);
+  const record = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord) : undefined;
+  return { models, record };
+}
+
+/** A file as is; a D4RL id (hopper-medium-v2) from $D4RL_DATASET_DIR or ~/.d4rl/datasets. */
+function resolveDataset(name: string): string {
+  if (existsSync(name)) return name;
+  const dir = process.env.D4RL_DATASET_DIR ?? join(homedir(), ".d4rl", "datasets");
+  for (const candidate of [join(dir, `${name}.hdf5`), join(dir, `${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
+  throw new CliError(`dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`);
+}
+
+async function readDataset(path: string, env?: string): Promise<Dataset> {
+  const { DataError, loadDataset, parseTask } = await import("../data/index.js");
+  try {
+    return await loadDataset(path, env ? { task: parseTask(env) } : {});
+  } catch (error) {
+    if (error instanceof DataError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function userError<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError((error as Error).message);
+  }
+}
+
+function parseInteger(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${flag} must be an integer ≥ ${min}, got ${value}`);
+  return n;
+}
+
+function formatMetrics(m: Record<string, number>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k} ${v.toPrecision(4)}`)
+    .join("  ");
+}
+
+function formatReport(
+  header: { dataset: string; rows: number; split: string },
+  report: Record<string, { heldOut: OneStepReport; physics?: PhysicsOneStepReport; rollouts?: RolloutReport }>,
+): string {
+  const names = Object.keys(report);
+  const num = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3)) : "–");
+  const lines = [`dataset ${header.dataset}: ${header.rows} rows, ${header.split}`, "", `${"".padEnd(34)}${names.map((n) => n.padStart(12)).join("")}`];
+  const row = (label: string, f: (e: (typeof report)[string]) => number | undefined): void => {
+    lines.push(`${label.padEnd(34)}${names.map((n) => num(f(report[n]!) ?? Number.NaN).padStart(12)).join("")}`);
+  };
+  lines.push("held-out one step");
+  row("  s′ nMSE (copy s: baseline)", (e) => e.heldOut.copyBaseline.nmse);
+  row("  s′ nMSE", (e) => e.heldOut.nextState.nmse);
+  row("  reward MSE", (e) => e.heldOut.reward.mse);
+  row("  reward MAE", (e) => e.heldOut.reward.mae);
+  row("  terminal precision", (e) => e.heldOut.terminal.precision);
+  row("  terminal recall", (e) => e.heldOut.terminal.recall);
+  if (report[names[0]!]!.physics) {
+    lines.push("vs physics, one step from logged qpos/qvel");
+    row("  logged s′ vs simulator nMSE", (e) => e.physics!.datasetVsSimulator.nextState.nmse);
+    row("  s′ nMSE", (e) => e.physics!.nextState.nmse);
+    row("  reward MAE", (e) => e.physics!.reward.mae);
+    row("  terminal precision", (e) => e.physics!.terminal.precision);
+    row("  terminal recall", (e) => e.physics!.terminal.recall);
+    const H = report[names[0]!]!.rollouts!.horizon;
+    lines.push(`vs physics, ${H}-step rollouts (random policy), s′ nMSE / reward MAE per step`);
+    for (let t = 0; t < H; t++) {
+      const alive = report[names[0]!]!.rollouts!.perStep[t]!.alive;
+      row(`  step ${t + 1} (alive ${alive}) nMSE`, (e) => e.rollouts!.perStep[t]!.nmse);
+      row(`  step ${t + 1} reward MAE`, (e) => e.rollouts!.perStep[t]!.rewardMae);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
