@@ -6,13 +6,15 @@
  *   by online SAC; see src/collect/behaviour.ts).
  */
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { datasetCachePath } from "../data/cache.js";
 import type { Dataset } from "../data/dataset.js";
 import { writeD4rl } from "../data/d4rl.js";
 import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
 import { Rng } from "../util/rng.js";
-import { collectTransitions, uniformPolicy } from "./collect.js";
+import { BehaviourPolicy, readJson } from "./behaviour.js";
+import { type CollectPolicy, collectTransitions, uniformPolicy } from "./collect.js";
+import { type ManifestEntry, policiesDir } from "./publish.js";
 
 export const DATASET_KINDS = ["random", "medium", "medium-replay", "expert", "medium-expert"] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
@@ -36,6 +38,74 @@ export function parseDatasetId(id: string): { task: LocomotionTask; kind: Datase
   if (!m || !isLocomotionTask(m[1]!) || !(DATASET_KINDS as readonly string[]).includes(m[2]!))
     throw new Error(`unknown dataset "${id}": expected <halfcheetah|hopper|walker2d>-<${DATASET_KINDS.join("|")}>`);
   return { task: m[1] as LocomotionTask, kind: m[2] as DatasetKind };
+}
+
+/** The manifest entry of a task's behaviour policies, or an error saying how to make it. */
+function manifestEntry(task: LocomotionTask): ManifestEntry {
+  const entry = readJson(join(policiesDir(), "manifest.json"))[task] as ManifestEntry | undefined;
+  if (!entry) throw new Error(`no behaviour policy for ${task} under policies/: train one with \`adept data train-policy ${task}\``);
+  return entry;
+}
+
+/**
+ * medium-replay, rebuilt: the online SAC run's replay buffer up to the medium policy was
+ * `warmupSteps` uniform random steps, then steps taken by a policy that kept improving. We
+ * replay it segment by segment: steps [s_k, s_k+1) are taken by snapshot s_k (the first
+ * learned segment by the first snapshot), stochastically, as SAC acted while training.
+ */
+async function collectReplay(task: LocomotionTask, entry: ManifestEntry, size: number, seed: number, onProgress: (n: number) => void): Promise<Dataset> {
+  const snapshotSteps = entry.snapshots.map((f) => Number(/step-(\d+)/.exec(f)![1]));
+  const segments: { steps: number; policy: CollectPolicy }[] = [];
+  const rng = new Rng(seed);
+  const A = task === "hopper" ? 3 : 6;
+  segments.push({ steps: Math.min(entry.warmupSteps, size), policy: uniformPolicy(A, rng.fork()) });
+  let start = entry.warmupSteps;
+  snapshotSteps.forEach((step, k) => {
+    const end = k + 1 < snapshotSteps.length ? snapshotSteps[k + 1]! : entry.steps;
+    const from = k === 0 ? start : step;
+    if (end > from) segments.push({ steps: end - from, policy: BehaviourPolicy.load(join(policiesDir(), entry.snapshots[k]!), rng.fork()).collectPolicy(rng.fork()) });
+    start = end;
+  });
+  // Scale segment lengths to the requested size (the full replay when size = entry.steps).
+  const total = segments.reduce((n, s) => n + s.steps, 0);
+  const parts: Dataset[] = [];
+  let done = 0;
+  for (const [i, seg] of segments.entries()) {
+    const n = i === segments.length - 1 ? size - done : Math.round((seg.steps * size) / total);
+    if (n <= 0) continue;
+    parts.push(await collectTransitions(task, n, seg.policy, { seed: seed + i, onProgress: (k) => onProgress(done + k) }));
+    done += n;
+  }
+  return concatDatasets(parts);
+}
+
+/** Rows of several datasets of one task, in order. */
+function concatDatasets(parts: Dataset[]): Dataset {
+  const first = parts[0]!;
+  const cat = <T extends Float32Array | Uint8Array>(pick: (d: Dataset) => T | undefined, make: (n: number) => T): T => {
+    const arrays = parts.map((p) => pick(p)!);
+    const out = make(arrays.reduce((n, a) => n + a.length, 0));
+    let offset = 0;
+    for (const a of arrays) {
+      out.set(a, offset);
+      offset += a.length;
+    }
+    return out;
+  };
+  const f32 = (n: number) => new Float32Array(n), u8 = (n: number) => new Uint8Array(n);
+  return {
+    ...first,
+    size: parts.reduce((n, p) => n + p.size, 0),
+    observations: cat((d) => d.observations, f32),
+    actions: cat((d) => d.actions, f32),
+    rewards: cat((d) => d.rewards, f32),
+    nextObservations: cat((d) => d.nextObservations, f32),
+    terminals: cat((d) => d.terminals, u8),
+    timeouts: cat((d) => d.timeouts, u8),
+    actionLogProbs: cat((d) => d.actionLogProbs, f32),
+    qpos: cat((d) => d.qpos, f32),
+    qvel: cat((d) => d.qvel, f32),
+  };
 }
 
 export interface BuildOptions {
@@ -65,12 +135,34 @@ export async function buildDataset(id: string, options: BuildOptions = {}): Prom
       metadata = { policy: "uniform random in [-1, 1]^A", algorithm: "random" };
       break;
     }
+    case "medium": {
+      const entry = manifestEntry(task);
+      const policy = BehaviourPolicy.load(join(policiesDir(), entry.medium), new Rng(seed));
+      dataset = await collectTransitions(task, size, policy.collectPolicy(new Rng(seed).fork()), { seed, onProgress: (n) => options.onProgress?.(n, size) });
+      metadata = { policy: entry.medium, algorithm: "online SAC (stochastic actions)", policy_steps: entry.steps, policy_score: entry.score };
+      break;
+    }
+    case "medium-replay": {
+      const entry = manifestEntry(task);
+      const replaySize = options.size ?? entry.steps;
+      dataset = await collectReplay(task, entry, replaySize, seed, (n) => options.onProgress?.(n, replaySize));
+      metadata = { policy: `${entry.snapshots.length} snapshots of ${entry.task}, see DATASETS.md`, algorithm: "online SAC replay (rebuilt from snapshots)", policy_steps: entry.steps, policy_score: entry.score };
+      break;
+    }
     default:
-      throw new Error(`adept data build ${kind}: needs the behaviour policies under policies/ (not built yet)`);
+      throw new Error(`adept data build ${task}-${kind}: no ${kind} policy was reached for ${task} (see policies/manifest.json)`);
   }
   mkdirSync(dirname(path), { recursive: true });
   await writeD4rl(path, dataset, {
-    metadata: { ...metadata, env: task, dataset_id: `${task}-${kind}`, size, seed, builder: "adept data build", command: `adept data build ${task}-${kind} --size ${size} --seed ${seed}` },
+    metadata: {
+      ...metadata,
+      env: task,
+      dataset_id: `${task}-${kind}`,
+      size: dataset.size,
+      seed,
+      builder: "adept data build",
+      command: `adept data build ${task}-${kind} --size ${dataset.size} --seed ${seed}`,
+    },
   });
   return { path, dataset };
 }
