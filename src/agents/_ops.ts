@@ -46,11 +46,13 @@ export function foldColumns(x: Tensor, k: number): Tensor {
     throw new ShapeError(`foldColumns: expected a [k·B, 1] column with k = ${k}, got ${x.shape}`);
   const B = x.rows / k;
   const out = Tensor.empty(B, k); // [B, k]
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   for (let j = 0; j < k; j++) for (let b = 0; b < B; b++) od[b * k + j] = xd[j * B + b]!;
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
+      const g = out.grad!,
+        gx = gradOf(x);
       for (let j = 0; j < k; j++) for (let b = 0; b < B; b++) gx[j * B + b]! += g[b * k + j]!;
     });
   return out;

@@ -54,19 +54,21 @@ export const CQL_CONFIG = defineConfig({
   tau: { default: 5e-3, doc: "Polyak rate of the target critics (CORL soft_target_update_rate)" },
   targetUpdatePeriod: { default: 1, doc: "updates between Polyak steps of the target critics (CORL)" },
   alphaMultiplier: { default: 1.0, doc: "factor on α = exp(log α) in every loss; α itself when autoAlpha is off (CORL)" },
-  autoAlpha: { default: true, doc: "learn α toward the target entropy −|A| (CORL use_automatic_entropy_tuning)" },
-  backupEntropy: { default: false, doc: "subtract α log π(a′|s′) in the TD target (CORL: false)" },
+  autoAlpha: { default: true as boolean, doc: "learn α toward the target entropy −|A| (CORL use_automatic_entropy_tuning)" },
+  backupEntropy: { default: false as boolean, doc: "subtract α log π(a′|s′) in the TD target (CORL: false)" },
   bcSteps: { default: 0, doc: "first updates in which π does behaviour cloning instead of maximizing Q (CORL; AntMaze uses more)" },
   cqlNActions: { default: 10, doc: "n, actions sampled per source (uniform, π(·|s), π(·|s′)) per state (CORL)" },
-  cqlImportanceSample: { default: true, doc: "subtract each sampled action's log-density inside the logsumexp (CORL)" },
+  cqlImportanceSample: { default: true as boolean, doc: "subtract each sampled action's log-density inside the logsumexp (CORL)" },
   cqlAlpha: { default: 10.0, doc: "α_cql, weight of the conservative penalty (CORL D4RL MuJoCo configs: 10)" },
   cqlTemp: { default: 1.0, doc: "T, temperature of the logsumexp (CORL)" },
-  cqlLagrange: { default: false, doc: "tune α′ so that the gap tracks cqlTargetActionGap (CORL: false)" },
+  cqlLagrange: { default: false as boolean, doc: "tune α′ so that the gap tracks cqlTargetActionGap (CORL: false)" },
   cqlTargetActionGap: { default: -1.0, doc: "τ_gap, the gap the Lagrange variant aims at (CORL)" },
-  cqlMaxTargetBackup: { default: false, doc: "back up the max over n sampled next actions of min Q̄ (CORL: false)" },
+  cqlMaxTargetBackup: { default: false as boolean, doc: "back up the max over n sampled next actions of min Q̄ (CORL: false)" },
+  // NOTE(deviation): CORL's clip bounds default to ±inf; configs here are finite JSON numbers,
+  // so "no clip" is ±1e9 (a gap beyond that is divergence either way).
   cqlClipDiffMin: { default: -1e9, doc: "lower clip of the per-state gap Δ (CORL −inf; −1e9 is no clip)" },
   cqlClipDiffMax: { default: 1e9, doc: "upper clip of the per-state gap Δ (CORL +inf; 1e9 is no clip)" },
-  orthogonalInit: { default: true, doc: "orthogonal init of the critics: gain √2 hidden, 1e-2 output, zero biases (CORL)" },
+  orthogonalInit: { default: true as boolean, doc: "orthogonal init of the critics: gain √2 hidden, 1e-2 output, zero biases (CORL)" },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (CORL)" },
   criticDepth: { default: 3, doc: "hidden layers of each critic (CORL q_n_hidden_layers)" },
   actorDepth: { default: 3, doc: "hidden layers of the actor (CORL: 3, fixed)" },
@@ -83,7 +85,8 @@ export type CQLConfig = ConfigOf<typeof CQL_CONFIG>;
  */
 export function orthogonalInit(w: Tensor, gain: number, rng: Rng): void {
   const { rows, cols } = w;
-  const n = Math.min(rows, cols), m = Math.max(rows, cols);
+  const n = Math.min(rows, cols),
+    m = Math.max(rows, cols);
   const v = new Float64Array(n * m); // n vectors of length m
   rng.fillNormal(v);
   for (let i = 0; i < n; i++) {
@@ -100,8 +103,7 @@ export function orthogonalInit(w: Tensor, gain: number, rng: Rng): void {
     for (let k = 0; k < m; k++) vi[k]! /= norm;
   }
   // vector i becomes column i of a tall matrix, or row i of a wide one
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < m; k++) w.data[rows >= cols ? k * cols + i : i * cols + k] = gain * v[i * m + k]!;
+  for (let i = 0; i < n; i++) for (let k = 0; k < m; k++) w.data[rows >= cols ? k * cols + i : i * cols + k] = gain * v[i * m + k]!;
 }
 
 /** CORL's init_module_weights: with `orthogonal`, hidden layers orthogonal (gain √2) and zero biases; the output layer small either way. */
@@ -152,9 +154,8 @@ export class CQLActor extends Module {
   ) {
     super();
     this.net = new MLP(observationDim, 2 * actionDim, hiddenOf(width, depth), rng);
-    // NOTE(deviation): none in behaviour — CORL calls init_module_weights without its
-    // orthogonal flag for the actor, so the actor keeps PyTorch's default hidden init
-    // whatever orthogonalInit says; we do the same.
+    // CORL calls init_module_weights on the actor without its orthogonal flag, so the actor
+    // keeps PyTorch's default hidden init whatever orthogonalInit says; so do we.
     initLikeCorl(this.net, false, rng);
     this.logStdMultiplier.data[0] = logStdMultiplier;
     this.logStdOffset.data[0] = -1;
@@ -276,6 +277,8 @@ export class CQL extends AgentBase implements Agent {
       //    during the BC warm-up, the log-likelihood of the dataset action instead.
       const dist = this.actor.distribution(s);
       const { action: pi, logProb: logPi } = dist.rsample(this.rng); // [B, A], [B, 1]
+      // NOTE(deviation): log π(a|s) of a dataset action clips it to ±(1 − 1e-6) before atanh
+      // (src/dist/gaussian.ts); CORL's TanhTransform gives −inf for an action of exactly ±1.
       const actorLoss = bc
         ? mean(sub(scale(logPi, alpha), dist.logProb(a)))
         : frozen([this.critic], () => mean(sub(scale(logPi, alpha), this.critic.min(s, pi))));
@@ -304,9 +307,7 @@ export class CQL extends AgentBase implements Agent {
       const gap1 = conservativeGap(q1Sampled, q1, density, 3 * n, c.cqlTemp, c.cqlClipDiffMin, c.cqlClipDiffMax); // [1, 1]
       const gap2 = conservativeGap(q2Sampled, q2, density, 3 * n, c.cqlTemp, c.cqlClipDiffMin, c.cqlClipDiffMax);
       const gaps = add(gap1, gap2);
-      const cqlLoss = c.cqlLagrange
-        ? scale(addScalar(gaps, -2 * c.cqlTargetActionGap), alphaPrime * c.cqlAlpha)
-        : scale(gaps, c.cqlAlpha);
+      const cqlLoss = c.cqlLagrange ? scale(addScalar(gaps, -2 * c.cqlTargetActionGap), alphaPrime * c.cqlAlpha) : scale(gaps, c.cqlAlpha);
       const criticLoss = add(tdLoss, cqlLoss);
       this.criticOpt.zeroGrad();
       backward(criticLoss);
