@@ -245,7 +245,7 @@ describe("CQL learning", () => {
     }
     // Settings, and why:
     // - cqlAlpha keeps CORL's 10: the penalty is the point of the test. With rewards this
-    //   small it flattens Q (Q spread over actions ≈ 0.15 against a reward spread of ≈ 1),
+    //   small it flattens Q (Q spread over actions ≈ 0.11 against a reward spread of ≈ 1),
     //   so π learns from a weak signal ...
     // - ... hence actorLr (and alphaLr, which CORL ties to it) 1e-3 instead of 3e-5: at CORL's
     //   rate π needs ~10⁵ updates here; at 1e-3 the gap to a* closes in ~2000.
