@@ -5,6 +5,7 @@
 import type { ConfigSchema } from "../util/config.js";
 import type { Agent } from "./agent.js";
 import { BC, BC_CONFIG } from "./bc.js";
+import { CQL, CQL_CONFIG } from "./cql.js";
 import { IQL, IQL_CONFIG } from "./iql.js";
 import { SAC, SAC_CONFIG } from "./sac.js";
 import { TD3BC, TD3BC_CONFIG } from "./td3bc.js";
@@ -18,6 +19,7 @@ export interface AlgorithmEntry {
 
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   bc: { summary: "behaviour cloning (MSE or Gaussian likelihood)", schema: BC_CONFIG, create: (s, a, c, seed) => new BC(s, a, c, seed) },
+  cql: { summary: "Conservative Q-Learning, CQL(H) (CORL defaults)", schema: CQL_CONFIG, create: (s, a, c, seed) => new CQL(s, a, c, seed) },
   iql: { summary: "Implicit Q-Learning (CORL defaults)", schema: IQL_CONFIG, create: (s, a, c, seed) => new IQL(s, a, c, seed) },
   sac: { summary: "Soft Actor-Critic on a fixed dataset (the paper's SAC baseline)", schema: SAC_CONFIG, create: (s, a, c, seed) => new SAC(s, a, c, seed) },
   td3bc: { summary: "TD3+BC (CORL defaults)", schema: TD3BC_CONFIG, create: (s, a, c, seed) => new TD3BC(s, a, c, seed) },

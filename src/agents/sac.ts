@@ -26,7 +26,7 @@ export const SAC_CONFIG = defineConfig({
   discount: { default: 0.99, doc: "γ, discount factor (paper)" },
   tau: { default: 0.005, doc: "Polyak rate of the target critics (paper: soft update 0.005)" },
   initAlpha: { default: 1.0, doc: "initial temperature α (Haarnoja et al.)" },
-  targetEntropy: { default: Number.NaN, doc: "H̄, target entropy; NaN means −|A| (Haarnoja et al.)" },
+  targetEntropyPerDim: { default: -1, doc: "H̄ / |A|: the target entropy per action dimension (Haarnoja et al.: −1, i.e. H̄ = −|A|)" },
   autoAlpha: { default: true, doc: "learn α toward the target entropy; false keeps α = initAlpha" },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (paper: 256)" },
   hiddenDepth: { default: 2, doc: "hidden layers per network" },
@@ -71,7 +71,7 @@ export class SAC extends AgentBase implements Agent {
     this.criticOpt = new Adam(this.critic.parameters(), { lr: c.criticLr });
     this.actorOpt = new Adam(this.actor.parameters(), { lr: c.actorLr });
     this.alphaOpt = new Adam(this.logAlpha.parameters(), { lr: c.alphaLr });
-    this.targetEntropy = Number.isNaN(c.targetEntropy) ? -actionDim : c.targetEntropy;
+    this.targetEntropy = c.targetEntropyPerDim * actionDim;
   }
 
   /** The current temperature α. */

@@ -2,12 +2,29 @@
 // save → load reproduces act exactly; the same seed gives identical metrics.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { makeAgent, ALGORITHMS } from "../../src/agents/registry.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadAgentCheckpoint, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
+import { ALGORITHMS, makeAgent } from "../../src/agents/registry.js";
+import { datasetStats } from "../../src/data/normalizer.js";
 import { allocateBatch } from "../../src/data/replay.js";
 import { Rng } from "../../src/util/rng.js";
 import { A, banditBuffer, S } from "./toy.js";
 
 const small = { hiddenWidth: 32 };
+/** Columns for normalization statistics (their values do not matter here). */
+const banditDataset = {
+  size: 4,
+  observationDim: S,
+  actionDim: A,
+  observations: new Float32Array(4 * S).map((_, i) => i),
+  actions: new Float32Array(4 * A).map((_, i) => -i),
+  rewards: new Float32Array([1, 2, 3, 4]),
+  nextObservations: new Float32Array(4 * S),
+  terminals: new Uint8Array([0, 1, 0, 1]),
+  timeouts: new Uint8Array(4),
+};
 
 for (const algo of Object.keys(ALGORITHMS)) {
   describe(`agent contract: ${algo}`, () => {
@@ -46,6 +63,22 @@ for (const algo of Object.keys(ALGORITHMS)) {
       assert.deepEqual(copy.act(obs, 10, true).slice(), agent.act(obs, 10, true).slice());
       assert.deepEqual(copy.update(batch), agent.update(batch));
       assert.deepEqual(copy.act(obs, 10, false).slice(), agent.act(obs, 10, false).slice());
+    });
+
+    it("round-trips through a checkpoint file (config through JSON)", () => {
+      const dir = mkdtempSync(join(tmpdir(), "adept-ckpt-"));
+      try {
+        const agent = makeAgent(algo, S, A, small, 4);
+        agent.update(batch);
+        const stats = datasetStats({ ...banditDataset, task: undefined } as never, { rewardScaling: "none" });
+        saveAgentCheckpoint(join(dir, "a.safetensors"), agent, { stats });
+        const { agent: loaded } = loadAgentCheckpoint(join(dir, "a.safetensors"));
+        assert.deepEqual(loaded.config, agent.config);
+        const obs = new Float32Array(6 * S).map((_, i) => Math.cos(i));
+        assert.deepEqual(loaded.act(obs, 6, true).slice(), agent.act(obs, 6, true).slice());
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("is deterministic given its seed", () => {
