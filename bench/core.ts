@@ -6,9 +6,6 @@
  *
  *   node dist/bench/core.js [--repeats 300] [--no-torch] [--threads N]
  */
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { DiagGaussian, TanhGaussian } from "../src/dist/gaussian.js";
 import { MLP } from "../src/nn/layers.js";
 import { parameter } from "../src/nn/module.js";
@@ -20,6 +17,7 @@ import {
 } from "../src/tensor/ops.js";
 import { backward, detach, noGrad, scope, Tensor } from "../src/tensor/tensor.js";
 import { Rng } from "../src/util/rng.js";
+import { torchPeer } from "./torch-peer.js";
 
 const S = 17, A = 6, H = 256, B = 256;
 const args = process.argv.slice(2);
@@ -28,8 +26,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const repeats = Number(flag("--repeats") ?? 300);
-const threads = flag("--threads");
-if (threads) loadAddon()?.setThreads(Number(threads));
+const threadCounts = (flag("--threads") ?? "1,2").split(",").map(Number);
 
 const rng = new Rng(0);
 const mlp = (i: number, o: number, n = 2): MLP => new MLP(i, o, { hidden: Array(n).fill(H) }, rng);
@@ -183,31 +180,24 @@ function sgemmPeak(): number {
   return (2 * n * n * n) / (ms * 1e6);
 }
 
-function torchPeer(): Record<string, number> | null {
-  if (args.includes("--no-torch")) return null;
-  const script = join(process.cwd(), "..", "shared", "bench", "torch_ref.py");
-  if (!existsSync(script) || !existsSync("/usr/bin/python3")) return null;
-  try {
-    const out = execFileSync("/usr/bin/python3", [script, "2"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const result: Record<string, number> = {};
-    for (const m of out.matchAll(/^(\w+) ms\/update ([\d.]+)/gm)) result[m[1]!] = Number(m[2]);
-    return result;
-  } catch {
-    return null;
-  }
+const ours: Record<number, { peak: number; ms: Record<"iql" | "sac" | "ddpm", number> }> = {};
+for (const t of threadCounts) {
+  loadAddon()?.setThreads(t);
+  ours[t] = { peak: sgemmPeak(), ms: { iql: time(iqlUpdate, repeats), sac: time(sacUpdate, repeats), ddpm: time(ddpmStep, repeats) } };
 }
-
-const peak = sgemmPeak();
-console.log(`adept bench:core — kernels ${kernels().name}, sgemm 256³ ${peak.toFixed(1)} GFLOP/s, ${repeats} repeats, batch ${B}`);
-const ours = { iql: time(iqlUpdate, repeats), sac: time(sacUpdate, repeats), ddpm: time(ddpmStep, repeats) };
-const torch = torchPeer();
-console.log("update  adept ms  GFLOP/s  %peak  torch ms  speed-up");
+const peer = args.includes("--no-torch") ? null : torchPeer();
+const torch = peer?.ms;
+console.log(`adept bench:core — kernels ${kernels().name}, batch ${B}, ${repeats} repeats (median ms per update)`);
+for (const t of threadCounts) console.log(`  sgemm 256³ peak at ${t} thread(s): ${ours[t]!.peak.toFixed(1)} GFLOP/s`);
+console.log(`update  ${threadCounts.map((t) => `adept ${t}T`.padStart(9)).join(" ")}  GFLOP/s  %peak  torch ms  speed-up`);
 for (const name of ["iql", "sac", "ddpm"] as const) {
-  const ms = ours[name];
+  const best = threadCounts.reduce((b, t) => (ours[t]!.ms[name] < ours[b]!.ms[name] ? t : b), threadCounts[0]!);
+  const ms = ours[best]!.ms[name];
   const gflops = FLOPS[name] / (ms * 1e6);
-  const t = torch?.[name];
+  const tms = torch?.[name];
   console.log(
-    `${name.padEnd(6)}  ${ms.toFixed(3).padStart(8)}  ${gflops.toFixed(1).padStart(7)}  ${((100 * gflops) / peak).toFixed(0).padStart(4)}%  ${t ? t.toFixed(3).padStart(8) : "       –"}  ${t ? `${(t / ms).toFixed(2)}x` : "–"}`,
+    `${name.padEnd(6)}  ${threadCounts.map((t) => ours[t]!.ms[name].toFixed(3).padStart(9)).join(" ")}  ${gflops.toFixed(1).padStart(7)}  ${((100 * gflops) / ours[best]!.peak).toFixed(0).padStart(4)}%  ${tms ? tms.toFixed(3).padStart(8) : "       –"}  ${tms ? `${(tms / ms).toFixed(2)}x` : "–"}`,
   );
 }
-if (!torch) console.log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");
+if (peer) console.log(`PyTorch ${peer.version}, best of 1 and 2 threads (${Object.entries(peer.threads).map(([k, t]) => `${k}: ${t}T`).join(", ")}), same machine, same invocation; speed-up = torch / best adept`);
+else console.log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");

@@ -37,6 +37,11 @@ export function loadAddon(): NativeAddon | null {
     addon = require(join(packageRoot(), "build", "Release", "adept_native.node")) as NativeAddon;
     // ADEPT_SGEMM=portable routes sgemm through our own kernel even where OpenBLAS is linked.
     if (process.env.ADEPT_SGEMM === "portable") addon.usePortableSgemm(true);
+    // One OpenBLAS thread unless asked otherwise: our matrices are small (256-wide layers),
+    // where a second thread gains at most ~1.5x on an idle machine and loses several-fold
+    // when the cores are shared (sweeps, evaluation, other jobs) — OpenBLAS threads spin.
+    if (process.env.ADEPT_THREADS) addon.setThreads(Number(process.env.ADEPT_THREADS));
+    else if (!process.env.OPENBLAS_NUM_THREADS) addon.setThreads(1);
   } catch {
     addon = null;
   }
