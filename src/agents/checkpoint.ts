@@ -41,21 +41,41 @@ export function saveAgentCheckpoint(path: string, agent: Agent, info: Checkpoint
 
 /** Reads a checkpoint written by {@link saveAgentCheckpoint}: the agent (state restored) and its info. */
 export function loadAgentCheckpoint(path: string): { agent: Agent; info: CheckpointInfo } {
-  const { tensors, metadata } = loadTensors(path);
+  const { tensors, metadata } = readCheckpoint(path);
+  const parse = metadataParser(metadata, path);
+  const agent = makeAgent(metadata.algo ?? "", Number(metadata.observationDim), Number(metadata.actionDim), parse("config") as Record<string, unknown>);
+  agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
+  return { agent, info: infoOf(metadata, parse) };
+}
+
+/** Restores a checkpoint into an existing agent of the same algorithm and shape (resuming a run); returns its info. */
+export function restoreAgentCheckpoint(path: string, agent: Agent): CheckpointInfo {
+  const { tensors, metadata } = readCheckpoint(path);
+  if (metadata.algo !== agent.algo) throw new Error(`${path}: a ${metadata.algo} checkpoint cannot restore a ${agent.algo} agent`);
+  const parse = metadataParser(metadata, path);
+  agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
+  return infoOf(metadata, parse);
+}
+
+function readCheckpoint(path: string): ReturnType<typeof loadTensors> {
+  const loaded = loadTensors(path);
+  const { metadata } = loaded;
   if (metadata.format !== "adept-agent") throw new Error(`${path}: not an adept agent checkpoint (format "${metadata.format ?? "none"}")`);
   if (metadata.version !== CHECKPOINT_VERSION)
     throw new Error(`${path}: checkpoint version ${metadata.version}, this adept reads version ${CHECKPOINT_VERSION}`);
-  const parse = (key: string): unknown => {
+  return loaded;
+}
+
+function metadataParser(metadata: Record<string, string>, path: string): (key: string) => unknown {
+  return (key) => {
     try {
       return JSON.parse(metadata[key] ?? "");
     } catch {
       throw new Error(`${path}: metadata "${key}" is missing or not JSON`);
     }
   };
-  const agent = makeAgent(metadata.algo ?? "", Number(metadata.observationDim), Number(metadata.actionDim), parse("config") as Record<string, unknown>);
-  agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
-  return {
-    agent,
-    info: { stats: statsFromJson(metadata.stats ?? ""), task: metadata.task || undefined, extra: parse("extra") as Record<string, unknown> },
-  };
+}
+
+function infoOf(metadata: Record<string, string>, parse: (key: string) => unknown): CheckpointInfo {
+  return { stats: statsFromJson(metadata.stats ?? ""), task: metadata.task || undefined, extra: parse("extra") as Record<string, unknown> };
 }

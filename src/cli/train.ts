@@ -3,17 +3,20 @@
  * flag (kebab-case), shown in --help with each algorithm's default.
  */
 import { type Command, Option } from "commander";
-import { ALGORITHMS } from "../agents/registry.js";
+import { algorithmNames, schemaOf } from "../run/train.js";
 import { kebab } from "../util/config.js";
 import { CliError } from "./errors.js";
 
 /** Every config field of every algorithm, with the defaults per algorithm. */
 function configFields(): Map<string, { doc: string; defaults: string[] }> {
   const fields = new Map<string, { doc: string; defaults: string[] }>();
-  for (const [algo, entry] of Object.entries(ALGORITHMS))
-    for (const [name, spec] of Object.entries(entry.schema)) {
+  for (const algo of algorithmNames())
+    for (const [name, spec] of Object.entries(schemaOf(algo))) {
       const f = fields.get(name) ?? { doc: spec.doc, defaults: [] };
-      f.defaults.push(`${algo}: ${spec.default}`);
+      const text = `${algo}: ${spec.default}`;
+      // ADEPT variants repeat their learner's defaults: list a value once per distinct default.
+      if (!f.defaults.some((d) => d.endsWith(`: ${spec.default}`))) f.defaults.push(text);
+      else f.defaults = f.defaults.map((d) => (d.endsWith(`: ${spec.default}`) && !d.includes(algo) ? d.replace(/^([^:]+):/, `$1, ${algo}:`) : d));
       fields.set(name, f);
     }
   return fields;
@@ -23,7 +26,7 @@ export function register(program: Command): void {
   const cmd = program
     .command("train")
     .description("Train an offline RL agent on a dataset (evaluates in the simulator when the task is known)")
-    .requiredOption("--algo <name>", `algorithm: ${Object.keys(ALGORITHMS).join(" | ")}`)
+    .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(" | ")}`)
     .requiredOption("--dataset <file|id>", "a D4RL/Minari/JSONL file, or a built dataset id (hopper-medium-replay)")
     .option("--steps <n>", "gradient updates", "100000")
     .option("--seed <s>", "random seed (networks, sampling, evaluation)", "0")
@@ -39,13 +42,13 @@ export function register(program: Command): void {
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const algo = String(opts.algo);
-    const entry = ALGORITHMS[algo];
-    if (!entry) throw new CliError(`unknown --algo "${algo}" (known: ${Object.keys(ALGORITHMS).join(", ")})`);
+    if (!algorithmNames().includes(algo)) throw new CliError(`unknown --algo "${algo}" (known: ${algorithmNames().join(", ")})`);
+    const schema = schemaOf(algo);
     const config: Record<string, unknown> = {};
     for (const name of configFields().keys()) {
       const value = opts[name];
       if (value === undefined) continue;
-      if (!(name in entry.schema)) throw new CliError(`--${kebab(name)} does not apply to --algo ${algo}`);
+      if (!(name in schema)) throw new CliError(`--${kebab(name)} does not apply to --algo ${algo}`);
       config[name] = value;
     }
     const int = (flag: string, v: unknown, min = 0): number => {

@@ -11,18 +11,19 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Agent } from "../agents/agent.js";
-import { loadAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
+import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
-import type { Dataset } from "../data/dataset.js";
 import { loadDataset } from "../data/load.js";
-import { type DatasetStats, datasetStats, Normalizer } from "../data/normalizer.js";
-import { allocateBatch, ReplayBuffer } from "../data/replay.js";
+import { datasetStats, Normalizer } from "../data/normalizer.js";
+import { ReplayBuffer } from "../data/replay.js";
+import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
+import { AdeptLearner, type OfflineData } from "../adept/learner.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
-import { resolveConfig } from "../util/config.js";
-import { Rng } from "../util/rng.js";
+import { type ConfigSchema, resolveConfig } from "../util/config.js";
+import { Rng, type RngState } from "../util/rng.js";
+import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
 import { createProgress } from "./progress.js";
 
@@ -75,7 +76,7 @@ export interface RunSummary {
 const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
 
 /** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(spec: string): Promise<{ dataset: Dataset; path: string; stats: DatasetStats; buffer: ReplayBuffer }> {
+export async function prepareData(spec: string): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
   const dataset = await loadDataset(path);
   const stats = datasetStats(dataset);
@@ -85,66 +86,99 @@ export async function prepareData(spec: string): Promise<{ dataset: Dataset; pat
   const rewards = dataset.rewards.map((r) => r * stats.rewardScale);
   const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
   buffer.addDataset({ ...dataset, observations, nextObservations, rewards });
-  return { dataset, path, stats, buffer };
+  return { dataset, path, stats, normalizer, buffer };
+}
+
+/** Every name `--algo` accepts: the offline agents and the ADEPT variants. */
+export function algorithmNames(): string[] {
+  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS)];
+}
+
+/** The config schema of an `--algo` name. */
+export function schemaOf(algo: string): ConfigSchema {
+  if (isAdeptVariant(algo)) return variantSchema(algo);
+  const entry = ALGORITHMS[algo];
+  if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
+  return entry.schema;
+}
+
+/** The learner for an `--algo` name: plain offline RL, or an ADEPT variant. */
+function createLearner(algo: string, data: OfflineData, config: Record<string, unknown>, seed: number, batchSize: number, options: { progress: boolean; resuming: boolean }): Learner {
+  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, config, seed, batchSize, options);
+  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
+  return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
 }
 
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const o = { ...DEFAULTS, ...options };
-  const entry = ALGORITHMS[o.algo];
-  if (!entry) throw new Error(`unknown algorithm "${o.algo}" (known: ${Object.keys(ALGORITHMS).join(", ")})`);
+  const schema = schemaOf(o.algo);
   if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new Error(`steps must be a positive integer, got ${o.steps}`);
   mkdirSync(o.out, { recursive: true });
-  const latestPath = join(o.out, "latest.safetensors");
+  const latest = join(o.out, "latest");
+  const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
+  const resuming = Boolean(o.resume) && existsSync(latestPath);
   if (!o.resume && readdirSync(o.out).length > 0)
     throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
-  const { dataset, path: datasetPath, stats, buffer } = await prepareData(o.dataset);
+  const data = await prepareData(o.dataset);
+  const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
-  const samplerRng = new Rng(o.seed + 1);
 
-  // 1. The agent: fresh, or restored from the latest checkpoint.
-  let agent: Agent;
+  // 1. The learner: fresh, or restored from the latest checkpoint with the run's own config.
+  const configPath = join(o.out, "config.json");
+  const config = resuming
+    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown> }).config
+    : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
+  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  const agent = learner.agent;
   let best: RunSummary["best"];
   let last: RunSummary["last"];
-  if (o.resume && existsSync(latestPath)) {
-    const loaded = loadAgentCheckpoint(latestPath);
-    agent = loaded.agent;
-    const extra = loaded.info.extra as { samplerRng: ReturnType<Rng["getState"]>; best?: RunSummary["best"]; last?: RunSummary["last"] };
-    samplerRng.setState(extra.samplerRng);
+  if (resuming) {
+    const info = restoreAgentCheckpoint(latestPath, agent);
+    const extra = info.extra as { samplerRng: RngState; best?: RunSummary["best"]; last?: RunSummary["last"] };
+    learner.restoreSampler(extra.samplerRng);
+    await learner.loadExtra?.(latest);
     best = extra.best;
     last = extra.last;
     log.truncateAfter(agent.updates);
   } else {
-    const config = resolveConfig(entry.schema, withRunDefaults(entry.schema, o.config ?? {}, o.steps), o.algo);
-    agent = makeAgent(o.algo, dataset.observationDim, dataset.actionDim, config, o.seed);
     writeFileSync(
-      join(o.out, "config.json"),
+      configPath,
       `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, config }, null, 2)}\n`,
     );
   }
 
-  const checkpoint = (path: string): void =>
-    saveAgentCheckpoint(path, agent, { stats, task, extra: { samplerRng: samplerRng.getState(), best, last } });
+  const saveAgent = (path: string): void =>
+    saveAgentCheckpoint(path, agent, { stats, task, extra: { samplerRng: learner.samplerState(), best, last } });
+  const checkpoint = async (): Promise<void> => {
+    await learner.saveExtra?.(latest); // first the extra state, so an agent checkpoint never points at missing files
+    saveAgent(latestPath);
+  };
 
   // 2. Evaluation in the simulator, when the task is known.
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
-  const evaluateNow = (): EvalResult | null => {
-    if (!evaluator) return null;
+  const evaluateNow = async (): Promise<EvalResult | null> => {
+    const diagnostics = (await learner.diagnostics?.()) ?? {};
+    if (!evaluator) {
+      if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
+      return null;
+    }
     const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: o.seed + 1000 });
     const score = { step: agent.updates, normalized: result.normalized };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
       best = score;
-      checkpoint(bestPath);
+      saveAgent(bestPath);
     }
     log.write(agent.updates, {
       "eval/normalized_mean": result.normalized.mean,
       "eval/normalized_std": result.normalized.std,
       "eval/return_mean": result.return.mean,
       "eval/length_mean": result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length,
+      ...diagnostics,
     });
     return result;
   };
@@ -156,23 +190,21 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const batch = allocateBatch({ observationDim: dataset.observationDim, actionDim: dataset.actionDim }, o.batchSize);
   const acc = new MetricsAccumulator();
   const progress = createProgress(`train ${o.algo}`, o.steps, { enabled: o.progress !== false });
   const started = Date.now();
   const startStep = agent.updates;
   try {
     while (agent.updates < o.steps && !stopRequested) {
-      buffer.sample(samplerRng, batch);
-      acc.add(agent.update(batch));
+      acc.add(learner.step());
       const step = agent.updates;
       if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) evaluateNow();
-      if (step % o.checkpointEvery === 0) checkpoint(latestPath);
+      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
+      if (step % o.checkpointEvery === 0) await checkpoint();
       if (step % 50 === 0 || step === o.steps) progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
     }
-    if (!stopRequested) evaluateNow();
-    checkpoint(latestPath);
+    if (!stopRequested) await evaluateNow();
+    await checkpoint();
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);

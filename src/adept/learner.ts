@@ -1,0 +1,290 @@
+/**
+ * ADEPT's closed loop (Algorithm 1), as a learner for the shared training loop:
+ *
+ *   pretrain the world model and π_β on D
+ *   every G agent steps (one iteration):
+ *     1. importance-sampled world-model update for the current π_φ      (adept-*; skipped by diff-*)
+ *     2. roll π_φ out in the model from dataset states → model buffer     (skipped by synther-iql)
+ *   every agent step:
+ *     3. one update of the offline learner on a batch mixing real and model transitions
+ *
+ * synther-iql instead generates one fixed synthetic set before training (SynthER-style).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Agent, Metrics } from "../agents/agent.js";
+import { BC } from "../agents/bc.js";
+import { makeAgent } from "../agents/registry.js";
+import type { Dataset } from "../data/dataset.js";
+import type { DatasetStats, Normalizer } from "../data/normalizer.js";
+import { allocateBatch, loadReplayBuffer, MixedSampler, ReplayBuffer, saveReplayBuffer, type Sampler, type TransitionBatch } from "../data/replay.js";
+import { splitByEpisodes } from "../diffusion/batches.js";
+import { DiffusionWorldModel } from "../diffusion/world-model.js";
+import { isLocomotionTask } from "../envs/scores.js";
+import { loadTensors, saveTensors } from "../nn/serialize.js";
+import type { Learner } from "../run/learner.js";
+import { createProgress } from "../run/progress.js";
+import { type ConfigOf, resolveConfig } from "../util/config.js";
+import { Rng, type RngState } from "../util/rng.js";
+import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
+import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldModelFields } from "./config.js";
+import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
+import { importanceWeights } from "./importance.js";
+import { rolloutInModel } from "./rollouts.js";
+
+/** The prepared offline data (see src/run/train.ts `prepareData`). */
+export interface OfflineData {
+  dataset: Dataset; // raw units
+  stats: DatasetStats;
+  normalizer: Normalizer; // observations
+  buffer: ReplayBuffer; // agent units
+}
+
+type AdeptConfig = ConfigOf<typeof ADEPT_CONFIG>;
+
+export class AdeptLearner implements Learner {
+  private readonly variant: (typeof ADEPT_VARIANTS)[AdeptVariant];
+  private readonly c: AdeptConfig;
+  private readonly modelBuffer: ReplayBuffer;
+  private readonly sampler: Sampler;
+  private readonly batch: TransitionBatch;
+  private readonly isBatch: TransitionBatch; // raw units, for the world model
+  private readonly isRows: Int32Array;
+  private readonly isObsNorm: Float32Array;
+  private readonly isLogPi = new Float32Array(0);
+  private readonly isLogBeta: Float32Array;
+  private readonly isWeights: Float32Array;
+  private readonly train: Int32Array;
+  private readonly test: Int32Array;
+  private previousPolicy: Agent | null = null;
+  private lastIteration: Metrics = {};
+
+  private constructor(
+    readonly algo: AdeptVariant,
+    readonly agent: Agent,
+    public worldModel: DiffusionWorldModel,
+    private behaviour: BehaviourDensity,
+    private readonly data: OfflineData,
+    config: Record<string, unknown>,
+    private readonly rng: Rng, // the loop's own draws (IS batches, rollout starts, model sampling)
+    private readonly samplerRng: Rng,
+    batchSize: number,
+    split: { train: Int32Array; test: Int32Array },
+  ) {
+    this.variant = ADEPT_VARIANTS[algo];
+    this.c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
+    const { dataset, buffer } = data;
+    this.train = split.train;
+    this.test = split.test.length > 0 ? split.test : split.train;
+    const capacity = this.variant.synthetic
+      ? this.c.syntheticSize || dataset.size
+      : Math.max(1, this.c.rolloutCount * this.c.horizon * this.c.modelRetainIterations);
+    this.modelBuffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity });
+    this.sampler = new MixedSampler(buffer, this.modelBuffer, this.c.realRatio);
+    this.batch = allocateBatch(buffer, batchSize);
+    const N = this.c.isBatchSize;
+    this.isBatch = allocateBatch(buffer, N);
+    this.isRows = new Int32Array(N);
+    this.isObsNorm = new Float32Array(N * dataset.observationDim);
+    this.isLogBeta = new Float32Array(N);
+    this.isWeights = new Float32Array(N);
+  }
+
+  /**
+   * Creates the learner: the agent, and the pretrained world model and π_β (Algorithm 1's
+   * first line). With `resuming`, nothing is trained: {@link loadExtra} restores them.
+   */
+  static create(algo: AdeptVariant, data: OfflineData, config: Record<string, unknown>, seed: number, batchSize: number, options: { progress?: boolean; resuming?: boolean } = {}): AdeptLearner {
+    const variant = ADEPT_VARIANTS[algo];
+    const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
+    const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
+    const { dataset } = data;
+    const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
+    const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
+    const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
+    const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
+    const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), { enabled: options.progress !== false && pretrainSteps > 0 });
+    worldModel.fit(dataset, pretrainSteps, { rows: split.train, onStep: (t) => (t + 1) % 100 === 0 && bar.update(t + 1) });
+    bar.stop();
+    const rng = new Rng(seed + 202);
+    const useLogged = c.behaviour === "logged" || (c.behaviour === "auto" && hasLoggedLogProbs(dataset));
+    if (c.behaviour === "logged" && !hasLoggedLogProbs(dataset)) throw new Error(`${algo}: behaviour "logged" needs finite infos/action_log_probs in the dataset`);
+    const behaviour = useLogged
+      ? new LoggedBehaviour(dataset.actionLogProbs!)
+      : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, seed + 303, rng);
+    const learner = new AdeptLearner(algo, agent, worldModel, behaviour, data, config, rng, new Rng(seed + 1), batchSize, split);
+    if (variant.synthetic && !options.resuming) learner.generateSynthetic();
+    return learner;
+  }
+
+  step(): Metrics {
+    const updates = this.agent.updates;
+    if (updates % this.c.iterationSteps === 0 && !this.variant.synthetic) this.lastIteration = this.iterate();
+    this.sampler.sample(this.samplerRng, this.batch);
+    const metrics = this.agent.update(this.batch);
+    return updates % this.c.iterationSteps === 0 ? { ...metrics, ...this.lastIteration } : metrics;
+  }
+
+  /** Steps 1 and 2 of an iteration; returns their diagnostics. */
+  private iterate(): Metrics {
+    const out: Metrics = {};
+    if (this.variant.importanceSampling) {
+      let ess = 0, loss = 0, clipped = 0;
+      for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
+        const stats = this.fillImportanceBatch();
+        const m = this.worldModel.update(this.isBatch, this.isWeights);
+        ess += stats.ess;
+        clipped += stats.clippedFraction;
+        loss += m["loss/diffusion"] ?? 0;
+      }
+      const k = Math.max(1, this.c.wmStepsPerIteration);
+      Object.assign(out, { "wm/ess": ess / k, "wm/ess_fraction": ess / k / this.c.isBatchSize, "wm/clipped_fraction": clipped / k, "wm/is_loss": loss / k });
+    }
+    if (this.variant.rollouts) {
+      const r = rolloutInModel({
+        worldModel: this.worldModel,
+        agent: this.agent,
+        dataset: this.data.dataset,
+        startRows: this.train,
+        count: this.c.rolloutCount,
+        horizon: this.c.horizon,
+        normalizer: this.data.normalizer,
+        rewardScale: this.data.stats.rewardScale,
+        buffer: this.modelBuffer,
+        rng: this.rng,
+      });
+      Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
+    }
+    return out;
+  }
+
+  /** Draws N training rows (raw units for the world model) and their self-normalized weights π_φ/π_β. */
+  private fillImportanceBatch(): ReturnType<typeof importanceWeights> {
+    const { dataset, normalizer } = this.data;
+    const S = dataset.observationDim, A = dataset.actionDim, N = this.c.isBatchSize, b = this.isBatch;
+    for (let i = 0; i < N; i++) {
+      const row = this.train[this.rng.int(this.train.length)]!;
+      this.isRows[i] = row;
+      b.observations.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
+      b.actions.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
+      b.nextObservations.set(dataset.nextObservations.subarray(row * S, (row + 1) * S), i * S);
+      b.rewards[i] = dataset.rewards[row]!;
+      b.terminals[i] = dataset.terminals[row]!;
+    }
+    this.isObsNorm.set(b.observations);
+    normalizer.normalize(this.isObsNorm);
+    const logPi = this.agent.logProb(this.isObsNorm, b.actions, N);
+    this.behaviour.logProb(this.isRows, this.isObsNorm, b.actions, N, this.isLogBeta);
+    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights);
+  }
+
+  /** synther-iql: one fixed set of model transitions from dataset (s, a) pairs, generated once. */
+  private generateSynthetic(): void {
+    const { dataset, normalizer, stats } = this.data;
+    const S = dataset.observationDim, A = dataset.actionDim;
+    const total = this.modelBuffer.capacity, chunk = 4096;
+    const out = allocateBatch(dataset, chunk);
+    const raw = new Float32Array(chunk * S);
+    for (let done = 0; done < total; done += chunk) {
+      const n = Math.min(chunk, total - done);
+      for (let i = 0; i < n; i++) {
+        const row = this.train[this.rng.int(this.train.length)]!;
+        raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
+        out.actions.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
+      }
+      const step = this.worldModel.step(raw, out.actions, n, this.rng);
+      out.observations.set(raw.subarray(0, n * S));
+      normalizer.normalize(out.observations.subarray(0, n * S));
+      out.nextObservations.set(step.nextObservations);
+      normalizer.normalize(out.nextObservations.subarray(0, n * S));
+      for (let i = 0; i < n; i++) {
+        out.rewards[i] = step.rewards[i]! * stats.rewardScale;
+        out.terminals[i] = step.terminals[i]!;
+      }
+      this.modelBuffer.addBatch(out, 0, n);
+    }
+  }
+
+  /** The return-gap terms of Theorem 4.4 (see gap.ts), at each evaluation. */
+  async diagnostics(): Promise<Metrics> {
+    const { dataset, normalizer } = this.data;
+    const out: Metrics = {};
+    if (this.agent instanceof BC && this.agent.config.policy !== "gaussian") return out;
+    const e = modelErrorsUnderPolicy({
+      worldModel: this.worldModel,
+      agent: this.agent,
+      behaviour: this.behaviour,
+      dataset,
+      rows: this.test,
+      n: this.c.gapSamples,
+      normalizer,
+      clip: this.c.isClip ? this.c.isClipRatio : null,
+      rng: this.rng,
+    });
+    Object.assign(out, { "gap/eps_r": e.epsR, "gap/eps_m": e.epsM, "gap/heldout_ess": e.ess });
+    // ε_π against the policy of the previous evaluation.
+    const S = dataset.observationDim, n = Math.min(this.c.gapSamples, this.train.length);
+    const states = new Float32Array(n * S);
+    for (let i = 0; i < n; i++) {
+      const row = this.train[this.rng.int(this.train.length)]!;
+      states.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
+    }
+    normalizer.normalize(states);
+    if (this.previousPolicy) out["gap/eps_pi"] = policyShift(this.agent, this.previousPolicy, states, n);
+    this.previousPolicy = this.snapshotAgent();
+    if (dataset.task && isLocomotionTask(dataset.task) && this.c.gapRollouts > 0) {
+      const g = await modelRealGap({
+        worldModel: this.worldModel,
+        agent: this.agent,
+        dataset,
+        rows: this.test,
+        count: this.c.gapRollouts,
+        horizon: this.c.horizon,
+        normalizer,
+        task: dataset.task,
+        rng: this.rng,
+      });
+      Object.assign(out, { "gap/model_return": g.modelReturn, "gap/real_return": g.realReturn, "gap/return_gap": g.modelReturn - g.realReturn });
+    }
+    return out;
+  }
+
+  /** A frozen copy of the current agent (for ε_π). */
+  private snapshotAgent(): Agent {
+    const state = this.agent.state();
+    const copy = makeAgent(this.agent.algo, this.agent.observationDim, this.agent.actionDim, this.agent.config as Record<string, unknown>, 0);
+    copy.loadState({ tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, t]) => [k, t.clone()])), meta: structuredClone(state.meta) });
+    return copy;
+  }
+
+  samplerState(): RngState {
+    return this.samplerRng.getState();
+  }
+
+  restoreSampler(state: RngState): void {
+    this.samplerRng.setState(state);
+  }
+
+  async saveExtra(prefix: string): Promise<void> {
+    this.worldModel.save(`${prefix}-world-model.safetensors`);
+    await saveReplayBuffer(`${prefix}-model-buffer.bin`, this.modelBuffer);
+    if (this.behaviour instanceof ClonedBehaviour) {
+      const s = this.behaviour.policy.state();
+      saveTensors(`${prefix}-behaviour.safetensors`, s.tensors, { meta: JSON.stringify(s.meta) });
+    }
+    writeFileSync(`${prefix}-adept.json`, JSON.stringify({ rng: this.rng.getState(), lastIteration: this.lastIteration }));
+  }
+
+  async loadExtra(prefix: string): Promise<void> {
+    const wm = DiffusionWorldModel.load(`${prefix}-world-model.safetensors`);
+    this.worldModel = wm;
+    const buffer = await loadReplayBuffer(`${prefix}-model-buffer.bin`);
+    this.modelBuffer.restore(buffer.state());
+    if (this.behaviour instanceof ClonedBehaviour && existsSync(`${prefix}-behaviour.safetensors`)) {
+      const { tensors, metadata } = loadTensors(`${prefix}-behaviour.safetensors`);
+      this.behaviour.policy.loadState({ tensors, meta: JSON.parse(metadata.meta ?? "{}") });
+    }
+    const saved = JSON.parse(readFileSync(`${prefix}-adept.json`, "utf8")) as { rng: RngState; lastIteration: Metrics };
+    this.rng.setState(saved.rng);
+    this.lastIteration = saved.lastIteration;
+  }
+}

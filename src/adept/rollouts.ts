@@ -1,0 +1,85 @@
+/**
+ * Policy evaluation in the model (DESIGN §4): start states drawn from the dataset, then for
+ * t < H: a_t ~ π_φ(·|s_t), s_{t+1} ~ world model, (r_t, d_t) = f_ψ(s_t, a_t, s_{t+1}); a rollout
+ * stops at d_t. All rollouts advance together as one batch; every transition goes to the
+ * model buffer in the agent's units (z-scored observations, scaled rewards).
+ */
+import type { Agent } from "../agents/agent.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Normalizer } from "../data/normalizer.js";
+import { allocateBatch, type ReplayBuffer } from "../data/replay.js";
+import type { WorldModel } from "../diffusion/types.js";
+import type { Rng } from "../util/rng.js";
+
+export interface RolloutOptions {
+  worldModel: WorldModel;
+  agent: Agent;
+  /** The raw dataset (start states come from its observations). */
+  dataset: Dataset;
+  /** Rows start states are drawn from. */
+  startRows: Int32Array;
+  /** Rollouts run together. */
+  count: number;
+  /** H, steps per rollout. */
+  horizon: number;
+  normalizer: Normalizer;
+  rewardScale: number;
+  /** Where transitions go (agent units). */
+  buffer: ReplayBuffer;
+  rng: Rng;
+  /** Act with the policy's mode instead of sampling. Default false (as MBPO/MOPO). */
+  deterministic?: boolean;
+}
+
+export interface RolloutStats {
+  /** Transitions added to the buffer. */
+  transitions: number;
+  /** Mean steps before a predicted terminal or the horizon. */
+  meanLength: number;
+  /** Mean model reward per transition (raw units). */
+  meanReward: number;
+  /** Fraction of rollouts that ended in a predicted terminal. */
+  terminalFraction: number;
+}
+
+/** Rolls `count` start states out for `horizon` model steps under the agent's policy. */
+export function rolloutInModel(o: RolloutOptions): RolloutStats {
+  const { dataset, count: n, horizon } = o;
+  const S = dataset.observationDim, A = dataset.actionDim;
+  const raw = new Float32Array(n * S); // current states, raw units, rows [0, active)
+  for (let i = 0; i < n; i++) {
+    const row = o.startRows[o.rng.int(o.startRows.length)]!;
+    raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
+  }
+  const out = allocateBatch({ observationDim: S, actionDim: A }, n); // agent units
+  let active = n, transitions = 0, rewardSum = 0, terminalCount = 0;
+  for (let t = 0; t < horizon && active > 0; t++) {
+    const s = out.observations.subarray(0, active * S);
+    s.set(raw.subarray(0, active * S));
+    o.normalizer.normalize(s);
+    out.actions.set(o.agent.act(s, active, o.deterministic ?? false).subarray(0, active * A));
+    const next = o.worldModel.step(raw, out.actions, active, o.rng);
+    const s2 = out.nextObservations.subarray(0, active * S);
+    s2.set(next.nextObservations);
+    o.normalizer.normalize(s2);
+    for (let i = 0; i < active; i++) {
+      out.rewards[i] = next.rewards[i]! * o.rewardScale;
+      out.terminals[i] = next.terminals[i]!;
+      rewardSum += next.rewards[i]!;
+    }
+    o.buffer.addBatch(out, 0, active);
+    transitions += active;
+    // Keep the rollouts that did not terminate, compacted to the front.
+    let kept = 0;
+    for (let i = 0; i < active; i++) {
+      if (next.terminals[i] === 1) {
+        terminalCount++;
+        continue;
+      }
+      raw.set(next.nextObservations.subarray(i * S, (i + 1) * S), kept * S);
+      kept++;
+    }
+    active = kept;
+  }
+  return { transitions, meanLength: transitions / n, meanReward: rewardSum / Math.max(transitions, 1), terminalFraction: terminalCount / n };
+}
