@@ -15,11 +15,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALGORITHMS, type AlgorithmEntry } from "../agents/registry.js";
-import { datasetId, resolveDataset } from "../data/cache.js";
+import { resolveDataset } from "../data/cache.js";
 import { kebab, resolveConfig } from "../util/config.js";
+import { datasetName } from "./report.js";
 
 /** A config override value, as in `adept train --<field> <value>`. */
 export type OverrideValue = number | boolean | string;
@@ -106,7 +107,10 @@ export function parseSweepSpec(raw: unknown, algorithms: Record<string, Algorith
     if (other !== undefined) throw new SpecError(`datasets: "${other}" and "${d}" would share the run name "${name}"`);
     names.set(name, d);
   }
-  for (const [name, list] of [["algos", spec.algos], ["seeds", spec.seeds]] as const)
+  for (const [name, list] of [
+    ["algos", spec.algos],
+    ["seeds", spec.seeds],
+  ] as const)
     if (new Set<unknown>(list).size !== list.length) throw new SpecError(`${name}: duplicate entries`);
 
   // Overrides: per-algorithm fields must exist in that algorithm's config and parse; "*" fields
@@ -118,7 +122,8 @@ export function parseSweepSpec(raw: unknown, algorithms: Record<string, Algorith
           throw new SpecError(`overrides["*"].${field}: no algorithm of the sweep has this config field`);
       continue;
     }
-    if (!spec.algos.includes(target)) throw new SpecError(`overrides: "${target}" is not one of the sweep's algos (${spec.algos.join(", ")})`);
+    if (!spec.algos.includes(target))
+      throw new SpecError(`overrides: "${target}" is not one of the sweep's algos (${spec.algos.join(", ")})`);
     try {
       resolveConfig(algorithms[target]!.schema, fields, `overrides.${target}`);
     } catch (error) {
@@ -144,10 +149,12 @@ function checkKind(key: string, kind: FieldKind, value: unknown): unknown {
       if (typeof value !== "string" || value === "") fail("a non-empty string");
       return value;
     case "strings":
-      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string" && v !== "")) fail("a non-empty array of strings");
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string" && v !== ""))
+        fail("a non-empty array of strings");
       return value;
     case "integers":
-      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isInteger(v) && v >= 0)) fail("a non-empty array of integers ≥ 0");
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isInteger(v) && v >= 0))
+        fail("a non-empty array of integers ≥ 0");
       return value;
     case "posint":
       if (!(Number.isInteger(value) && (value as number) >= 1)) fail("an integer ≥ 1");
@@ -184,14 +191,12 @@ export function readSweepSpec(path: string, algorithms: Record<string, Algorithm
   }
 }
 
-/** The name a dataset gets in run paths: its id (`hopper-random`), or a file's base name. */
-export function datasetName(dataset: string): string {
-  const base = basename(dataset).replace(/\.(hdf5|h5|jsonl)$/i, "");
-  return datasetId(base) ?? base;
-}
-
 /** The config overrides one algorithm gets: the `"*"` fields its config has, then its own. */
-export function overridesFor(spec: SweepSpec, algo: string, algorithms: Record<string, AlgorithmEntry> = ALGORITHMS): Record<string, OverrideValue> {
+export function overridesFor(
+  spec: SweepSpec,
+  algo: string,
+  algorithms: Record<string, AlgorithmEntry> = ALGORITHMS,
+): Record<string, OverrideValue> {
   const schema = algorithms[algo]?.schema ?? {};
   const shared = Object.entries(spec.overrides["*"] ?? {}).filter(([field]) => field in schema);
   return { ...Object.fromEntries(shared), ...(spec.overrides[algo] ?? {}) };
@@ -276,7 +281,14 @@ export function inspectRun(run: SweepRun, steps: number): RunStatus {
         last?: { normalized: { mean: number } };
         best?: { normalized: { mean: number } };
       };
-      return { ...status, state: "done", step: s.steps, last: s.last?.normalized.mean, best: s.best?.normalized.mean, seconds: s.wallSeconds };
+      return {
+        ...status,
+        state: "done",
+        step: s.steps,
+        last: s.last?.normalized.mean,
+        best: s.best?.normalized.mean,
+        seconds: s.wallSeconds,
+      };
     } catch {
       // A summary being written: fall through to the metrics.
     }
@@ -345,13 +357,26 @@ function processAlive(pid: number): boolean {
 /** The status view: one row per run and a count per state. */
 export function formatStatus(rows: RunStatus[]): string {
   const score = (v?: number): string => (v === undefined ? "–" : v.toFixed(1));
-  const time = (s?: number): string => (s === undefined ? "" : s < 120 ? `${s.toFixed(0)}s` : s < 7200 ? `${(s / 60).toFixed(0)}m` : `${(s / 3600).toFixed(1)}h`);
+  const time = (s?: number): string =>
+    s === undefined ? "" : s < 120 ? `${s.toFixed(0)}s` : s < 7200 ? `${(s / 60).toFixed(0)}m` : `${(s / 3600).toFixed(1)}h`;
   const table = [
     ["run", "state", "step", "last", "best", "time"],
-    ...rows.map((r) => [r.name, r.note ? `${r.state} (${r.note})` : r.state, `${r.step}/${r.steps}`, score(r.last), score(r.best), time(r.seconds)]),
+    ...rows.map((r) => [
+      r.name,
+      r.note ? `${r.state} (${r.note})` : r.state,
+      `${r.step}/${r.steps}`,
+      score(r.last),
+      score(r.best),
+      time(r.seconds),
+    ]),
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  const lines = table.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd(),
+  );
   const counts = (["done", "running", "stopped", "pending", "failed"] as const)
     .map((s) => [s, rows.filter((r) => r.state === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -427,7 +452,9 @@ export class Sweep {
     mkdirSync(this.spec.out, { recursive: true });
     const other = readStatusFile(this.spec);
     if (other && other.pid !== process.pid && processAlive(other.pid))
-      throw new Error(`another sweep (pid ${other.pid}) is running ${this.spec.out}: see \`adept sweep --status\` (if that process is not a sweep, delete ${statusPath(this.spec)})`);
+      throw new Error(
+        `another sweep (pid ${other.pid}) is running ${this.spec.out}: see \`adept sweep --status\` (if that process is not a sweep, delete ${statusPath(this.spec)})`,
+      );
 
     const initial = sweepStatus(this.spec, this.runs);
     const skipped = initial.filter((r) => r.state === "done").map((r) => r.name);
@@ -485,7 +512,10 @@ export class Sweep {
     // without it, and log.txt is already there; with no checkpoint, --resume starts fresh.
     const args = [cli, "train", ...run.trainArgs, "--resume", "--no-progress"];
     const log = openSync(join(run.dir, "log.txt"), "a");
-    writeSync(log, `# adept sweep ${new Date().toISOString()}: ${resuming ? "resume from latest.safetensors" : "fresh start"}\n# ${["adept", ...args.slice(1)].join(" ")}\n`);
+    writeSync(
+      log,
+      `# adept sweep ${new Date().toISOString()}: ${resuming ? "resume from latest.safetensors" : "fresh start"}\n# ${["adept", ...args.slice(1)].join(" ")}\n`,
+    );
     const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.options.env } });
     closeSync(log);
     const started = Date.now();

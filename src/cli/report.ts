@@ -1,0 +1,35 @@
+/**
+ * `adept report <runs…> --out <dir>`: the score table in the layout of the paper's Table 1,
+ * learning curves and world-model diagnostics, as report.md and a self-contained report.html.
+ */
+import type { Command } from "commander";
+import { CliError } from "./errors.js";
+
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "Write report.md and a self-contained report.html from run directories (score table vs the paper, learning curves, world-model diagnostics)",
+    )
+    .argument("<runs...>", "run directories, or folders searched recursively for runs (config.json)")
+    .requiredOption("--out <dir>", "where report.md, report.html and figures/ go")
+    .option("--score <which>", "which evaluation of each run the table shows: last | best", "last")
+    .option("--title <text>", "title of the report", "adept report")
+    .action(async (roots: string[], opts: { out: string; score: string; title: string }) => {
+      if (opts.score !== "last" && opts.score !== "best") throw new CliError(`--score must be last or best, got "${opts.score}"`);
+      const { writeReport } = await import("../run/report.js");
+      let report: Awaited<ReturnType<typeof writeReport>>;
+      try {
+        report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
+      } catch (error) {
+        if (error instanceof Error && /^no (runs|such directory)/.test(error.message)) throw new CliError(error.message);
+        throw error;
+      }
+      const { table } = report;
+      process.stdout.write(
+        `report: ${table.runs.length} finished runs, ${table.rows.length} datasets × ${table.columns.length} algorithms` +
+          `${table.unfinished.length > 0 ? ` (${table.unfinished.length} unfinished left out)` : ""}\n` +
+          `  ${opts.out}/report.md\n  ${opts.out}/report.html\n  ${report.figures.length} figures in ${opts.out}/figures/\n`,
+      );
+    });
+}

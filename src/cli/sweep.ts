@@ -1,0 +1,79 @@
+/**
+ * `adept sweep <spec.json>`: run a grid of `adept train` runs (dataset × algo × seed), a few
+ * at a time, resumably; `--status` shows where it stands. See docs/experiments.md.
+ */
+import type { Command } from "commander";
+import { CliError } from "./errors.js";
+
+export function register(program: Command): void {
+  program
+    .command("sweep")
+    .description("Run a grid of training runs (datasets × algos × seeds) as worker processes; resumable (see docs/experiments.md)")
+    .argument(
+      "<spec>",
+      'sweep spec (JSON): {"out", "datasets", "algos", "seeds", "steps", "evalEvery", "evalEpisodes", "overrides", "jobs"}',
+    )
+    .option("--jobs <n>", "runs at once (default: the spec's jobs, else 1)")
+    .option("--status", "print the status of every run and exit (starts nothing)")
+    .option("--dry-run", "print the `adept train` command of every run not done yet and exit")
+    .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean }) => {
+      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns, SpecError } = await import("../run/sweep.js");
+      let spec: ReturnType<typeof readSweepSpec>;
+      try {
+        spec = readSweepSpec(specPath);
+      } catch (error) {
+        if (error instanceof SpecError) throw new CliError(`sweep spec ${error.message}`);
+        throw error;
+      }
+      if (opts.status) {
+        process.stdout.write(formatStatus(sweepStatus(spec)));
+        return;
+      }
+      if (opts.dryRun) {
+        const runs = sweepRuns(spec);
+        const rows = sweepStatus(spec, runs);
+        for (const [i, run] of runs.entries())
+          if (rows[i]!.state !== "done")
+            process.stdout.write(`adept train ${run.trainArgs.join(" ")}${rows[i]!.state === "stopped" ? " --resume" : ""}\n`);
+        return;
+      }
+      let jobs: number | undefined;
+      if (opts.jobs !== undefined) {
+        jobs = Number(opts.jobs);
+        if (!(Number.isInteger(jobs) && jobs >= 1)) throw new CliError(`--jobs must be an integer ≥ 1, got "${opts.jobs}"`);
+      }
+      const sweep = new Sweep(spec, { jobs });
+      // First SIGINT/SIGTERM: workers checkpoint and exit; a second SIGINT kills them.
+      let signals = 0;
+      const onSignal = (): void => {
+        signals += 1;
+        if (signals === 1) sweep.stop();
+        else sweep.kill();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      let result: Awaited<ReturnType<typeof sweep.run>>;
+      try {
+        result = await sweep.run();
+      } catch (error) {
+        if (error instanceof Error && (error.name === "DataError" || /^(another sweep|the adept CLI)/.test(error.message)))
+          throw new CliError(error.message);
+        throw error;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      if (result.stopped) {
+        process.stderr.write(`sweep stopped; run \`adept sweep ${specPath}\` again to resume it\n`);
+        process.exitCode = 130;
+        return;
+      }
+      if (result.failed.length > 0)
+        throw new CliError(
+          `${result.failed.length} of ${result.rows.length} runs failed (${result.failed.join(", ")}): see their log.txt; run the sweep again to retry them`,
+        );
+      process.stdout.write(
+        `sweep ${spec.out}: all ${result.rows.length} runs done (${result.finished.length} now, ${result.skipped.length} before)\n`,
+      );
+    });
+}
