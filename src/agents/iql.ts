@@ -84,7 +84,7 @@ export class IQL extends AgentBase implements Agent {
       // 2. Q: TD regression toward r + γ(1 − d)V(s′).
       const target = add(r, scale(mul(notDone, nextV), c.discount)); // [B,1]
       const [q1, q2] = this.critic.both(s, a);
-      const criticLoss = add(mean(square(sub(q1, target))), mean(square(sub(q2, target))));
+      const criticLoss = scale(add(mean(square(sub(q1, target))), mean(square(sub(q2, target)))), 0.5); // CORL averages the two
       this.criticOpt.zeroGrad();
       backward(criticLoss);
       this.criticOpt.step();

@@ -37,6 +37,7 @@ export function register(program: Command): void {
     .option("--checkpoint-every <n>", "save latest.safetensors every n updates", "5000")
     .option("--log-every <n>", "metrics line (means) every n updates", "1000")
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
+    .addOption(new Option("--reward-scaling <mode>", "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)").choices(["auto", "corl", "none"]))
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
@@ -72,6 +73,7 @@ export function register(program: Command): void {
         logEvery: int("log-every", opts.logEvery, 1),
         resume: Boolean(opts.resume),
         env: opts.env as string | undefined,
+        rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
         progress: opts.progress !== false,
       });
       const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>

@@ -164,9 +164,14 @@ export function statsFromJson(text: string): DatasetStats {
   if (value?.version !== 1) throw new DataError({}, `normalization statistics: unsupported version ${String(value?.version)}`);
   for (const block of ["observations", "actions", "rewards"] as const) {
     const f = value[block];
+    // JSON has no infinities: an unbounded range (written as ±Infinity) reads back as null.
+    if (f && Array.isArray(f.min)) f.min = f.min.map((v) => (v === null ? Number.NEGATIVE_INFINITY : v));
+    if (f && Array.isArray(f.max)) f.max = f.max.map((v) => (v === null ? Number.POSITIVE_INFINITY : v));
+    const finiteOrUnbounded = (k: keyof FeatureStats, v: number): boolean => Number.isFinite(v) || (k === "min" && v === -Infinity) || (k === "max" && v === Infinity);
     const ok =
-      f && ["mean", "std", "min", "max"].every((k) => Array.isArray(f[k as keyof FeatureStats]) && f[k as keyof FeatureStats].every(Number.isFinite));
-    if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std/min/max arrays");
+      f &&
+      (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
+    if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
   }
   if (!Number.isFinite(value.rewardScale) || !Number.isFinite(value.eps)) {
     throw new DataError({}, "normalization statistics: rewardScale and eps must be finite numbers");

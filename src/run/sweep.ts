@@ -17,10 +17,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ALGORITHMS, type AlgorithmEntry } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
-import { kebab, resolveConfig } from "../util/config.js";
+import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
 import { datasetName } from "./report.js";
+import { algorithmNames, schemaOf } from "./train.js";
 
 /** A config override value, as in `adept train --<field> <value>`. */
 export type OverrideValue = number | boolean | string;
@@ -70,6 +70,17 @@ const SPEC_FIELDS: Record<keyof SweepSpec, { kind: FieldKind; required?: boolean
   jobs: { kind: "posint", default: 1 },
 };
 
+/** The algorithms a sweep may name and their config schemas: by default what `adept train --algo` accepts, read at run time. */
+export interface AlgorithmCatalog {
+  names: string[];
+  schemaOf(algo: string): ConfigSchema;
+}
+
+/** `adept train`'s algorithms (the offline agents and the ADEPT variants), as they are now. */
+export function trainAlgorithms(): AlgorithmCatalog {
+  return { names: algorithmNames(), schemaOf };
+}
+
 /** An error in a sweep spec; the message names the field. */
 export class SpecError extends Error {
   override name = "SpecError";
@@ -80,7 +91,7 @@ export class SpecError extends Error {
  * `algorithms`, by default the registry at run time) and overrides that no algorithm of the
  * sweep accepts all throw a {@link SpecError} naming the field.
  */
-export function parseSweepSpec(raw: unknown, algorithms: Record<string, AlgorithmEntry> = ALGORITHMS): SweepSpec {
+export function parseSweepSpec(raw: unknown, algorithms: AlgorithmCatalog = trainAlgorithms()): SweepSpec {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SpecError("a sweep spec must be a JSON object");
   const input = raw as Record<string, unknown>;
   for (const key of Object.keys(input))
@@ -97,9 +108,8 @@ export function parseSweepSpec(raw: unknown, algorithms: Record<string, Algorith
   }
   const spec = out as unknown as SweepSpec;
 
-  const known = Object.keys(algorithms);
   for (const algo of spec.algos)
-    if (!(algo in algorithms)) throw new SpecError(`algos: unknown algorithm "${algo}" (known: ${known.join(", ")})`);
+    if (!algorithms.names.includes(algo)) throw new SpecError(`algos: unknown algorithm "${algo}" (known: ${algorithms.names.join(", ")})`);
   const names = new Map<string, string>();
   for (const d of spec.datasets) {
     const name = datasetName(d);
@@ -118,21 +128,21 @@ export function parseSweepSpec(raw: unknown, algorithms: Record<string, Algorith
   for (const [target, fields] of Object.entries(spec.overrides)) {
     if (target === "*") {
       for (const field of Object.keys(fields))
-        if (!spec.algos.some((a) => field in algorithms[a]!.schema))
+        if (!spec.algos.some((a) => field in algorithms.schemaOf(a)))
           throw new SpecError(`overrides["*"].${field}: no algorithm of the sweep has this config field`);
       continue;
     }
     if (!spec.algos.includes(target))
       throw new SpecError(`overrides: "${target}" is not one of the sweep's algos (${spec.algos.join(", ")})`);
     try {
-      resolveConfig(algorithms[target]!.schema, fields, `overrides.${target}`);
+      resolveConfig(algorithms.schemaOf(target), fields, `overrides.${target}`);
     } catch (error) {
       throw new SpecError((error as Error).message);
     }
   }
   for (const algo of spec.algos) {
     try {
-      resolveConfig(algorithms[algo]!.schema, overridesFor(spec, algo, algorithms), `overrides["*"] for ${algo}`);
+      resolveConfig(algorithms.schemaOf(algo), overridesFor(spec, algo, algorithms), `overrides["*"] for ${algo}`);
     } catch (error) {
       throw new SpecError((error as Error).message);
     }
@@ -177,7 +187,7 @@ function checkKind(key: string, kind: FieldKind, value: unknown): unknown {
 }
 
 /** Reads and validates a spec file; relative paths in it stay relative to the working directory. */
-export function readSweepSpec(path: string, algorithms: Record<string, AlgorithmEntry> = ALGORITHMS): SweepSpec {
+export function readSweepSpec(path: string, algorithms: AlgorithmCatalog = trainAlgorithms()): SweepSpec {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -195,9 +205,9 @@ export function readSweepSpec(path: string, algorithms: Record<string, Algorithm
 export function overridesFor(
   spec: SweepSpec,
   algo: string,
-  algorithms: Record<string, AlgorithmEntry> = ALGORITHMS,
+  algorithms: AlgorithmCatalog = trainAlgorithms(),
 ): Record<string, OverrideValue> {
-  const schema = algorithms[algo]?.schema ?? {};
+  const schema = algorithms.names.includes(algo) ? algorithms.schemaOf(algo) : {};
   const shared = Object.entries(spec.overrides["*"] ?? {}).filter(([field]) => field in schema);
   return { ...Object.fromEntries(shared), ...(spec.overrides[algo] ?? {}) };
 }
@@ -219,7 +229,7 @@ export interface SweepRun {
  * The runs of a spec, seed-major (every dataset × algo for seed 0, then seed 1, …) so that a
  * sweep cut short still covers the whole table with its first seeds.
  */
-export function sweepRuns(spec: SweepSpec, algorithms: Record<string, AlgorithmEntry> = ALGORITHMS): SweepRun[] {
+export function sweepRuns(spec: SweepSpec, algorithms: AlgorithmCatalog = trainAlgorithms()): SweepRun[] {
   const runs: SweepRun[] = [];
   for (const seed of spec.seeds)
     for (const dataset of spec.datasets)

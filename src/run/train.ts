@@ -56,6 +56,8 @@ export interface TrainOptions {
   env?: string;
   /** Show a progress bar (default: true). */
   progress?: boolean;
+  /** Reward scaling (default: {@link defaultRewardScaling} of the algorithm). */
+  rewardScaling?: RewardScaling;
 }
 
 /** What a finished run reports (also written to summary.json). */
@@ -76,10 +78,10 @@ export interface RunSummary {
 const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
 
 /** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(spec: string): Promise<OfflineData & { path: string }> {
+export async function prepareData(spec: string, rewardScaling: RewardScaling = "auto"): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
   const dataset = await loadDataset(path);
-  const stats = datasetStats(dataset);
+  const stats = datasetStats(dataset, { rewardScaling });
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
   const nextObservations = normalizer.normalize(dataset.nextObservations.slice());
@@ -87,6 +89,14 @@ export async function prepareData(spec: string): Promise<OfflineData & { path: s
   const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
   buffer.addDataset({ ...dataset, observations, nextObservations, rewards });
   return { dataset, path, stats, normalizer, buffer };
+}
+
+/** Reward scaling: CORL's locomotion scale (`auto`: on locomotion tasks), always, or never. */
+export type RewardScaling = "auto" | "corl" | "none";
+
+/** The reference setting per algorithm: CORL scales rewards for IQL/CQL-style learners, never for TD3+BC. */
+export function defaultRewardScaling(algo: string): RewardScaling {
+  return algo === "td3bc" ? "none" : "auto";
 }
 
 /** Every name `--algo` accepts: the offline agents and the ADEPT variants. */
@@ -122,7 +132,8 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   if (!o.resume && readdirSync(o.out).length > 0)
     throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
-  const data = await prepareData(o.dataset);
+  const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
+  const data = await prepareData(o.dataset, rewardScaling);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
@@ -147,7 +158,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   } else {
     writeFileSync(
       configPath,
-      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, config }, null, 2)}\n`,
+      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, config }, null, 2)}\n`,
     );
   }
 

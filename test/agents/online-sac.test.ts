@@ -61,3 +61,29 @@ it("online SAC drives a point mass to the origin", async () => {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+it("online SAC resumes from its checkpoint", async () => {
+  const out = mkdtempSync(join(tmpdir(), "adept-osac-resume-"));
+  try {
+    const options = {
+      task: "point-mass",
+      makeEnv: async () => new PointMass(),
+      out,
+      seed: 2,
+      warmupSteps: 100,
+      batchSize: 32,
+      evalEvery: 100,
+      evalEpisodes: 2,
+      snapshotEvery: 100,
+      checkpointEvery: 100,
+      sac: { hiddenWidth: 16 },
+      progress: false,
+    };
+    await trainOnlineSAC({ ...options, totalSteps: 200 });
+    const resumed = await trainOnlineSAC({ ...options, totalSteps: 300, resume: true });
+    assert.equal(resumed.envSteps, 300);
+    assert.equal(resumed.evaluations.length, 3);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
