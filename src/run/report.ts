@@ -454,39 +454,71 @@ function columnLabel(table: ScoreTable): (run: RunRecord) => string {
 }
 
 /** A line per series with its ±std band. */
-function bandLayers(yTitle: string, colorDomain: string[]): unknown[] {
-  const color = { field: "series", type: "nominal", title: "algorithm", scale: { domain: colorDomain } } as const;
-  const x = { field: "step", type: "quantitative", title: "gradient step" } as const;
+/** Vega's tableau10: an algorithm keeps its colour in every chart of a report. */
+const PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
+
+/** A series' colour: by its place among all the report's series. */
+export interface SeriesColors {
+  domain: string[];
+  range: string[];
+}
+
+function seriesColors(present: string[], all: string[]): SeriesColors {
+  return { domain: present, range: present.map((s) => PALETTE[Math.max(0, all.indexOf(s)) % PALETTE.length]!) };
+}
+
+function bandLayers(yTitle: string, colors: SeriesColors, points: boolean): unknown[] {
+  const color = { field: "series", type: "nominal", title: "algorithm", scale: colors } as const;
+  const x = { field: "step", type: "quantitative", title: "gradient step", axis: { format: "~s" } } as const;
   return [
     {
       mark: { type: "area", opacity: 0.18 },
-      encoding: { x, y: { field: "lo", type: "quantitative", title: yTitle }, y2: { field: "hi" }, color },
+      encoding: {
+        x,
+        y: { field: "lo", type: "quantitative", title: yTitle },
+        y2: { field: "hi" },
+        color: { ...color, legend: { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 3 } },
+      },
     },
-    { mark: { type: "line", point: { size: 18 } }, encoding: { x, y: { field: "mean", type: "quantitative", title: yTitle }, color } },
+    {
+      mark: { type: "line", ...(points ? { point: { size: 18 } } : {}) },
+      encoding: {
+        x,
+        y: { field: "mean", type: "quantitative", title: yTitle },
+        color: { ...color, legend: { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 3 } },
+      },
+    },
   ];
 }
 
+/** Points on the lines only while they stay readable. */
+function fewPoints(points: CurvePoint[]): boolean {
+  const counts = new Map<string, number>();
+  for (const p of points) counts.set(`${p.series}\u0000${p.metric}`, (counts.get(`${p.series}\u0000${p.metric}`) ?? 0) + 1);
+  return Math.max(0, ...counts.values()) <= 40;
+}
+
 /** Vega-Lite spec of the learning curves of one dataset. */
-export function learningCurveSpec(dataset: string, points: CurvePoint[], series: string[]): TopLevelSpec {
+export function learningCurveSpec(dataset: string, points: CurvePoint[], colors: SeriesColors): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: dataset, subtitle: "D4RL normalized score, mean ± std over seeds" },
     width: 420,
     height: 240,
     data: { values: points as unknown as Array<Record<string, unknown>> },
-    layer: bandLayers("normalized score", series),
+    layer: bandLayers("normalized score", colors, fewPoints(points)),
   } as TopLevelSpec;
 }
 
 /** Vega-Lite spec of the world-model diagnostics of one dataset: one small chart per key. */
-export function diagnosticsSpec(dataset: string, points: CurvePoint[], series: string[]): TopLevelSpec {
+export function diagnosticsSpec(dataset: string, points: CurvePoint[], colors: SeriesColors): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `${dataset}: world-model diagnostics`, subtitle: "mean ± std over seeds" },
     data: { values: points as unknown as Array<Record<string, unknown>> },
     facet: { field: "metric", type: "nominal", title: null },
     columns: 3,
-    spec: { width: 220, height: 140, layer: bandLayers("value", series) },
+    spec: { width: 220, height: 140, layer: bandLayers("value", colors, fewPoints(points)) },
     resolve: { scale: { y: "independent" } },
   } as TopLevelSpec;
 }
@@ -541,7 +573,7 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
       figures.push({
         title: `Learning curves: ${row.dataset}`,
         file: `curves-${slug(row.dataset)}.svg`,
-        svg: await renderSvg(learningCurveSpec(row.dataset, curves, present)),
+        svg: await renderSvg(learningCurveSpec(row.dataset, curves, seriesColors(present, series))),
       });
     }
   }
@@ -553,7 +585,7 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
       figures.push({
         title: `World-model diagnostics: ${row.dataset}`,
         file: `wm-${slug(row.dataset)}.svg`,
-        svg: await renderSvg(diagnosticsSpec(row.dataset, diag, present)),
+        svg: await renderSvg(diagnosticsSpec(row.dataset, diag, seriesColors(present, series))),
       });
     }
   }
