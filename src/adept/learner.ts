@@ -127,6 +127,7 @@ export class AdeptLearner implements Learner {
   /** Steps 1 and 2 of an iteration; returns their diagnostics. */
   private iterate(): Metrics {
     const out: Metrics = {};
+    const t0 = performance.now();
     if (this.variant.importanceSampling) {
       let ess = 0, loss = 0, clipped = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
@@ -139,6 +140,8 @@ export class AdeptLearner implements Learner {
       const k = Math.max(1, this.c.wmStepsPerIteration);
       Object.assign(out, { "wm/ess": ess / k, "wm/ess_fraction": ess / k / this.c.isBatchSize, "wm/clipped_fraction": clipped / k, "wm/is_loss": loss / k });
     }
+    const t1 = performance.now();
+    out["time/wm_update_ms"] = t1 - t0;
     if (this.variant.rollouts) {
       const r = rolloutInModel({
         worldModel: this.worldModel,
@@ -154,6 +157,7 @@ export class AdeptLearner implements Learner {
       });
       Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
     }
+    out["time/rollout_ms"] = performance.now() - t1;
     return out;
   }
 
