@@ -627,10 +627,10 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
       .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
       .replace(/`(.+?)`/g, "<code>$1</code>");
   const htmlTable = (header: string[], body: string[][], averageFrom = body.length): string =>
-    `<table><thead><tr>${header.map((h, i) => `<th class="${i === 0 ? "l" : h.endsWith("(paper)") ? "p" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${body
+    `<table><thead><tr>${header.map((h, i) => `<th class="${numericColumn(body, i) ? (h.endsWith("(paper)") ? "p" : "") : "l"}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${body
       .map(
         (row, r) =>
-          `<tr class="${r >= averageFrom ? "avg" : ""}">${row.map((c, i) => `<td class="${i === 0 ? "l" : header[i]!.endsWith("(paper)") ? "p" : ""}">${esc(c)}</td>`).join("")}</tr>`,
+          `<tr class="${r >= averageFrom ? "avg" : ""}">${row.map((c, i) => `<td class="${numericColumn(body, i) ? (header[i]!.endsWith("(paper)") ? "p" : "") : "l"}">${esc(c)}</td>`).join("")}</tr>`,
       )
       .join("")}</tbody></table>`;
   const section = (heading: string, figs: typeof figures, intro = ""): string =>
@@ -675,11 +675,16 @@ function runListGrid(runs: RunRecord[], out: string): { header: string[]; body: 
   return { header, body };
 }
 
+/** A column of numbers (scores, "±", "–", units): right-aligned. */
+function numericColumn(body: string[][], column: number): boolean {
+  return column > 0 && body.every((row) => /^[-–\d.]/.test(row[column] ?? ""));
+}
+
 function markdownTable(header: string[], body: string[][]): string[] {
   const cell = (s: string): string => s.replace(/\|/g, "\\|");
   return [
     `| ${header.map(cell).join(" | ")} |`,
-    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    `|${header.map((_, i) => (numericColumn(body, i) ? "---:" : "---")).join("|")}|`,
     ...body.map((row) => `| ${row.map(cell).join(" | ")} |`),
   ];
 }

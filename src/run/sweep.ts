@@ -14,7 +14,18 @@
  * shell. Stopping (SIGINT) sends SIGTERM to the workers, which checkpoint and exit.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataset } from "../data/cache.js";
@@ -411,6 +422,8 @@ export interface SweepOptions {
   refreshMs?: number;
   /** Extra environment of the workers. */
   env?: NodeJS.ProcessEnv;
+  /** After {@link Sweep.stop}, workers still running this long later are killed (default 30 s). */
+  stopGraceMs?: number;
 }
 
 /** What a sweep ended with. */
@@ -506,6 +519,19 @@ export class Sweep {
     this.stopping = true;
     this.event(`stopping: ${this.workers.size} worker(s) checkpoint and exit`);
     for (const { child } of this.workers.values()) child.kill("SIGTERM");
+    // A worker that does not exit in time (busy in a long synchronous stretch, or hung) is
+    // killed; its run resumes from its last checkpoint.
+    const grace = this.options.stopGraceMs ?? 30_000;
+    setTimeout(() => {
+      for (const [name, { child }] of this.workers) {
+        const run = this.runs.find((r) => r.name === name)!;
+        appendFileSync(
+          join(run.dir, "log.txt"),
+          `# adept sweep: still running ${grace / 1000}s after SIGTERM; killed (the run resumes from its last checkpoint)\n`,
+        );
+        child.kill("SIGKILL");
+      }
+    }, grace).unref();
   }
 
   /** Ends every worker at once (SIGKILL); their runs resume from the last checkpoint. */

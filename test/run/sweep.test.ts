@@ -141,6 +141,68 @@ describe("adept sweep", () => {
     assert.match(await cli(path, "--dry-run"), /^adept train --algo bc --dataset .* --seed 7 .*--hidden-width 16\n/);
   });
 
+  it("stop() ends the workers (SIGTERM, then SIGKILL after the grace period); the runs are left to resume", async () => {
+    const long = parseSweepSpec({
+      ...raw,
+      out: join(dir, "long"),
+      algos: ["iql"],
+      steps: 1_000_000,
+      evalEvery: 0,
+      checkpointEvery: 20,
+      logEvery: 20,
+    });
+    const sweep = new Sweep(long, { stream: collector(), stopGraceMs: 2000 });
+    const running = sweep.run();
+    const runs = sweepRuns(long);
+    // Stop once both workers have written a checkpoint (their signal handlers are installed).
+    const deadline = Date.now() + 15_000;
+    while (!runs.every((r) => existsSync(join(r.dir, "latest.safetensors")))) {
+      assert.ok(Date.now() < deadline, "workers wrote no checkpoint");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    sweep.stop();
+    const result = await running;
+    assert.equal(result.stopped, true);
+    assert.deepEqual(result.failed, []);
+    for (const run of runs) {
+      assert.ok(!existsSync(join(run.dir, "summary.json")));
+      // Either the worker checkpointed on SIGTERM, or it was killed after the grace period.
+      assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /stopped at step \d+; checkpoint written|after SIGTERM; killed/);
+      assert.ok(existsSync(join(run.dir, "latest.safetensors")));
+    }
+    const rows = sweepStatus(long);
+    assert.deepEqual(
+      rows.map((r) => r.state),
+      ["stopped", "stopped"],
+    );
+    assert.ok(rows.every((r) => r.step > 0));
+    assert.match(
+      await cli(
+        specFile(
+          { ...raw, out: join(dir, "long"), algos: ["iql"], steps: 1_000_000, evalEvery: 0, checkpointEvery: 20, logEvery: 20 },
+          "long.json",
+        ),
+        "--dry-run",
+      ),
+      /--seed 0 .* --resume\n/,
+    );
+  });
+
+  it("accepts every algorithm adept train accepts, ADEPT variants and their config fields included", () => {
+    const spec = parseSweepSpec({
+      ...raw,
+      algos: ["iql", "adept-iql", "synther-iql"],
+      overrides: { "*": { hiddenWidth: 16 }, "adept-iql": { wmDenoisingSteps: 3, horizon: 5 } },
+    });
+    const [, adept, synther] = sweepRuns(spec);
+    assert.match(adept!.trainArgs.join(" "), /--algo adept-iql .*--hidden-width 16 --wm-denoising-steps 3 --horizon 5/);
+    assert.doesNotMatch(synther!.trainArgs.join(" "), /--horizon/);
+    assert.throws(
+      () => parseSweepSpec({ ...raw, algos: ["iql"], overrides: { "*": { wmGuidance: 0.2 } } }),
+      /overrides\["\*"\]\.wmGuidance: no algorithm/,
+    );
+  });
+
   it("rejects bad specs with a message naming the field", async () => {
     const bad = (patch: Record<string, unknown>): unknown => ({ ...raw, ...patch });
     const cases: Array<[unknown, RegExp]> = [
