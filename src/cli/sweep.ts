@@ -2,6 +2,7 @@
  * `adept sweep <spec.json>`: run a grid of `adept train` runs (dataset × algo × seed), a few
  * at a time, resumably; `--status` shows where it stands. See docs/experiments.md.
  */
+import { join } from "node:path";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
 
@@ -70,7 +71,7 @@ export function register(program: Command): void {
       }
       if (result.failed.length > 0)
         throw new CliError(
-          `${result.failed.length} of ${result.rows.length} runs failed (${result.failed.join(", ")}): see their log.txt; run the sweep again to retry them`,
+          `${result.failed.length} of ${result.rows.length} runs failed: see ${result.failed.map((name) => join(spec.out, name, "log.txt")).join(", ")}; run the sweep again to retry them`,
         );
       process.stdout.write(
         `sweep ${spec.out}: all ${result.rows.length} runs done (${result.finished.length} now, ${result.skipped.length} before)\n`,

@@ -381,20 +381,13 @@ export function formatStatus(rows: RunStatus[]): string {
   const time = (s?: number): string =>
     s === undefined ? "" : s < 120 ? `${s.toFixed(0)}s` : s < 7200 ? `${(s / 60).toFixed(0)}m` : `${(s / 3600).toFixed(1)}h`;
   const table = [
-    ["run", "state", "step", "last", "best", "time"],
-    ...rows.map((r) => [
-      r.name,
-      r.note ? `${r.state} (${r.note})` : r.state,
-      `${r.step}/${r.steps}`,
-      score(r.last),
-      score(r.best),
-      time(r.seconds),
-    ]),
+    ["run", "state", "step", "last", "best", "time", ""],
+    ...rows.map((r) => [r.name, r.state, `${r.step}/${r.steps}`, score(r.last), score(r.best), time(r.seconds), r.note ?? ""]),
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   const lines = table.map((row) =>
     row
-      .map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .map((cell, c) => (c >= 2 && c <= 5 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
       .join("  ")
       .trimEnd(),
   );
@@ -571,8 +564,7 @@ export class Sweep {
       else if (this.stopping) outcome = "stopped";
       else {
         outcome = "failed";
-        note = error ? error.message : signal ? `signal ${signal}` : code === 0 ? "exited without a summary" : `exit ${code}`;
-        note += `, see ${join(run.dir, "log.txt")}`;
+        note = `${error ? error.message : signal ? `signal ${signal}` : code === 0 ? "exited without a summary" : `exit ${code}`}, see log.txt`;
       }
       if (outcome === "failed") this.recorded[run.name] = { state: "failed", note };
       else delete this.recorded[run.name];

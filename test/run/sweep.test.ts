@@ -2,7 +2,7 @@
 // `adept train` workers, a second invocation skips it, a run with only a checkpoint is
 // resumed, the status view lists the runs, and bad specs fail with one clear line.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -186,6 +186,17 @@ describe("adept sweep", () => {
       ),
       /--seed 0 .* --resume\n/,
     );
+  });
+
+  it("reports a worker that fails, with the state and a pointer to its log", async () => {
+    const broken = join(dir, "broken", "hopper-random.hdf5");
+    mkdirSync(join(dir, "broken"), { recursive: true });
+    writeFileSync(broken, "not an HDF5 file");
+    const failing = parseSweepSpec({ ...raw, out: join(dir, "failing"), datasets: [broken], algos: ["bc"], seeds: [0] });
+    const result = await new Sweep(failing, { stream: collector() }).run();
+    assert.deepEqual(result.failed, ["hopper-random/bc/seed0"]);
+    assert.match(formatStatus(sweepStatus(failing)), /hopper-random\/bc\/seed0\s+failed\s+0\/60.*exit 1, see log\.txt/);
+    assert.match(readFileSync(join(failing.out, "hopper-random", "bc", "seed0", "log.txt"), "utf8"), /hopper-random\.hdf5/);
   });
 
   it("accepts every algorithm adept train accepts, ADEPT variants and their config fields included", () => {
