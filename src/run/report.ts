@@ -250,7 +250,7 @@ export interface ScoreTable {
   columns: ScoreColumn[];
   rows: ScoreRow[];
   averages: AverageRow[];
-  /** Finished runs counted, and unfinished runs left out. */
+  /** Finished runs counted, and runs left out (unfinished: no summary.json; or never evaluated). */
   runs: RunRecord[];
   unfinished: RunRecord[];
 }
@@ -401,7 +401,7 @@ export function tableNotes(table: ScoreTable): string[] {
     );
   if (table.unfinished.length > 0)
     notes.push(
-      `Left out: ${table.unfinished.length} unfinished run${table.unfinished.length === 1 ? "" : "s"} (no summary.json): ${table.unfinished.map((r) => r.dir).join(", ")}.`,
+      `Left out: ${table.unfinished.length} unfinished run${table.unfinished.length === 1 ? "" : "s"} (no summary.json, or no evaluation): ${table.unfinished.map((r) => r.dir).join(", ")}.`,
     );
   return notes;
 }
