@@ -20,6 +20,7 @@ import { makeEnv } from "../envs/registry.js";
 import { isLocomotionTask, normalizedScore } from "../envs/scores.js";
 import { MetricsAccumulator, MetricsLog } from "../run/metrics.js";
 import { createProgress } from "../run/progress.js";
+import { yieldToEventLoop } from "../util/async.js";
 import { Rng } from "../util/rng.js";
 import { loadAgentCheckpoint, saveAgentCheckpoint } from "./checkpoint.js";
 import { agentPolicy } from "./policy.js";
@@ -168,7 +169,10 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
         bar.update(p.envSteps, `score ${mean.toFixed(1)}`);
       }
       if (p.envSteps % o.checkpointEvery === 0 || p.reachedTarget) await checkpoint();
-      if (p.envSteps % 100 === 0) bar.update(p.envSteps);
+      if (p.envSteps % 100 === 0) {
+        bar.update(p.envSteps);
+        await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run
+      }
     }
     if (!p.reachedTarget && !stop) saveBehaviourPolicy(paths.final, agent, info(p.envSteps, p.evaluations.at(-1)?.[1]));
     await checkpoint();

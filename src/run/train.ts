@@ -22,6 +22,7 @@ import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.j
 import { AdeptLearner, type OfflineData } from "../adept/learner.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
+import { yieldToEventLoop } from "../util/async.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
@@ -212,7 +213,10 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
       if (step % o.checkpointEvery === 0) await checkpoint();
-      if (step % 50 === 0 || step === o.steps) progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
+      if (step % 50 === 0 || step === o.steps) {
+        progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
+        await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run
+      }
     }
     if (!stopRequested) await evaluateNow();
     await checkpoint();

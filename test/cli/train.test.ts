@@ -1,7 +1,7 @@
 // Smoke test of the real CLI with tiny budgets: build a dataset, train on it, evaluate the
 // checkpoint, resume a finished run, and fail clearly on bad input.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +42,23 @@ describe("adept CLI: data build → train → eval", () => {
     // a resumed finished run does nothing more
     const resumed = await adept("train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--out", out, "--resume", "--no-progress", "--eval-episodes", "0");
     assert.match(resumed.stdout, /200 updates/);
+  });
+
+  it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {
+    const out = join(dir, "run-term");
+    const args = [main, "train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "1000000", "--batch-size", "32", "--hidden-width", "16",
+      "--eval-episodes", "0", "--checkpoint-every", "1000000", "--out", out, "--no-progress"];
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGTERM");
+    const code = await new Promise((r) => child.on("close", r));
+    assert.equal(code, 0);
+    const m = /stopped at step (\d+); checkpoint written/.exec(stderr);
+    assert.ok(m, `stderr: ${stderr}`);
+    const { loadAgentCheckpoint } = await import("../../src/agents/checkpoint.js");
+    assert.equal(loadAgentCheckpoint(join(out, "latest.safetensors")).agent.updates, Number(m[1]));
   });
 
   it("rejects bad input with one clear line", async () => {
