@@ -5,6 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { packageRoot } from "../util/package-root.js";
 import { readJson } from "./behaviour.js";
 
 export interface ManifestEntry {
@@ -25,14 +26,14 @@ export interface ManifestEntry {
   command: string;
 }
 
-/** The repository's policies folder. */
-export function policiesDir(root = process.cwd()): string {
-  return join(root, "policies");
+/** The policies folder: $ADEPT_POLICIES, or `policies/` in the adept package (the repository when cloned). */
+export function policiesDir(): string {
+  return process.env.ADEPT_POLICIES ?? join(packageRoot(), "policies");
 }
 
 /** Copies a finished online-SAC run's policies into `policies/<task>/` and records them in the manifest. */
-export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medium" | "snapshots">, root = process.cwd()): ManifestEntry {
-  const dir = join(policiesDir(root), entry.task);
+export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medium" | "snapshots">): ManifestEntry {
+  const dir = join(policiesDir(), entry.task);
   mkdirSync(dir, { recursive: true });
   const final = join(runDir, "final-policy.safetensors");
   if (!existsSync(final)) throw new Error(`${final}: the run has no final policy yet`);
@@ -44,7 +45,7 @@ export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medi
     .sort((a, b) => a.step - b.step);
   for (const s of snapshots) copyFileSync(join(runDir, "snapshots", s.f), join(dir, s.f));
   const full: ManifestEntry = { ...entry, medium: `${entry.task}/medium.safetensors`, snapshots: snapshots.map((s) => `${entry.task}/${s.f}`) };
-  const manifestPath = join(policiesDir(root), "manifest.json");
+  const manifestPath = join(policiesDir(), "manifest.json");
   const manifest = readJson(manifestPath);
   manifest[entry.task] = full;
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

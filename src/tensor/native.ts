@@ -3,10 +3,9 @@
  * {@link Kernels} set. Returns null when the addon is missing (not built, or a browser):
  * callers then fall back to the TypeScript kernels.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../util/package-root.js";
 import type { Kernels } from "./kernels.js";
 
 /** The addon's own functions, beyond the Kernels contract. */
@@ -17,17 +16,6 @@ interface NativeAddon extends Omit<Kernels, "name"> {
 }
 
 let addon: NativeAddon | null | undefined;
-
-/** Finds the package root (the folder with binding.gyp) above this module. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "binding.gyp"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("adept: cannot find the package root (binding.gyp) above " + import.meta.url);
-    dir = parent;
-  }
-  return dir;
-}
 
 /** The raw addon, or null when it is not built. Loaded once. */
 export function loadAddon(): NativeAddon | null {

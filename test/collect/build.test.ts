@@ -16,9 +16,9 @@ import { assertClose } from "../helpers.js";
 
 describe("adept data build from behaviour policies", () => {
   const dir = mkdtempSync(join(tmpdir(), "adept-build-"));
-  const cwd = process.cwd();
+  const previous = process.env.ADEPT_POLICIES;
   before(() => {
-    process.chdir(dir);
+    process.env.ADEPT_POLICIES = join(dir, "policies");
     // A fake online-SAC run: snapshots at 1000 and 2000 steps, "medium" at 3000.
     const run = join(dir, "run");
     mkdirSync(join(run, "snapshots"), { recursive: true });
@@ -31,7 +31,8 @@ describe("adept data build from behaviour policies", () => {
     publishPolicies(run, { task: "hopper", seed: 0, steps: 3000, score: 1, targetScore: 1, snapshotEvery: 1000, warmupSteps: 500, command: "test" });
   });
   after(() => {
-    process.chdir(cwd);
+    if (previous === undefined) delete process.env.ADEPT_POLICIES;
+    else process.env.ADEPT_POLICIES = previous;
     rmSync(dir, { recursive: true, force: true });
   });
 
