@@ -116,7 +116,9 @@ export async function modelRealGap(o: {
   }
   // The model side, all start states as one batch.
   let raw = new Float32Array(n * S);
-  starts.forEach((row, i) => raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S));
+  starts.forEach((row, i) => {
+    raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
+  });
   let alive = Array.from({ length: n }, (_, i) => i);
   let modelTotal = 0;
   for (let t = 0; t < o.horizon && alive.length > 0; t++) {

@@ -50,7 +50,6 @@ export class AdeptLearner implements Learner {
   private readonly isBatch: TransitionBatch; // raw units, for the world model
   private readonly isRows: Int32Array;
   private readonly isObsNorm: Float32Array;
-  private readonly isLogPi = new Float32Array(0);
   private readonly isLogBeta: Float32Array;
   private readonly isWeights: Float32Array;
   private readonly train: Int32Array;

@@ -58,7 +58,7 @@ export class BehaviourPolicy {
 
   /** Samples actions and records log π_β(a|s) (stochastic), or takes the mode (deterministic; log-prob NaN). */
   collectPolicy(rng: Rng, deterministic = false): CollectPolicy {
-    const { observationDim: S, actionDim: A } = this;
+    const S = this.observationDim;
     return (observations, n, actions, logProbs) =>
       scope(() =>
         noGrad(() => {

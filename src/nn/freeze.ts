@@ -13,6 +13,8 @@ export function frozen<T>(modules: Module[], fn: () => T): T {
   try {
     return fn();
   } finally {
-    params.forEach((p, i) => (p.requiresGrad = previous[i]!));
+    params.forEach((p, i) => {
+      p.requiresGrad = previous[i]!;
+    });
   }
 }

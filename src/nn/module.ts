@@ -3,7 +3,7 @@
  * ("layers.0.weight") used by save/load, so checkpoints are inspectable.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { Rng } from "../util/rng.js";
+import type { Rng } from "../util/rng.js";
 
 /** A trainable tensor: owns its memory (never pooled) and requires a gradient. */
 export function parameter(rows: number, cols: number): Tensor {
@@ -51,7 +51,9 @@ export abstract class Module {
     const mine = this.parameters();
     const theirs = other.parameters();
     if (mine.length !== theirs.length) throw new Error("copyFrom: modules differ in structure");
-    mine.forEach((p, i) => p.data.set(theirs[i]!.data));
+    mine.forEach((p, i) => {
+      p.data.set(theirs[i]!.data);
+    });
   }
 }
 

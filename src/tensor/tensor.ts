@@ -134,7 +134,10 @@ class BufferPool {
   give(buf: Float32Array): void {
     if (buf.length === 0) return;
     let list = this.free.get(buf.length);
-    if (!list) this.free.set(buf.length, (list = []));
+    if (!list) {
+      list = [];
+      this.free.set(buf.length, list);
+    }
     list.push(buf);
   }
 

@@ -53,7 +53,9 @@ describe("nn", () => {
     const a = train(4, 50), b = train(4, 50), c = train(5, 50);
     assert.deepEqual(a.losses, b.losses);
     assert.notDeepEqual(a.losses, c.losses);
-    a.net.parameters().forEach((p, i) => assert.deepEqual(p.data, b.net.parameters()[i]!.data));
+    a.net.parameters().forEach((p, i) => {
+      assert.deepEqual(p.data, b.net.parameters()[i]!.data);
+    });
   });
 
   it("save → load reproduces outputs exactly, with metadata; damaged files are rejected", () => {
@@ -93,7 +95,9 @@ describe("nn", () => {
     opt = new Adam(net.parameters(), { lr: 3e-3 });
     opt.loadStateDict(saved);
     for (let i = 0; i < 20; i++) step();
-    net.parameters().forEach((p, i) => assert.deepEqual(p.data, full.net.parameters()[i]!.data));
+    net.parameters().forEach((p, i) => {
+      assert.deepEqual(p.data, full.net.parameters()[i]!.data);
+    });
   });
 
   it("a training step after the first allocates no new buffers", () => {
