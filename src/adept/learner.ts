@@ -153,6 +153,7 @@ export class AdeptLearner implements Learner {
         rewardScale: this.data.stats.rewardScale,
         buffer: this.modelBuffer,
         rng: this.rng,
+        terminals: this.c.rolloutTerminals as "sample" | "threshold",
       });
       Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
     }

@@ -29,6 +29,11 @@ export interface RolloutOptions {
   rng: Rng;
   /** Act with the policy's mode instead of sampling. Default false (as MBPO/MOPO). */
   deterministic?: boolean;
+  /**
+   * How a rollout ends: "sample" draws d ~ Bernoulli(P(done)) from the terminal model,
+   * "threshold" ends it where P(done) > 0.5. Default "sample".
+   */
+  terminals?: "sample" | "threshold";
 }
 
 export interface RolloutStats {
@@ -62,9 +67,14 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     const s2 = out.nextObservations.subarray(0, active * S);
     s2.set(next.nextObservations);
     o.normalizer.normalize(s2);
+    // NOTE(deviation): the paper does not say how d_t is drawn. Thresholding P(done) at 0.5
+    // almost never ends a rollout when terminals are rare in the data (1–5 % of rows), which
+    // lets the policy exploit states where the real robot would fall; sampling keeps the
+    // model's terminal rate calibrated.
+    const sample = (o.terminals ?? "sample") === "sample";
     for (let i = 0; i < active; i++) {
       out.rewards[i] = next.rewards[i]! * o.rewardScale;
-      out.terminals[i] = next.terminals[i]!;
+      out.terminals[i] = sample ? (o.rng.uniform() < next.doneProbabilities[i]! ? 1 : 0) : next.terminals[i]!;
       rewardSum += next.rewards[i]!;
     }
     o.buffer.addBatch(out, 0, active);
@@ -72,7 +82,7 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     // Keep the rollouts that did not terminate, compacted to the front.
     let kept = 0;
     for (let i = 0; i < active; i++) {
-      if (next.terminals[i] === 1) {
+      if (out.terminals[i] === 1) {
         terminalCount++;
         continue;
       }
