@@ -20,7 +20,7 @@ export const ADEPT_CONFIG = defineConfig({
   isClipRatio: { default: 10, doc: "c: each ratio π/π_β is clipped to [1/c, c] before self-normalization" },
   rolloutCount: { default: 1000, doc: "rollouts started from dataset states per iteration" },
   horizon: { default: 10, doc: "H, model steps per rollout (paper 10)" },
-  rolloutTerminals: { default: "sample", doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample) or P(done) > 0.5 (threshold)", choices: ["sample", "threshold"] },
+  rolloutTerminals: { default: "sample", doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), or the task's known rule on s′ (task; MOPO-style)", choices: ["sample", "threshold", "task"] },
   modelRetainIterations: { default: 5, doc: "iterations of rollouts the model buffer holds (capacity = rolloutCount · H · this)" },
   realRatio: { default: 0.5, doc: "fraction of each agent batch drawn from the real data (the rest from the model buffer)" },
   heldOutFraction: { default: 0.05, doc: "fraction of episodes held out of world-model training, for the ε_r, ε_m estimates" },

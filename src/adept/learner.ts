@@ -30,6 +30,7 @@ import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldMo
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
 import { importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
+import { TERMINATION_RULES } from "./termination.js";
 
 /** The prepared offline data (see src/run/train.ts `prepareData`). */
 export interface OfflineData {
@@ -153,7 +154,8 @@ export class AdeptLearner implements Learner {
         rewardScale: this.data.stats.rewardScale,
         buffer: this.modelBuffer,
         rng: this.rng,
-        terminals: this.c.rolloutTerminals as "sample" | "threshold",
+        terminals: this.c.rolloutTerminals as "sample" | "threshold" | "task",
+        terminationRule: this.data.dataset.task && isLocomotionTask(this.data.dataset.task) ? TERMINATION_RULES[this.data.dataset.task] : null,
       });
       Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
     }

@@ -10,6 +10,7 @@ import type { Normalizer } from "../data/normalizer.js";
 import { allocateBatch, type ReplayBuffer } from "../data/replay.js";
 import type { WorldModel } from "../diffusion/types.js";
 import type { Rng } from "../util/rng.js";
+import type { TerminationRule } from "./termination.js";
 
 export interface RolloutOptions {
   worldModel: WorldModel;
@@ -33,7 +34,9 @@ export interface RolloutOptions {
    * How a rollout ends: "sample" draws d ~ Bernoulli(P(done)) from the terminal model,
    * "threshold" ends it where P(done) > 0.5. Default "sample".
    */
-  terminals?: "sample" | "threshold";
+  terminals?: "sample" | "threshold" | "task";
+  /** The task's termination rule, for `terminals: "task"` (halfcheetah: none, never terminal). */
+  terminationRule?: TerminationRule | null;
 }
 
 export interface RolloutStats {
@@ -71,10 +74,12 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     // almost never ends a rollout when terminals are rare in the data (1–5 % of rows), which
     // lets the policy exploit states where the real robot would fall; sampling keeps the
     // model's terminal rate calibrated.
-    const sample = (o.terminals ?? "sample") === "sample";
+    const mode = o.terminals ?? "sample";
     for (let i = 0; i < active; i++) {
       out.rewards[i] = next.rewards[i]! * o.rewardScale;
-      out.terminals[i] = sample ? (o.rng.uniform() < next.doneProbabilities[i]! ? 1 : 0) : next.terminals[i]!;
+      if (mode === "task") out.terminals[i] = o.terminationRule?.(next.nextObservations, i, S) ? 1 : 0;
+      else if (mode === "sample") out.terminals[i] = o.rng.uniform() < next.doneProbabilities[i]! ? 1 : 0;
+      else out.terminals[i] = next.terminals[i]!;
       rewardSum += next.rewards[i]!;
     }
     o.buffer.addBatch(out, 0, active);

@@ -1,0 +1,31 @@
+// The observation-space termination rules agree with the simulator's own terminations.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { TERMINATION_RULES } from "../../src/adept/termination.js";
+import { makeEnv } from "../../src/envs/registry.js";
+import { Rng } from "../../src/util/rng.js";
+
+for (const task of ["hopper", "walker2d"] as const)
+  it(`${task}: the rule on s′ matches the env's terminated flag on random episodes`, async () => {
+    const env = await makeEnv(task);
+    const rule = TERMINATION_RULES[task]!;
+    const rng = new Rng(1);
+    const action = new Float64Array(env.spec.actionSpace.dim);
+    let terminals = 0, steps = 0;
+    try {
+      for (let e = 0; e < 30; e++) {
+        env.reset(e);
+        for (;;) {
+          rng.fillUniform(action, -1, 1);
+          const r = env.step(action);
+          steps++;
+          assert.equal(rule(r.observation, 0, r.observation.length), r.terminated, `${task} step ${steps}`);
+          if (r.terminated) terminals++;
+          if (r.terminated || r.truncated) break;
+        }
+      }
+    } finally {
+      env.close();
+    }
+    assert.ok(terminals > 20, `${terminals} terminations seen`);
+  });
