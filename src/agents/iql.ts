@@ -11,12 +11,12 @@
 import type { TransitionBatch } from "../data/replay.js";
 import { MLP } from "../nn/layers.js";
 import { Adam, cosineLr, polyakUpdate } from "../nn/optim.js";
-import { add, clamp, exp, mean, mul, neg, scale, square, sub } from "../tensor/ops.js";
+import { add, clamp, exp, mean, mul, neg, scale, square, sub, sum } from "../tensor/ops.js";
 import { backward, detach, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
 import { type Agent, AgentBase, type AgentState, batchTensors, collectTensors, type Metrics, restoreTensors } from "./agent.js";
-import { GaussianActor, hiddenOf, TwinQ } from "./networks.js";
+import { DeterministicActor, GaussianActor, hiddenOf, TwinQ } from "./networks.js";
 
 export const IQL_CONFIG = defineConfig({
   lr: { default: 3e-4, doc: "learning rate of Q, V and π (CORL)" },
@@ -26,6 +26,7 @@ export const IQL_CONFIG = defineConfig({
   beta: { default: 3.0, doc: "β, inverse temperature of the advantage weights (CORL, paper 3.0)" },
   expAdvMax: { default: 100, doc: "clip of exp(β·A) (CORL exp_adv_max)" },
   actorLrSchedule: { default: "cosine", doc: "actor learning-rate schedule over maxSteps (CORL: cosine)", choices: ["cosine", "constant"] },
+  deterministicActor: { default: false, doc: "a deterministic actor with the advantage-weighted squared error (CORL iql_deterministic; CORL sets it for hopper-medium and hopper-medium-replay)" },
   maxSteps: { default: 1_000_000, doc: "horizon of the cosine actor schedule; set to the run's step budget (CORL max_timesteps)" },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (CORL)" },
   hiddenDepth: { default: 2, doc: "hidden layers per network (CORL)" },
@@ -38,7 +39,7 @@ export class IQL extends AgentBase implements Agent {
   readonly critic: TwinQ;
   readonly targetCritic: TwinQ;
   readonly value: MLP;
-  readonly actor: GaussianActor;
+  readonly actor: GaussianActor | DeterministicActor;
   private readonly criticOpt: Adam;
   private readonly valueOpt: Adam;
   private readonly actorOpt: Adam;
@@ -58,7 +59,9 @@ export class IQL extends AgentBase implements Agent {
     this.targetCritic = new TwinQ(observationDim, actionDim, hidden, this.rng);
     this.targetCritic.copyFrom(this.critic);
     this.value = new MLP(observationDim, 1, hidden, this.rng);
-    this.actor = new GaussianActor(observationDim, actionDim, hidden, this.rng);
+    this.actor = c.deterministicActor
+      ? new DeterministicActor(observationDim, actionDim, hidden, this.rng)
+      : new GaussianActor(observationDim, actionDim, hidden, this.rng);
     this.criticOpt = new Adam(this.critic.parameters(), { lr: c.lr });
     this.valueOpt = new Adam(this.value.parameters(), { lr: c.lr });
     this.actorOpt = new Adam(this.actor.parameters(), { lr: c.lr });
@@ -93,7 +96,11 @@ export class IQL extends AgentBase implements Agent {
       // 3. π: advantage-weighted log-likelihood of the dataset actions.
       if (c.actorLrSchedule === "cosine") this.actorOpt.lr = cosineLr(c.lr, this.updates, c.maxSteps);
       const expAdv = clamp(exp(scale(detach(adv), c.beta)), -Infinity, c.expAdvMax); // [B,1]
-      const actorLoss = neg(mean(mul(expAdv, this.actor.distribution(s).logProb(a))));
+      const actor = this.actor;
+      const actorLoss =
+        actor instanceof GaussianActor
+          ? neg(mean(mul(expAdv, actor.distribution(s).logProb(a)))) // −E[w · log π(a|s)]
+          : mean(mul(expAdv, sum(square(sub(actor.forward(s), a)), 1))); // E[w · ‖π(s) − a‖²] (CORL's deterministic IQL)
       this.actorOpt.zeroGrad();
       backward(actorLoss);
       this.actorOpt.step();
@@ -115,14 +122,19 @@ export class IQL extends AgentBase implements Agent {
 
   act(observations: Float32Array, n: number, deterministic = true): Float32Array {
     return this.actions.run(n, this.actionDim, () => {
-      const dist = this.actor.distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)));
+      const s = new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim));
+      const actor = this.actor;
+      if (actor instanceof DeterministicActor) return actor.forward(s);
+      const dist = actor.distribution(s);
       return clamp(deterministic ? dist.mode() : dist.rsample(this.rng), -1, 1);
     });
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
+    const actor = this.actor;
+    if (!(actor instanceof GaussianActor)) throw new Error("iql: log-probabilities need the Gaussian actor (deterministicActor is on)");
     return this.logProbs.run(n, 1, () =>
-      this.actor
+      actor
         .distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)))
         .logProb(new Tensor(n, this.actionDim, actions.subarray(0, n * this.actionDim))),
     );

@@ -23,6 +23,14 @@ describe("agents learn the contextual bandit from random data", () => {
     assert.ok(ret > RANDOM_RETURN / 4, `IQL return ${ret.toFixed(3)} vs random ${RANDOM_RETURN.toFixed(3)}`);
   });
 
+  it("IQL with a deterministic actor (CORL's iql_deterministic) ends far above the behaviour policy", () => {
+    const agent = new IQL(S, A, { ...small, expectile: 0.9, beta: 10, actorLrSchedule: "constant", deterministicActor: true }, 1);
+    trainOn(agent, data, 2000);
+    const ret = banditReturn(agent);
+    assert.ok(ret > RANDOM_RETURN / 4, `IQL (deterministic) return ${ret.toFixed(3)} vs random ${RANDOM_RETURN.toFixed(3)}`);
+    assert.throws(() => agent.logProb(new Float32Array(S), new Float32Array(A), 1), /Gaussian actor/);
+  });
+
   it("SAC reaches the optimum (the data covers every action)", () => {
     const agent = new SAC(S, A, { hiddenWidth: 64, actorLr: 1e-3, criticLr: 1e-3, alphaLr: 1e-3 }, 1);
     trainOn(agent, data, 1500);
