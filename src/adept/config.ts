@@ -20,6 +20,7 @@ export const ADEPT_CONFIG = defineConfig({
   isClipRatio: { default: 10, doc: "c: each ratio π/π_β is clipped to [1/c, c] before self-normalization" },
   rolloutCount: { default: 1000, doc: "rollouts started from dataset states per iteration" },
   horizon: { default: 10, doc: "H, model steps per rollout (paper 10)" },
+  rolloutDeterministic: { default: true, doc: "roll out the policy's mode instead of samples a ~ π(·|s) (MBPO/MOPO sample; see docs/adept.md for why we do not by default)" },
   rolloutTerminals: { default: "sample", doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), or the task's known rule on s′ (task; MOPO-style)", choices: ["sample", "threshold", "task"] },
   modelRetainIterations: { default: 5, doc: "iterations of rollouts the model buffer holds (capacity = rolloutCount · H · this)" },
   realRatio: { default: 0.5, doc: "fraction of each agent batch drawn from the real data (the rest from the model buffer)" },

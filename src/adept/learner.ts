@@ -155,6 +155,7 @@ export class AdeptLearner implements Learner {
         buffer: this.modelBuffer,
         rng: this.rng,
         terminals: this.c.rolloutTerminals as "sample" | "threshold" | "task",
+        deterministic: this.c.rolloutDeterministic,
         terminationRule: this.data.dataset.task && isLocomotionTask(this.data.dataset.task) ? TERMINATION_RULES[this.data.dataset.task] : null,
       });
       Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
