@@ -100,7 +100,13 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
   let p: Progress;
   if (o.resume && existsSync(paths.progress)) {
     agent = loadAgentCheckpoint(paths.agent).agent as SAC;
-    buffer = await loadReplayBuffer(paths.buffer);
+    // A run carried between machines may come without its (large) replay buffer: training
+    // then continues from the agent with a fresh buffer, refilled by the current policy.
+    if (existsSync(paths.buffer)) buffer = await loadReplayBuffer(paths.buffer);
+    else {
+      process.stderr.write(`online SAC: ${paths.buffer} is missing; continuing with an empty replay buffer\n`);
+      buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
+    }
     const saved = JSON.parse(readFileSync(paths.progress, "utf8")) as Progress & { warmupRng: ReturnType<Rng["getState"]>; samplerRng: ReturnType<Rng["getState"]> };
     p = saved;
     warmupRng.setState(saved.warmupRng);
@@ -148,7 +154,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
       p.envSteps++;
 
       // 2. Learn.
-      if (p.envSteps > o.warmupSteps) {
+      if (p.envSteps > o.warmupSteps && buffer.size >= o.batchSize) {
         buffer.sample(samplerRng, batch);
         acc.add(agent.update(batch));
       }

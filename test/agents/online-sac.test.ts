@@ -83,6 +83,10 @@ it("online SAC resumes from its checkpoint", async () => {
     const resumed = await trainOnlineSAC({ ...options, totalSteps: 300, resume: true });
     assert.equal(resumed.envSteps, 300);
     assert.equal(resumed.evaluations.length, 3);
+    // Carried without its replay buffer (too large to commit), a run still continues.
+    rmSync(join(out, "buffer.bin"));
+    const carried = await trainOnlineSAC({ ...options, totalSteps: 400, resume: true });
+    assert.equal(carried.envSteps, 400);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
