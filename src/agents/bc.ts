@@ -17,6 +17,7 @@ import { DeterministicActor, GaussianActor, hiddenOf } from "./networks.js";
 export const BC_CONFIG = defineConfig({
   policy: { default: "deterministic", doc: "deterministic (MSE, CORL any-percent BC) or gaussian (maximum likelihood)", choices: ["deterministic", "gaussian"] },
   lr: { default: 3e-4, doc: "learning rate (CORL)" },
+  bestFraction: { default: 1, doc: "train on the best fraction of episodes by return (CORL's BC-x%: frac 0.1 for BC-10%); applied by the trainer to the dataset" },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (CORL)" },
   hiddenDepth: { default: 2, doc: "hidden layers (CORL)" },
 });

@@ -15,6 +15,7 @@ import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoin
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
+import { bestEpisodes } from "../data/filter.js";
 import { loadDataset } from "../data/load.js";
 import { datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
@@ -79,9 +80,9 @@ export interface RunSummary {
 const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
 
 /** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(spec: string, rewardScaling: RewardScaling = "auto"): Promise<OfflineData & { path: string }> {
+export async function prepareData(spec: string, rewardScaling: RewardScaling = "auto", bestFraction = 1): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
-  const dataset = await loadDataset(path);
+  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
   const stats = datasetStats(dataset, { rewardScaling });
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
@@ -134,16 +135,18 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
-  const data = await prepareData(o.dataset, rewardScaling);
-  const { dataset, path: datasetPath, stats } = data;
-  const task = o.env ?? dataset.task;
-  const log = new MetricsLog(join(o.out, "metrics.jsonl"));
-
-  // 1. The learner: fresh, or restored from the latest checkpoint with the run's own config.
+  // 1. The run's config: resolved from the flags, or the run's own when resuming.
   const configPath = join(o.out, "config.json");
   const config = resuming
     ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown> }).config
     : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
+  // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
+  const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
+  const { dataset, path: datasetPath, stats } = data;
+  const task = o.env ?? dataset.task;
+  const log = new MetricsLog(join(o.out, "metrics.jsonl"));
+
+  // 2. The learner: fresh, or restored from the latest checkpoint.
   const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
   const agent = learner.agent;
   let best: RunSummary["best"];
@@ -170,7 +173,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     saveAgent(latestPath);
   };
 
-  // 2. Evaluation in the simulator, when the task is known.
+  // 3. Evaluation in the simulator, when the task is known.
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
   const evaluateNow = async (): Promise<EvalResult | null> => {
     const diagnostics = (await learner.diagnostics?.()) ?? {};
@@ -195,7 +198,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     return result;
   };
 
-  // 3. The loop. A signal sets a flag; the loop checkpoints and stops at the next update.
+  // 4. The loop. A signal sets a flag; the loop checkpoints and stops at the next update.
   let stopRequested = false;
   const onSignal = (): void => {
     stopRequested = true;
