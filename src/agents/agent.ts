@@ -9,8 +9,19 @@
 import type { TransitionBatch } from "../data/replay.js";
 import type { Module } from "../nn/module.js";
 import type { Adam } from "../nn/optim.js";
+import { type DiagGaussian, TanhGaussian } from "../dist/gaussian.js";
+import { clamp } from "../tensor/ops.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import type { Rng, RngState } from "../util/rng.js";
+import { DeterministicActor } from "./networks.js";
+
+/** An actor with a distribution over actions (Gaussian, tanh-Gaussian). */
+export interface StochasticActor {
+  distribution(s: Tensor): DiagGaussian | TanhGaussian;
+}
+
+/** The actors agents act with. */
+export type Actor = StochasticActor | DeterministicActor;
 
 /** Named, finite scalars from one update, with namespaced keys ("loss/q", "value/alpha"). */
 export type Metrics = Record<string, number>;
@@ -108,13 +119,36 @@ export function restoreTensors(
   for (const [prefix, o] of Object.entries(optimizers)) o.loadStateDict(pick(`opt.${prefix}`), `${source} (optimizer ${prefix})`);
 }
 
-/** Base for agents: counters, RNG and reusable output buffers. */
+/** Base for agents: counters, RNG, reusable output buffers, and acting with any of the actors. */
 export abstract class AgentBase {
   updates = 0;
+  abstract readonly observationDim: number;
+  abstract readonly actionDim: number;
   protected readonly actions = new BatchOutput();
   protected readonly logProbs = new BatchOutput();
 
   constructor(protected readonly rng: Rng) {}
+
+  /** Actions of `actor` for n observations: a deterministic actor's output, else the mode or a sample, in [−1, 1]. */
+  protected actWith(actor: Actor, observations: Float32Array, n: number, deterministic: boolean): Float32Array {
+    return this.actions.run(n, this.actionDim, () => {
+      const s = new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)); // [n, S]
+      if (actor instanceof DeterministicActor) return actor.forward(s);
+      const dist = actor.distribution(s);
+      if (deterministic) return dist.mode();
+      return dist instanceof TanhGaussian ? dist.rsample(this.rng).action : clamp(dist.rsample(this.rng), -1, 1);
+    });
+  }
+
+  /** log π(a|s) of `actor` for n pairs; a deterministic actor has none (`what` names the reason). */
+  protected logProbWith(actor: Actor, observations: Float32Array, actions: Float32Array, n: number, what: string): Float32Array {
+    if (actor instanceof DeterministicActor) throw new Error(what);
+    return this.logProbs.run(n, 1, () =>
+      actor
+        .distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)))
+        .logProb(new Tensor(n, this.actionDim, actions.subarray(0, n * this.actionDim))),
+    );
+  }
 
   protected baseMeta(): AgentState["meta"] {
     return { updates: this.updates, rng: this.rng.getState() };

@@ -410,19 +410,13 @@ export class CQL extends AgentBase implements Agent {
   }
 
   act(observations: Float32Array, n: number, deterministic = true): Float32Array {
-    return this.actions.run(n, this.actionDim, () => {
-      const dist = this.actor.distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)));
-      return deterministic ? dist.mode() : dist.rsample(this.rng).action;
-    });
+    return this.actWith(this.actor, observations, n, deterministic);
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    return this.logProbs.run(n, 1, () =>
-      this.actor
-        .distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)))
-        .logProb(new Tensor(n, this.actionDim, actions.subarray(0, n * this.actionDim))),
-    );
+    return this.logProbWith(this.actor, observations, actions, n, "cql: no log-probabilities");
   }
+
 
   private parts() {
     return {

@@ -121,24 +121,13 @@ export class IQL extends AgentBase implements Agent {
   }
 
   act(observations: Float32Array, n: number, deterministic = true): Float32Array {
-    return this.actions.run(n, this.actionDim, () => {
-      const s = new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim));
-      const actor = this.actor;
-      if (actor instanceof DeterministicActor) return actor.forward(s);
-      const dist = actor.distribution(s);
-      return clamp(deterministic ? dist.mode() : dist.rsample(this.rng), -1, 1);
-    });
+    return this.actWith(this.actor, observations, n, deterministic);
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    const actor = this.actor;
-    if (!(actor instanceof GaussianActor)) throw new Error("iql: log-probabilities need the Gaussian actor (deterministicActor is on)");
-    return this.logProbs.run(n, 1, () =>
-      actor
-        .distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)))
-        .logProb(new Tensor(n, this.actionDim, actions.subarray(0, n * this.actionDim))),
-    );
+    return this.logProbWith(this.actor, observations, actions, n, "iql: log-probabilities need the Gaussian actor (deterministicActor is on)");
   }
+
 
   private parts() {
     return {

@@ -12,7 +12,7 @@ import { frozen } from "../nn/freeze.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
 import { Module, parameter } from "../nn/module.js";
 import { add, addScalar, mean, minimum, mul, neg, scale, square, sub } from "../tensor/ops.js";
-import { backward, detach, noGrad, scope, Tensor } from "../tensor/tensor.js";
+import { backward, detach, noGrad, scope, type Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
 import { type Agent, AgentBase, type AgentState, batchTensors, collectTensors, type Metrics, restoreTensors } from "./agent.js";
@@ -129,19 +129,13 @@ export class SAC extends AgentBase implements Agent {
   }
 
   act(observations: Float32Array, n: number, deterministic = true): Float32Array {
-    return this.actions.run(n, this.actionDim, () => {
-      const dist = this.actor.distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)));
-      return deterministic ? dist.mode() : dist.rsample(this.rng).action;
-    });
+    return this.actWith(this.actor, observations, n, deterministic);
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    return this.logProbs.run(n, 1, () =>
-      this.actor
-        .distribution(new Tensor(n, this.observationDim, observations.subarray(0, n * this.observationDim)))
-        .logProb(new Tensor(n, this.actionDim, actions.subarray(0, n * this.actionDim))),
-    );
+    return this.logProbWith(this.actor, observations, actions, n, "sac: no log-probabilities");
   }
+
 
   protected parts() {
     return {
