@@ -26,7 +26,12 @@ const dataset = await collectTransitions("hopper", transitions, uniformPolicy(3,
 const stats = datasetStats(dataset);
 const normalizer = new Normalizer(stats.observations);
 const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
-buffer.addDataset({ ...dataset, observations: normalizer.normalize(dataset.observations.slice()), nextObservations: normalizer.normalize(dataset.nextObservations.slice()), rewards: dataset.rewards.map((r) => r * stats.rewardScale) });
+buffer.addDataset({
+  ...dataset,
+  observations: normalizer.normalize(dataset.observations.slice()),
+  nextObservations: normalizer.normalize(dataset.nextObservations.slice()),
+  rewards: dataset.rewards.map((r) => r * stats.rewardScale),
+});
 const data = { dataset, stats, normalizer, buffer };
 const steps = 1000 * iterations;
 
@@ -37,7 +42,8 @@ for (let i = 0; i < steps; i++) iql.step();
 const iqlMs = (performance.now() - t0) / iterations;
 
 const adept = AdeptLearner.create("adept-iql", data, { wmPretrainSteps: 50 }, 0, 256, { progress: false });
-let wm = 0, rollouts = 0;
+let wm = 0,
+  rollouts = 0;
 t0 = performance.now();
 for (let i = 0; i < steps; i++) {
   const m = adept.step();
@@ -48,7 +54,9 @@ const adeptMs = (performance.now() - t0) / iterations;
 wm /= iterations;
 rollouts /= iterations;
 
-console.log(`adept bench:adept — kernels ${kernels().name}, hopper (S 11, A 3), ${transitions} random transitions, ${iterations} iterations of 1000 agent steps`);
+console.log(
+  `adept bench:adept — kernels ${kernels().name}, hopper (S 11, A 3), ${transitions} random transitions, ${iterations} iterations of 1000 agent steps`,
+);
 console.log("per 1k agent steps          ms");
 console.log(`iql                    ${iqlMs.toFixed(0).padStart(8)}`);
 console.log(`adept-iql              ${adeptMs.toFixed(0).padStart(8)}  (${(adeptMs / iqlMs).toFixed(2)}x iql)`);

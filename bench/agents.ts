@@ -14,7 +14,9 @@ import { torchPeer } from "./torch-peer.js";
 const args = process.argv.slice(2);
 const repeatsArg = args.indexOf("--repeats");
 const repeats = repeatsArg >= 0 ? Number(args[repeatsArg + 1]) : 200;
-const S = 17, A = 6, B = 256;
+const S = 17,
+  A = 6,
+  B = 256;
 const rng = new Rng(0);
 const batch = allocateBatch({ observationDim: S, actionDim: A }, B);
 rng.fillNormal(batch.observations);
@@ -43,6 +45,11 @@ const peer = args.includes("--no-torch") ? null : torchPeer();
 console.log("agent   ms/update  updates/s  torch ms  speed-up");
 for (const [algo, ms] of Object.entries(ours)) {
   const t = peer?.ms[algo];
-  console.log(`${algo.padEnd(6)}  ${ms.toFixed(2).padStart(9)}  ${(1000 / ms).toFixed(0).padStart(9)}  ${t ? t.toFixed(2).padStart(8) : "       –"}  ${t ? `${(t / ms).toFixed(2)}x` : "–"}`);
+  console.log(
+    `${algo.padEnd(6)}  ${ms.toFixed(2).padStart(9)}  ${(1000 / ms).toFixed(0).padStart(9)}  ${t ? t.toFixed(2).padStart(8) : "       –"}  ${t ? `${(t / ms).toFixed(2)}x` : "–"}`,
+  );
 }
-if (peer) console.log(`PyTorch ${peer.version} (torch_ref.py, best of 1 and 2 threads): same machine, same invocation. Its IQL/SAC updates are the reference's, ours are the agents' own (CORL order; critic weight gradients skipped in actor losses).`);
+if (peer)
+  console.log(
+    `PyTorch ${peer.version} (torch_ref.py, best of 1 and 2 threads): same machine, same invocation. Its IQL/SAC updates are the reference's, ours are the agents' own (CORL order; critic weight gradients skipped in actor losses).`,
+  );

@@ -13,13 +13,29 @@ import { Adam, polyakUpdate } from "../src/nn/optim.js";
 import { kernels } from "../src/tensor/backend.js";
 import { loadAddon } from "../src/tensor/native.js";
 import {
-  add, clamp, concatCols, exp, mean, minimum, mul, neg, randomNormal, scale, sliceCols, square, sub, tanh,
+  add,
+  clamp,
+  concatCols,
+  exp,
+  mean,
+  minimum,
+  mul,
+  neg,
+  randomNormal,
+  scale,
+  sliceCols,
+  square,
+  sub,
+  tanh,
 } from "../src/tensor/ops.js";
 import { backward, detach, noGrad, scope, Tensor } from "../src/tensor/tensor.js";
 import { Rng } from "../src/util/rng.js";
 import { torchPeer } from "./torch-peer.js";
 
-const S = 17, A = 6, H = 256, B = 256;
+const S = 17,
+  A = 6,
+  H = 256,
+  B = 256;
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
@@ -35,7 +51,10 @@ const randn = (r: number, c: number): Tensor => {
   rng.fillNormal(t.data);
   return t;
 };
-const s = randn(B, S), s2 = randn(B, S), r = randn(B, 1), notDone = Tensor.full(B, 1, 1);
+const s = randn(B, S),
+  s2 = randn(B, S),
+  r = randn(B, 1),
+  notDone = Tensor.full(B, 1, 1);
 const a = new Tensor(B, A);
 rng.fillUniform(a.data, -1, 1);
 const sa = concatCols([s, a]);
@@ -45,12 +64,17 @@ function mse(x: Tensor, y: Tensor): Tensor {
 }
 
 // ---- IQL (expectile 0.7, β 3, τ 0.005) ----------------------------------------------
-const q1 = mlp(S + A, 1), q2 = mlp(S + A, 1), v = mlp(S, 1), pi = mlp(S, A);
+const q1 = mlp(S + A, 1),
+  q2 = mlp(S + A, 1),
+  v = mlp(S, 1),
+  pi = mlp(S, A);
 const piLogStd = parameter(1, A);
-const tq1 = mlp(S + A, 1), tq2 = mlp(S + A, 1);
+const tq1 = mlp(S + A, 1),
+  tq2 = mlp(S + A, 1);
 tq1.copyFrom(q1);
 tq2.copyFrom(q2);
-const oq = new Adam([...q1.parameters(), ...q2.parameters()]), ov = new Adam(v.parameters());
+const oq = new Adam([...q1.parameters(), ...q2.parameters()]),
+  ov = new Adam(v.parameters());
 const op = new Adam([...pi.parameters(), piLogStd]);
 const expectileWeight = new Tensor(B, 1);
 
@@ -79,12 +103,17 @@ function iqlUpdate(): void {
 }
 
 // ---- SAC (tanh-Gaussian actor, twin Q, learned α) -------------------------------------
-const sq1 = mlp(S + A, 1), sq2 = mlp(S + A, 1), actor = mlp(S, 2 * A);
-const tsq1 = mlp(S + A, 1), tsq2 = mlp(S + A, 1);
+const sq1 = mlp(S + A, 1),
+  sq2 = mlp(S + A, 1),
+  actor = mlp(S, 2 * A);
+const tsq1 = mlp(S + A, 1),
+  tsq2 = mlp(S + A, 1);
 tsq1.copyFrom(sq1);
 tsq2.copyFrom(sq2);
 const logAlpha = parameter(1, 1);
-const osq = new Adam([...sq1.parameters(), ...sq2.parameters()]), oa = new Adam(actor.parameters()), oal = new Adam([logAlpha]);
+const osq = new Adam([...sq1.parameters(), ...sq2.parameters()]),
+  oa = new Adam(actor.parameters()),
+  oal = new Adam([logAlpha]);
 
 function policy(x: Tensor): { action: Tensor; logProb: Tensor } {
   const out = actor.forward(x); // [B, 2A]
@@ -122,7 +151,8 @@ function sacUpdate(): void {
 // ---- DDPM denoiser step: ε(x_k, k, cond=(s,a)), 3×256, sinusoidal embedding (16) ---------
 const den = mlp(S + 16 + S + A, S, 3);
 const od = new Adam(den.parameters());
-const emb = new Tensor(B, 16), keep = new Tensor(B, 1);
+const emb = new Tensor(B, 16),
+  keep = new Tensor(B, 1);
 
 function ddpmStep(): void {
   scope(() => {
@@ -165,8 +195,13 @@ function time(fn: () => void, n: number, warm = 30): number {
 /** FLOPs of one dense layer's forward (2·B·in·out); backward is twice that (once when the input needs no gradient). */
 const dense = (i: number, o: number): number => 2 * B * i * o;
 const mlpFlops = (dims: number[]): number => dims.slice(1).reduce((f, d, i) => f + dense(dims[i]!, d), 0);
-const q = mlpFlops([S + A, H, H, 1]), vf = mlpFlops([S, H, H, 1]), pf = mlpFlops([S, H, H, A]), af = mlpFlops([S, H, H, 2 * A]);
-const firstQ = dense(S + A, H), firstV = dense(S, H), firstA = dense(S, H); // no input gradient at the first layer
+const q = mlpFlops([S + A, H, H, 1]),
+  vf = mlpFlops([S, H, H, 1]),
+  pf = mlpFlops([S, H, H, A]),
+  af = mlpFlops([S, H, H, 2 * A]);
+const firstQ = dense(S + A, H),
+  firstV = dense(S, H),
+  firstA = dense(S, H); // no input gradient at the first layer
 const FLOPS = {
   iql: 2 * q + (3 * vf - firstV) + vf + 2 * (3 * q - firstQ) + (3 * pf - firstA),
   sac: af + 2 * q + 2 * (3 * q - firstQ) + (3 * af - firstA) + 2 * 3 * q,
@@ -175,7 +210,9 @@ const FLOPS = {
 
 function sgemmPeak(): number {
   const n = 256;
-  const x = new Float32Array(n * n).fill(0.5), y = new Float32Array(n * n).fill(0.25), z = new Float32Array(n * n);
+  const x = new Float32Array(n * n).fill(0.5),
+    y = new Float32Array(n * n).fill(0.25),
+    z = new Float32Array(n * n);
   const ms = time(() => kernels().sgemm(false, false, n, n, n, 1, x, y, 0, z), 200, 50);
   return (2 * n * n * n) / (ms * 1e6);
 }
@@ -199,5 +236,13 @@ for (const name of ["iql", "sac", "ddpm"] as const) {
     `${name.padEnd(6)}  ${threadCounts.map((t) => ours[t]!.ms[name].toFixed(3).padStart(9)).join(" ")}  ${gflops.toFixed(1).padStart(7)}  ${((100 * gflops) / ours[best]!.peak).toFixed(0).padStart(4)}%  ${tms ? tms.toFixed(3).padStart(8) : "       –"}  ${tms ? `${(tms / ms).toFixed(2)}x` : "–"}`,
   );
 }
-if (peer) console.log(`PyTorch ${peer.version}, best of 1 and 2 threads (${Object.entries(peer.threads).map(([k, t]) => `${k}: ${t}T`).join(", ")}), same machine, same invocation; speed-up = torch / best adept`);
-else console.log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");
+if (peer)
+  console.log(
+    `PyTorch ${peer.version}, best of 1 and 2 threads (${Object.entries(peer.threads)
+      .map(([k, t]) => `${k}: ${t}T`)
+      .join(", ")}), same machine, same invocation; speed-up = torch / best adept`,
+  );
+else
+  console.log(
+    "(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)",
+  );

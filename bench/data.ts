@@ -79,7 +79,11 @@ async function main(): Promise<void> {
     console.log(`wrote ${path} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
   }
   const raw = N * (2 * S + A + 1 + 1 + P + V) * 4 + 2 * N; // float32 columns + two flag bytes
-  const baseline = spawnSync(process.execPath, ["-e", "process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))?.[1] * 1024 + '')"], { encoding: "utf8" });
+  const baseline = spawnSync(
+    process.execPath,
+    ["-e", "process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))?.[1] * 1024 + '')"],
+    { encoding: "utf8" },
+  );
   const runs = [];
   for (let i = 0; i < 3; i++) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--load", path], { encoding: "utf8" });

@@ -61,7 +61,8 @@ function torchDdpm(): number | null {
 
 async function speed(): Promise<void> {
   const repeats = flag("--repeats", 100);
-  const S = 17, A = 6;
+  const S = 17,
+    A = 6;
   const data = toyDataset(4096, S, A, new Rng(0), { next: (s, a) => s.map((v, j) => 0.9 * v + 0.1 * a[j % A]!) });
   const model = DiffusionWorldModel.fromDataset(data, {}, 0); // the paper's sizes: K 10, 3×256, batch 256
   const batch = allocateBatch(data, 256);
@@ -71,18 +72,24 @@ async function speed(): Promise<void> {
   const x0 = model.ddpm; // the denoiser step alone, as the PyTorch peer measures it
   const { Tensor, randomUniform, scope } = await import("../src/tensor/index.js");
   const rng = new Rng(1);
-  const xs = randomUniform(256, S, rng, -1, 1), cs = randomUniform(256, S + A, rng, -1, 1);
+  const xs = randomUniform(256, S, rng, -1, 1),
+    cs = randomUniform(256, S + A, rng, -1, 1);
   const denoiserMs = time(() => void x0.update(xs, cs, null, rng), repeats);
   const fullMs = time(() => void model.update(batch), repeats);
-  const obs = data.observations.subarray(0, 1024 * S), act = data.actions.subarray(0, 1024 * A);
+  const obs = data.observations.subarray(0, 1024 * S),
+    act = data.actions.subarray(0, 1024 * A);
   const sampleMs = time(() => void model.step(obs, act, 1024, rng), Math.max(10, Math.floor(repeats / 5)), 3);
   void Tensor;
   void scope;
   const torch = torchDdpm();
   console.log(`adept bench:wm — kernels ${kernels().name}, S ${S}, A ${A}, denoiser 3×256, K 10`);
-  console.log(`denoiser training step (batch 256)          ${denoiserMs.toFixed(3)} ms  (${(1000 / denoiserMs).toFixed(0)} steps/s)${torch ? `   PyTorch peer ${torch.toFixed(3)} ms → ${(torch / denoiserMs).toFixed(2)}x` : "   (PyTorch peer not run)"}`);
+  console.log(
+    `denoiser training step (batch 256)          ${denoiserMs.toFixed(3)} ms  (${(1000 / denoiserMs).toFixed(0)} steps/s)${torch ? `   PyTorch peer ${torch.toFixed(3)} ms → ${(torch / denoiserMs).toFixed(2)}x` : "   (PyTorch peer not run)"}`,
+  );
   console.log(`world-model update (denoiser + f_ψ, EMA)    ${fullMs.toFixed(3)} ms  (${(1000 / fullMs).toFixed(0)} steps/s)`);
-  console.log(`sampling, batch 1024, K 10, guided w 0.1    ${sampleMs.toFixed(2)} ms  (${((1024 * 1000) / sampleMs).toFixed(0)} transitions/s)`);
+  console.log(
+    `sampling, batch 1024, K 10, guided w 0.1    ${sampleMs.toFixed(2)} ms  (${((1024 * 1000) / sampleMs).toFixed(0)} transitions/s)`,
+  );
 }
 
 async function quality(): Promise<void> {
@@ -102,7 +109,19 @@ async function quality(): Promise<void> {
       await program.parseAsync(["node", "adept", ...argv]);
     };
     console.log(`hopper, ${transitions} transitions of uniform random actions (seed 0)`);
-    await run("wm", "train", "--dataset", file, "--steps", String(steps), "--out", join(dir, "wm"), "--baseline", "--log-every", String(steps));
+    await run(
+      "wm",
+      "train",
+      "--dataset",
+      file,
+      "--steps",
+      String(steps),
+      "--out",
+      join(dir, "wm"),
+      "--baseline",
+      "--log-every",
+      String(steps),
+    );
     await run("wm", "eval", "--model", join(dir, "wm"), "--dataset", file, "--physics");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,8 +15,28 @@ it("the README example runs: build, load, train ADEPT, load the checkpoint, act,
     assert.equal(dataset.size, 3000);
     assert.equal(dataset.task, "hopper");
     const summary = await trainOffline({
-      algo: "adept-iql", dataset: file, steps: 60, seed: 0, out: join(dir, "run"), evalEvery: 0, evalEpisodes: 2, progress: false,
-      config: { hiddenWidth: 16, wmWidth: 16, wmDepth: 1, wmDenoisingSteps: 3, wmPretrainSteps: 20, iterationSteps: 30, wmStepsPerIteration: 2, isBatchSize: 64, rolloutCount: 32, horizon: 3, gapSamples: 32, gapRollouts: 2 },
+      algo: "adept-iql",
+      dataset: file,
+      steps: 60,
+      seed: 0,
+      out: join(dir, "run"),
+      evalEvery: 0,
+      evalEpisodes: 2,
+      progress: false,
+      config: {
+        hiddenWidth: 16,
+        wmWidth: 16,
+        wmDepth: 1,
+        wmDenoisingSteps: 3,
+        wmPretrainSteps: 20,
+        iterationSteps: 30,
+        wmStepsPerIteration: 2,
+        isBatchSize: 64,
+        rolloutCount: 32,
+        horizon: 3,
+        gapSamples: 32,
+        gapRollouts: 2,
+      },
     });
     assert.ok(Number.isFinite(summary.last!.normalized.mean));
     const { agent, info } = loadAgentCheckpoint(join(dir, "run", "latest.safetensors"));

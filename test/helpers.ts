@@ -18,9 +18,9 @@ export function repoRoot(): string {
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6, what = "values"): void {
   assert.equal(actual.length, expected.length, `${what}: lengths differ`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e)))
-      assert.fail(`${what}[${i}]: ${a} vs expected ${e} (rtol ${rtol}, atol ${atol})`);
+    const a = actual[i]!,
+      e = expected[i]!;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) assert.fail(`${what}[${i}]: ${a} vs expected ${e} (rtol ${rtol}, atol ${atol})`);
   }
 }
 
@@ -41,7 +41,12 @@ export function leaf(rows: number, cols: number, rng: Rng, low = -1, high = 1, a
  * differences, for every element of every input that requires a gradient (up to
  * `maxPerInput` sampled elements each).
  */
-export function checkGradients(name: string, inputs: Tensor[], f: (...xs: Tensor[]) => Tensor, options: { eps?: number; rtol?: number; atol?: number; maxPerInput?: number; seed?: number } = {}): void {
+export function checkGradients(
+  name: string,
+  inputs: Tensor[],
+  f: (...xs: Tensor[]) => Tensor,
+  options: { eps?: number; rtol?: number; atol?: number; maxPerInput?: number; seed?: number } = {},
+): void {
   const { eps = 1e-3, rtol = 2e-2, atol = 2e-3, maxPerInput = 24, seed = 7 } = options;
   const rng = new Rng(seed);
   for (const x of inputs) x.grad = null;

@@ -34,7 +34,13 @@ export class ClonedBehaviour implements BehaviourDensity {
   constructor(readonly policy: BC) {}
 
   /** Fits π_β by maximum likelihood for `steps` updates on batches from `buffer` (z-scored observations). */
-  static fit(buffer: ReplayBuffer, steps: number, seed: number, rng: Rng, options: { hiddenWidth?: number; batchSize?: number } = {}): ClonedBehaviour {
+  static fit(
+    buffer: ReplayBuffer,
+    steps: number,
+    seed: number,
+    rng: Rng,
+    options: { hiddenWidth?: number; batchSize?: number } = {},
+  ): ClonedBehaviour {
     const policy = new BC(buffer.observationDim, buffer.actionDim, { policy: "gaussian", hiddenWidth: options.hiddenWidth ?? 256 }, seed);
     const batch: TransitionBatch = allocateBatch(buffer, options.batchSize ?? 256);
     for (let t = 0; t < steps; t++) {

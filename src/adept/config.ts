@@ -3,15 +3,20 @@
  * which parts of Algorithm 1 run; the configuration joins the learner's fields, ADEPT's own
  * schedule fields and the world model's fields (prefixed `wm`, e.g. `wmGuidance`).
  */
+
+import { BC_CONFIG } from "../agents/bc.js";
 import { IQL_CONFIG } from "../agents/iql.js";
 import { SAC_CONFIG } from "../agents/sac.js";
-import { BC_CONFIG } from "../agents/bc.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
 import { type ConfigSchema, defineConfig } from "../util/config.js";
 
 export const ADEPT_CONFIG = defineConfig({
   wmPretrainSteps: { default: 20_000, doc: "world-model updates on the dataset before the loop (Algorithm 1: pretrain)" },
-  behaviour: { default: "auto", doc: "π_β: logged log-probs of the dataset, a Gaussian fitted by BC, or auto (logged where present)", choices: ["auto", "logged", "bc"] },
+  behaviour: {
+    default: "auto",
+    doc: "π_β: logged log-probs of the dataset, a Gaussian fitted by BC, or auto (logged where present)",
+    choices: ["auto", "logged", "bc"],
+  },
   behaviourSteps: { default: 10_000, doc: "BC updates to fit π_β when it is not logged" },
   iterationSteps: { default: 1000, doc: "G, agent updates per loop iteration" },
   wmStepsPerIteration: { default: 50, doc: "importance-sampled world-model updates per iteration" },
@@ -20,8 +25,15 @@ export const ADEPT_CONFIG = defineConfig({
   isClipRatio: { default: 10, doc: "c: each ratio π/π_β is clipped to [1/c, c] before self-normalization" },
   rolloutCount: { default: 1000, doc: "rollouts started from dataset states per iteration" },
   horizon: { default: 10, doc: "H, model steps per rollout (paper 10)" },
-  rolloutDeterministic: { default: true, doc: "roll out the policy's mode instead of samples a ~ π(·|s) (MBPO/MOPO sample; see docs/adept.md for why we do not by default)" },
-  rolloutTerminals: { default: "sample", doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), or the task's known rule on s′ (task; MOPO-style)", choices: ["sample", "threshold", "task"] },
+  rolloutDeterministic: {
+    default: true,
+    doc: "roll out the policy's mode instead of samples a ~ π(·|s) (MBPO/MOPO sample; see docs/adept.md for why we do not by default)",
+  },
+  rolloutTerminals: {
+    default: "sample",
+    doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), or the task's known rule on s′ (task; MOPO-style)",
+    choices: ["sample", "threshold", "task"],
+  },
   modelRetainIterations: { default: 5, doc: "iterations of rollouts the model buffer holds (capacity = rolloutCount · H · this)" },
   realRatio: { default: 0.5, doc: "fraction of each agent batch drawn from the real data (the rest from the model buffer)" },
   heldOutFraction: { default: 0.05, doc: "fraction of episodes held out of world-model training, for the ε_r, ε_m estimates" },
@@ -32,12 +44,42 @@ export const ADEPT_CONFIG = defineConfig({
 
 /** The variants of `adept train --algo`, as in the paper's ablations. */
 export const ADEPT_VARIANTS = {
-  "adept-iql": { learner: "iql", summary: "ADEPT with IQL: importance-sampled world-model updates, model rollouts, IQL on the mix", importanceSampling: true, rollouts: true, synthetic: false },
-  "adept-sac": { learner: "sac", summary: "ADEPT with SAC (the paper's Table 4 baseline)", importanceSampling: true, rollouts: true, synthetic: false },
-  "diff-iql": { learner: "iql", summary: "ablation: world model trained once, no importance-sampled updates; rollouts still used", importanceSampling: false, rollouts: true, synthetic: false },
+  "adept-iql": {
+    learner: "iql",
+    summary: "ADEPT with IQL: importance-sampled world-model updates, model rollouts, IQL on the mix",
+    importanceSampling: true,
+    rollouts: true,
+    synthetic: false,
+  },
+  "adept-sac": {
+    learner: "sac",
+    summary: "ADEPT with SAC (the paper's Table 4 baseline)",
+    importanceSampling: true,
+    rollouts: true,
+    synthetic: false,
+  },
+  "diff-iql": {
+    learner: "iql",
+    summary: "ablation: world model trained once, no importance-sampled updates; rollouts still used",
+    importanceSampling: false,
+    rollouts: true,
+    synthetic: false,
+  },
   "diff-sac": { learner: "sac", summary: "ablation: as diff-iql with SAC", importanceSampling: false, rollouts: true, synthetic: false },
-  "synther-iql": { learner: "iql", summary: "diffusion once before training to enlarge the dataset (SynthER-style), then IQL", importanceSampling: false, rollouts: false, synthetic: true },
-  "adept-bc": { learner: "bc", summary: "ablation: ADEPT with policy improvement replaced by (Gaussian) behaviour cloning", importanceSampling: true, rollouts: true, synthetic: false },
+  "synther-iql": {
+    learner: "iql",
+    summary: "diffusion once before training to enlarge the dataset (SynthER-style), then IQL",
+    importanceSampling: false,
+    rollouts: false,
+    synthetic: true,
+  },
+  "adept-bc": {
+    learner: "bc",
+    summary: "ablation: ADEPT with policy improvement replaced by (Gaussian) behaviour cloning",
+    importanceSampling: true,
+    rollouts: true,
+    synthetic: false,
+  },
 } as const;
 export type AdeptVariant = keyof typeof ADEPT_VARIANTS;
 

@@ -18,9 +18,13 @@ import { importanceWeights } from "./importance.js";
 
 /** n rows drawn from `rows`, with their raw s, a, r, s′ and z-scored s. */
 function drawRows(dataset: Dataset, rows: Int32Array, n: number, normalizer: Normalizer, rng: Rng) {
-  const S = dataset.observationDim, A = dataset.actionDim;
+  const S = dataset.observationDim,
+    A = dataset.actionDim;
   const picked = new Int32Array(n);
-  const s = new Float32Array(n * S), a = new Float32Array(n * A), s2 = new Float32Array(n * S), r = new Float32Array(n);
+  const s = new Float32Array(n * S),
+    a = new Float32Array(n * A),
+    s2 = new Float32Array(n * S),
+    r = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const row = rows[rng.int(rows.length)]!;
     picked[i] = row;
@@ -55,7 +59,9 @@ export function modelErrorsUnderPolicy(o: {
   const pred = o.worldModel.step(d.s, d.a, o.n, o.rng);
   const predNorm = o.normalizer.normalize(pred.nextObservations.slice());
   const trueNorm = o.normalizer.normalize(d.s2.slice());
-  let er = 0, em = 0, sw = 0;
+  let er = 0,
+    em = 0,
+    sw = 0;
   for (let i = 0; i < o.n; i++) {
     let sq = 0;
     for (let j = 0; j < S; j++) sq += (predNorm[i * S + j]! - trueNorm[i * S + j]!) ** 2;
@@ -92,9 +98,11 @@ export async function modelRealGap(o: {
   rng: Rng;
 }): Promise<{ modelReturn: number; realReturn: number }> {
   const { dataset, count: n } = o;
-  const S = dataset.observationDim, A = dataset.actionDim;
+  const S = dataset.observationDim,
+    A = dataset.actionDim;
   if (!dataset.qpos || !dataset.qvel || !dataset.qposDim || !dataset.qvelDim) return { modelReturn: Number.NaN, realReturn: Number.NaN };
-  const P = dataset.qposDim, V = dataset.qvelDim;
+  const P = dataset.qposDim,
+    V = dataset.qvelDim;
   const starts = Array.from({ length: n }, () => o.rows[o.rng.int(o.rows.length)]!);
   const env = await makeEnv(o.task);
   let realTotal = 0;

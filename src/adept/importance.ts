@@ -23,7 +23,13 @@ export interface WeightStats {
  * Writes self-normalized weights for n pairs into `out` [n]; `clip` bounds each ratio to
  * [1/clip, clip] (null: no clipping, the paper's ablation).
  */
-export function importanceWeights(logPi: ArrayLike<number>, logBehaviour: ArrayLike<number>, n: number, clip: number | null, out: Float32Array): WeightStats {
+export function importanceWeights(
+  logPi: ArrayLike<number>,
+  logBehaviour: ArrayLike<number>,
+  n: number,
+  clip: number | null,
+  out: Float32Array,
+): WeightStats {
   const bound = clip === null ? Infinity : Math.log(clip);
   let max = -Infinity;
   let clipped = 0;

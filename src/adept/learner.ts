@@ -16,7 +16,15 @@ import { BC } from "../agents/bc.js";
 import { makeAgent } from "../agents/registry.js";
 import type { Dataset } from "../data/dataset.js";
 import type { DatasetStats, Normalizer } from "../data/normalizer.js";
-import { allocateBatch, loadReplayBuffer, MixedSampler, ReplayBuffer, saveReplayBuffer, type Sampler, type TransitionBatch } from "../data/replay.js";
+import {
+  allocateBatch,
+  loadReplayBuffer,
+  MixedSampler,
+  ReplayBuffer,
+  type Sampler,
+  saveReplayBuffer,
+  type TransitionBatch,
+} from "../data/replay.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { isLocomotionTask } from "../envs/scores.js";
@@ -93,7 +101,14 @@ export class AdeptLearner implements Learner {
    * Creates the learner: the agent, and the pretrained world model and π_β (Algorithm 1's
    * first line). With `resuming`, nothing is trained: {@link loadExtra} restores them.
    */
-  static create(algo: AdeptVariant, data: OfflineData, config: Record<string, unknown>, seed: number, batchSize: number, options: { progress?: boolean; resuming?: boolean } = {}): AdeptLearner {
+  static create(
+    algo: AdeptVariant,
+    data: OfflineData,
+    config: Record<string, unknown>,
+    seed: number,
+    batchSize: number,
+    options: { progress?: boolean; resuming?: boolean } = {},
+  ): AdeptLearner {
     const variant = ADEPT_VARIANTS[algo];
     const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
     const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
@@ -102,12 +117,15 @@ export class AdeptLearner implements Learner {
     const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
     const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
     const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
-    const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), { enabled: options.progress !== false && pretrainSteps > 0 });
+    const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), {
+      enabled: options.progress !== false && pretrainSteps > 0,
+    });
     worldModel.fit(dataset, pretrainSteps, { rows: split.train, onStep: (t) => (t + 1) % 100 === 0 && bar.update(t + 1) });
     bar.stop();
     const rng = new Rng(seed + 202);
     const useLogged = c.behaviour === "logged" || (c.behaviour === "auto" && hasLoggedLogProbs(dataset));
-    if (c.behaviour === "logged" && !hasLoggedLogProbs(dataset)) throw new Error(`${algo}: behaviour "logged" needs finite infos/action_log_probs in the dataset`);
+    if (c.behaviour === "logged" && !hasLoggedLogProbs(dataset))
+      throw new Error(`${algo}: behaviour "logged" needs finite infos/action_log_probs in the dataset`);
     const behaviour = useLogged
       ? new LoggedBehaviour(dataset.actionLogProbs!)
       : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, seed + 303, rng);
@@ -129,7 +147,9 @@ export class AdeptLearner implements Learner {
     const out: Metrics = {};
     const t0 = performance.now();
     if (this.variant.importanceSampling) {
-      let ess = 0, loss = 0, clipped = 0;
+      let ess = 0,
+        loss = 0,
+        clipped = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
         const stats = this.fillImportanceBatch();
         const m = this.worldModel.update(this.isBatch, this.isWeights);
@@ -138,7 +158,12 @@ export class AdeptLearner implements Learner {
         loss += m["loss/diffusion"] ?? 0;
       }
       const k = Math.max(1, this.c.wmStepsPerIteration);
-      Object.assign(out, { "wm/ess": ess / k, "wm/ess_fraction": ess / k / this.c.isBatchSize, "wm/clipped_fraction": clipped / k, "wm/is_loss": loss / k });
+      Object.assign(out, {
+        "wm/ess": ess / k,
+        "wm/ess_fraction": ess / k / this.c.isBatchSize,
+        "wm/clipped_fraction": clipped / k,
+        "wm/is_loss": loss / k,
+      });
     }
     const t1 = performance.now();
     out["time/wm_update_ms"] = t1 - t0;
@@ -156,9 +181,15 @@ export class AdeptLearner implements Learner {
         rng: this.rng,
         terminals: this.c.rolloutTerminals as "sample" | "threshold" | "task",
         deterministic: this.c.rolloutDeterministic,
-        terminationRule: this.data.dataset.task && isLocomotionTask(this.data.dataset.task) ? TERMINATION_RULES[this.data.dataset.task] : null,
+        terminationRule:
+          this.data.dataset.task && isLocomotionTask(this.data.dataset.task) ? TERMINATION_RULES[this.data.dataset.task] : null,
       });
-      Object.assign(out, { "model/rollout_length": r.meanLength, "model/reward_mean": r.meanReward, "model/terminal_fraction": r.terminalFraction, "model/buffer_size": this.modelBuffer.size });
+      Object.assign(out, {
+        "model/rollout_length": r.meanLength,
+        "model/reward_mean": r.meanReward,
+        "model/terminal_fraction": r.terminalFraction,
+        "model/buffer_size": this.modelBuffer.size,
+      });
     }
     out["time/rollout_ms"] = performance.now() - t1;
     return out;
@@ -167,7 +198,10 @@ export class AdeptLearner implements Learner {
   /** Draws N training rows (raw units for the world model) and their self-normalized weights π_φ/π_β. */
   private fillImportanceBatch(): ReturnType<typeof importanceWeights> {
     const { dataset, normalizer } = this.data;
-    const S = dataset.observationDim, A = dataset.actionDim, N = this.c.isBatchSize, b = this.isBatch;
+    const S = dataset.observationDim,
+      A = dataset.actionDim,
+      N = this.c.isBatchSize,
+      b = this.isBatch;
     for (let i = 0; i < N; i++) {
       const row = this.train[this.rng.int(this.train.length)]!;
       this.isRows[i] = row;
@@ -187,8 +221,10 @@ export class AdeptLearner implements Learner {
   /** synther-iql: one fixed set of model transitions from dataset (s, a) pairs, generated once. */
   private generateSynthetic(): void {
     const { dataset, normalizer, stats } = this.data;
-    const S = dataset.observationDim, A = dataset.actionDim;
-    const total = this.modelBuffer.capacity, chunk = 4096;
+    const S = dataset.observationDim,
+      A = dataset.actionDim;
+    const total = this.modelBuffer.capacity,
+      chunk = 4096;
     const out = allocateBatch(dataset, chunk);
     const raw = new Float32Array(chunk * S);
     for (let done = 0; done < total; done += chunk) {
@@ -229,7 +265,8 @@ export class AdeptLearner implements Learner {
     });
     Object.assign(out, { "gap/eps_r": e.epsR, "gap/eps_m": e.epsM, "gap/heldout_ess": e.ess });
     // ε_π against the policy of the previous evaluation.
-    const S = dataset.observationDim, n = Math.min(this.c.gapSamples, this.train.length);
+    const S = dataset.observationDim,
+      n = Math.min(this.c.gapSamples, this.train.length);
     const states = new Float32Array(n * S);
     for (let i = 0; i < n; i++) {
       const row = this.train[this.rng.int(this.train.length)]!;
@@ -250,7 +287,11 @@ export class AdeptLearner implements Learner {
         task: dataset.task,
         rng: this.rng,
       });
-      Object.assign(out, { "gap/model_return": g.modelReturn, "gap/real_return": g.realReturn, "gap/return_gap": g.modelReturn - g.realReturn });
+      Object.assign(out, {
+        "gap/model_return": g.modelReturn,
+        "gap/real_return": g.realReturn,
+        "gap/return_gap": g.modelReturn - g.realReturn,
+      });
     }
     return out;
   }
@@ -258,8 +299,17 @@ export class AdeptLearner implements Learner {
   /** A frozen copy of the current agent (for ε_π). */
   private snapshotAgent(): Agent {
     const state = this.agent.state();
-    const copy = makeAgent(this.agent.algo, this.agent.observationDim, this.agent.actionDim, this.agent.config as Record<string, unknown>, 0);
-    copy.loadState({ tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, t]) => [k, t.clone()])), meta: structuredClone(state.meta) });
+    const copy = makeAgent(
+      this.agent.algo,
+      this.agent.observationDim,
+      this.agent.actionDim,
+      this.agent.config as Record<string, unknown>,
+      0,
+    );
+    copy.loadState({
+      tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, t]) => [k, t.clone()])),
+      meta: structuredClone(state.meta),
+    });
     return copy;
   }
 

@@ -53,14 +53,18 @@ export interface RolloutStats {
 /** Rolls `count` start states out for `horizon` model steps under the agent's policy. */
 export function rolloutInModel(o: RolloutOptions): RolloutStats {
   const { dataset, count: n, horizon } = o;
-  const S = dataset.observationDim, A = dataset.actionDim;
+  const S = dataset.observationDim,
+    A = dataset.actionDim;
   const raw = new Float32Array(n * S); // current states, raw units, rows [0, active)
   for (let i = 0; i < n; i++) {
     const row = o.startRows[o.rng.int(o.startRows.length)]!;
     raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
   }
   const out = allocateBatch({ observationDim: S, actionDim: A }, n); // agent units
-  let active = n, transitions = 0, rewardSum = 0, terminalCount = 0;
+  let active = n,
+    transitions = 0,
+    rewardSum = 0,
+    terminalCount = 0;
   for (let t = 0; t < horizon && active > 0; t++) {
     const s = out.observations.subarray(0, active * S);
     s.set(raw.subarray(0, active * S));
@@ -96,5 +100,10 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     }
     active = kept;
   }
-  return { transitions, meanLength: transitions / n, meanReward: rewardSum / Math.max(transitions, 1), terminalFraction: terminalCount / n };
+  return {
+    transitions,
+    meanLength: transitions / n,
+    meanReward: rewardSum / Math.max(transitions, 1),
+    terminalFraction: terminalCount / n,
+  };
 }

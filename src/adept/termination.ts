@@ -12,13 +12,15 @@ export type TerminationRule = (observations: Float32Array, i: number, S: number)
 export const TERMINATION_RULES: Record<LocomotionTask, TerminationRule | null> = {
   halfcheetah: null, // never terminates
   hopper: (o, i, S) => {
-    const z = o[i * S]!, angle = o[i * S + 1]!;
+    const z = o[i * S]!,
+      angle = o[i * S + 1]!;
     if (!(z > 0.7 && angle > -0.2 && angle < 0.2)) return true;
     for (let j = 1; j < S; j++) if (!(Math.abs(o[i * S + j]!) < 100)) return true;
     return false;
   },
   walker2d: (o, i, S) => {
-    const z = o[i * S]!, angle = o[i * S + 1]!;
+    const z = o[i * S]!,
+      angle = o[i * S + 1]!;
     return !(z > 0.8 && z < 2 && angle > -1 && angle < 1);
   },
 };

@@ -7,9 +7,9 @@
  * already scaled by the trainer (see src/agents/policy.ts for acting on raw observations).
  */
 import type { TransitionBatch } from "../data/replay.js";
+import { type DiagGaussian, TanhGaussian } from "../dist/gaussian.js";
 import type { Module } from "../nn/module.js";
 import type { Adam } from "../nn/optim.js";
-import { type DiagGaussian, TanhGaussian } from "../dist/gaussian.js";
 import { clamp } from "../tensor/ops.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import type { Rng, RngState } from "../util/rng.js";
@@ -99,7 +99,8 @@ export class BatchOutput {
 export function collectTensors(modules: Record<string, Module>, optimizers: Record<string, Adam>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [prefix, m] of Object.entries(modules)) for (const [name, t] of m.namedParameters()) out[`${prefix}.${name}`] = t;
-  for (const [prefix, o] of Object.entries(optimizers)) for (const [name, t] of Object.entries(o.stateDict())) out[`opt.${prefix}.${name}`] = t;
+  for (const [prefix, o] of Object.entries(optimizers))
+    for (const [name, t] of Object.entries(o.stateDict())) out[`opt.${prefix}.${name}`] = t;
   return out;
 }
 

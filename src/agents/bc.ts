@@ -15,9 +15,16 @@ import { type Agent, AgentBase, type AgentState, batchTensors, collectTensors, t
 import { DeterministicActor, GaussianActor, hiddenOf } from "./networks.js";
 
 export const BC_CONFIG = defineConfig({
-  policy: { default: "deterministic", doc: "deterministic (MSE, CORL any-percent BC) or gaussian (maximum likelihood)", choices: ["deterministic", "gaussian"] },
+  policy: {
+    default: "deterministic",
+    doc: "deterministic (MSE, CORL any-percent BC) or gaussian (maximum likelihood)",
+    choices: ["deterministic", "gaussian"],
+  },
   lr: { default: 3e-4, doc: "learning rate (CORL)" },
-  bestFraction: { default: 1, doc: "train on the best fraction of episodes by return (CORL's BC-x%: frac 0.1 for BC-10%); applied by the trainer to the dataset" },
+  bestFraction: {
+    default: 1,
+    doc: "train on the best fraction of episodes by return (CORL's BC-x%: frac 0.1 for BC-10%); applied by the trainer to the dataset",
+  },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (CORL)" },
   hiddenDepth: { default: 2, doc: "hidden layers (CORL)" },
 });
@@ -67,9 +74,14 @@ export class BC extends AgentBase implements Agent {
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    return this.logProbWith(this.actor, observations, actions, n, "bc: log-probabilities need policy=gaussian (a deterministic policy has no density)");
+    return this.logProbWith(
+      this.actor,
+      observations,
+      actions,
+      n,
+      "bc: log-probabilities need policy=gaussian (a deterministic policy has no density)",
+    );
   }
-
 
   state(): AgentState {
     return { tensors: collectTensors({ actor: this.actor }, { actor: this.opt }), meta: this.baseMeta() };

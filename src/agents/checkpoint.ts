@@ -43,7 +43,12 @@ export function saveAgentCheckpoint(path: string, agent: Agent, info: Checkpoint
 export function loadAgentCheckpoint(path: string): { agent: Agent; info: CheckpointInfo } {
   const { tensors, metadata } = readCheckpoint(path);
   const parse = metadataParser(metadata, path);
-  const agent = makeAgent(metadata.algo ?? "", Number(metadata.observationDim), Number(metadata.actionDim), parse("config") as Record<string, unknown>);
+  const agent = makeAgent(
+    metadata.algo ?? "",
+    Number(metadata.observationDim),
+    Number(metadata.actionDim),
+    parse("config") as Record<string, unknown>,
+  );
   agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
   return { agent, info: infoOf(metadata, parse) };
 }

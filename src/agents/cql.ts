@@ -417,7 +417,6 @@ export class CQL extends AgentBase implements Agent {
     return this.logProbWith(this.actor, observations, actions, n, "cql: no log-probabilities");
   }
 
-
   private parts() {
     return {
       modules: {

@@ -26,7 +26,10 @@ export const IQL_CONFIG = defineConfig({
   beta: { default: 3.0, doc: "β, inverse temperature of the advantage weights (CORL, paper 3.0)" },
   expAdvMax: { default: 100, doc: "clip of exp(β·A) (CORL exp_adv_max)" },
   actorLrSchedule: { default: "cosine", doc: "actor learning-rate schedule over maxSteps (CORL: cosine)", choices: ["cosine", "constant"] },
-  deterministicActor: { default: false, doc: "a deterministic actor with the advantage-weighted squared error (CORL iql_deterministic; CORL sets it for hopper-medium and hopper-medium-replay)" },
+  deterministicActor: {
+    default: false,
+    doc: "a deterministic actor with the advantage-weighted squared error (CORL iql_deterministic; CORL sets it for hopper-medium and hopper-medium-replay)",
+  },
   maxSteps: { default: 1_000_000, doc: "horizon of the cosine actor schedule; set to the run's step budget (CORL max_timesteps)" },
   hiddenWidth: { default: 256, doc: "width of every hidden layer (CORL)" },
   hiddenDepth: { default: 2, doc: "hidden layers per network (CORL)" },
@@ -125,9 +128,14 @@ export class IQL extends AgentBase implements Agent {
   }
 
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    return this.logProbWith(this.actor, observations, actions, n, "iql: log-probabilities need the Gaussian actor (deterministicActor is on)");
+    return this.logProbWith(
+      this.actor,
+      observations,
+      actions,
+      n,
+      "iql: log-probabilities need the Gaussian actor (deterministicActor is on)",
+    );
   }
-
 
   private parts() {
     return {

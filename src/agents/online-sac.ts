@@ -77,7 +77,16 @@ interface Progress {
 
 /** Runs (or resumes) online SAC; returns the final progress record. */
 export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progress & { finalPolicy: string }> {
-  const o = { warmupSteps: 10_000, batchSize: 256, evalEvery: 10_000, evalEpisodes: 5, snapshotEvery: 10_000, checkpointEvery: 10_000, targetScore: Number.NaN, ...options };
+  const o = {
+    warmupSteps: 10_000,
+    batchSize: 256,
+    evalEvery: 10_000,
+    evalEpisodes: 5,
+    snapshotEvery: 10_000,
+    checkpointEvery: 10_000,
+    targetScore: Number.NaN,
+    ...options,
+  };
   mkdirSync(join(o.out, "snapshots"), { recursive: true });
   const paths = {
     agent: join(o.out, "agent.safetensors"),
@@ -89,7 +98,8 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
   const env = await create();
   const evalEnv = await create();
   const score = (episodeReturn: number): number => (isLocomotionTask(o.task) ? normalizedScore(o.task, episodeReturn) : episodeReturn);
-  const S = env.spec.observationSpace.dim, A = env.spec.actionSpace.dim;
+  const S = env.spec.observationSpace.dim,
+    A = env.spec.actionSpace.dim;
   const stats = identityStats(S, A);
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
   const warmupRng = new Rng(o.seed + 7);
@@ -107,7 +117,10 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
       process.stderr.write(`online SAC: ${paths.buffer} is missing; continuing with an empty replay buffer\n`);
       buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
     }
-    const saved = JSON.parse(readFileSync(paths.progress, "utf8")) as Progress & { warmupRng: ReturnType<Rng["getState"]>; samplerRng: ReturnType<Rng["getState"]> };
+    const saved = JSON.parse(readFileSync(paths.progress, "utf8")) as Progress & {
+      warmupRng: ReturnType<Rng["getState"]>;
+      samplerRng: ReturnType<Rng["getState"]>;
+    };
     p = saved;
     warmupRng.setState(saved.warmupRng);
     samplerRng.setState(saved.samplerRng);
@@ -159,7 +172,8 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
         acc.add(agent.update(batch));
       }
       // 3. Evaluate, snapshot, checkpoint.
-      if (p.envSteps % o.snapshotEvery === 0) saveBehaviourPolicy(join(o.out, "snapshots", `step-${p.envSteps}.safetensors`), agent, info(p.envSteps));
+      if (p.envSteps % o.snapshotEvery === 0)
+        saveBehaviourPolicy(join(o.out, "snapshots", `step-${p.envSteps}.safetensors`), agent, info(p.envSteps));
       if (p.envSteps % o.evalEvery === 0) {
         const returns = evaluateEpisodes(evalEnv, agentPolicy(agent, stats), o.evalEpisodes, o.seed + 1000);
         const scores = returns.map(score);
@@ -167,7 +181,12 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
         const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
         p.evaluations.push([p.envSteps, mean]);
         p.bestScore = Math.max(p.bestScore, mean);
-        log.write(p.envSteps, { ...acc.flush(), "eval/score_mean": mean, "eval/score_std": std, "eval/return_mean": returns.reduce((a, b) => a + b, 0) / returns.length });
+        log.write(p.envSteps, {
+          ...acc.flush(),
+          "eval/score_mean": mean,
+          "eval/score_std": std,
+          "eval/return_mean": returns.reduce((a, b) => a + b, 0) / returns.length,
+        });
         if (mean >= o.targetScore) {
           p.reachedTarget = true;
           saveBehaviourPolicy(paths.final, agent, info(p.envSteps, mean));

@@ -2,7 +2,7 @@
  * Acting on raw observations: agents are trained on z-scored observations, so the policy
  * handed to an evaluator (or to a user) normalizes with the training statistics first.
  */
-import { Normalizer, type DatasetStats } from "../data/normalizer.js";
+import { type DatasetStats, Normalizer } from "../data/normalizer.js";
 import type { BatchPolicy } from "../envs/policy.js";
 import type { Agent } from "./agent.js";
 

@@ -19,9 +19,17 @@ export interface AlgorithmEntry {
 
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   bc: { summary: "behaviour cloning (MSE or Gaussian likelihood)", schema: BC_CONFIG, create: (s, a, c, seed) => new BC(s, a, c, seed) },
-  cql: { summary: "Conservative Q-Learning, CQL(H) (CORL defaults)", schema: CQL_CONFIG, create: (s, a, c, seed) => new CQL(s, a, c, seed) },
+  cql: {
+    summary: "Conservative Q-Learning, CQL(H) (CORL defaults)",
+    schema: CQL_CONFIG,
+    create: (s, a, c, seed) => new CQL(s, a, c, seed),
+  },
   iql: { summary: "Implicit Q-Learning (CORL defaults)", schema: IQL_CONFIG, create: (s, a, c, seed) => new IQL(s, a, c, seed) },
-  sac: { summary: "Soft Actor-Critic on a fixed dataset (the paper's SAC baseline)", schema: SAC_CONFIG, create: (s, a, c, seed) => new SAC(s, a, c, seed) },
+  sac: {
+    summary: "Soft Actor-Critic on a fixed dataset (the paper's SAC baseline)",
+    schema: SAC_CONFIG,
+    create: (s, a, c, seed) => new SAC(s, a, c, seed),
+  },
   td3bc: { summary: "TD3+BC (CORL defaults)", schema: TD3BC_CONFIG, create: (s, a, c, seed) => new TD3BC(s, a, c, seed) },
 };
 

@@ -9,15 +9,14 @@
  */
 import type { TransitionBatch } from "../data/replay.js";
 import { frozen } from "../nn/freeze.js";
-import { Adam, polyakUpdate } from "../nn/optim.js";
 import { Module, parameter } from "../nn/module.js";
+import { Adam, polyakUpdate } from "../nn/optim.js";
 import { add, addScalar, mean, minimum, mul, neg, scale, square, sub } from "../tensor/ops.js";
 import { backward, detach, noGrad, scope, type Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
 import { type Agent, AgentBase, type AgentState, batchTensors, collectTensors, type Metrics, restoreTensors } from "./agent.js";
 import { hiddenOf, TanhGaussianActor, TwinQ } from "./networks.js";
-
 
 export const SAC_CONFIG = defineConfig({
   actorLr: { default: 3e-4, doc: "learning rate of π (paper: 3e-4)" },
@@ -136,10 +135,12 @@ export class SAC extends AgentBase implements Agent {
     return this.logProbWith(this.actor, observations, actions, n, "sac: no log-probabilities");
   }
 
-
   protected parts() {
     return {
-      modules: { critic: this.critic, targetCritic: this.targetCritic, actor: this.actor, logAlpha: this.logAlpha } as Record<string, Module>,
+      modules: { critic: this.critic, targetCritic: this.targetCritic, actor: this.actor, logAlpha: this.logAlpha } as Record<
+        string,
+        Module
+      >,
       optimizers: { critic: this.criticOpt, actor: this.actorOpt, alpha: this.alphaOpt },
     };
   }
@@ -155,4 +156,3 @@ export class SAC extends AgentBase implements Agent {
     this.loadBaseMeta(state.meta);
   }
 }
-

@@ -77,7 +77,8 @@ export class TD3BC extends AgentBase implements Agent {
       this.criticOpt.step();
 
       // 2. Every policyFreq updates: actor (Q term normalized by λ, plus BC) and targets.
-      if ((this.updates + 1) % c.policyFreq === 0) { // CORL counts this update first: actor steps 2, 4, 6, …
+      if ((this.updates + 1) % c.policyFreq === 0) {
+        // CORL counts this update first: actor steps 2, 4, 6, …
         const pi = this.actor.forward(s);
         const actorLoss = frozen([this.critic], () => {
           const q = this.critic.q1.forward(concatCols([s, pi])); // [B,1]

@@ -37,7 +37,9 @@ export function register(program: Command): void {
       const dataset = await userErrors(async () => importJsonl(file, opts.out, await readOptions(opts.env ?? false)));
       const s = summarize(dataset);
       const dropped = dataset.source.droppedRows > 0 ? `, ${dataset.source.droppedRows} rows without a next observation dropped` : "";
-      process.stdout.write(`wrote ${opts.out}: ${s.transitions} transitions, ${s.episodes} episodes (S ${s.observationDim}, A ${s.actionDim})${dropped}\n`);
+      process.stdout.write(
+        `wrote ${opts.out}: ${s.transitions} transitions, ${s.episodes} episodes (S ${s.observationDim}, A ${s.actionDim})${dropped}\n`,
+      );
     });
 
   registerBuild(data);
@@ -48,7 +50,9 @@ export function register(program: Command): void {
 function registerTrainPolicy(data: Command): void {
   data
     .command("train-policy")
-    .description("Train a behaviour policy with online SAC until it reaches a target score, then publish it under policies/ (long; resumable)")
+    .description(
+      "Train a behaviour policy with online SAC until it reaches a target score, then publish it under policies/ (long; resumable)",
+    )
     .argument("<task>", "halfcheetah | hopper | walker2d")
     .option("--target-score <x>", "stop at the first evaluation with D4RL normalized score ≥ x (default: the task's D4RL medium level)")
     .option("--total-steps <n>", "environment steps at most", "1000000")
@@ -92,10 +96,21 @@ function registerTrainPolicy(data: Command): void {
         command,
       });
       const last = result.evaluations.at(-1);
-      process.stdout.write(`${task}: ${result.envSteps} steps, last score ${last ? last[1].toFixed(1) : "n/a"}, ${result.reachedTarget ? "reached" : "did not reach"} ${targetScore}\n`);
+      process.stdout.write(
+        `${task}: ${result.envSteps} steps, last score ${last ? last[1].toFixed(1) : "n/a"}, ${result.reachedTarget ? "reached" : "did not reach"} ${targetScore}\n`,
+      );
       if (opts.publish !== false && (result.reachedTarget || result.envSteps >= num("total-steps", opts.totalSteps))) {
         const { publishPolicies } = await import("../collect/publish.js");
-        const entry = publishPolicies(out, { task, seed, steps: result.envSteps, score: last?.[1] ?? Number.NaN, targetScore, snapshotEvery, warmupSteps, command });
+        const entry = publishPolicies(out, {
+          task,
+          seed,
+          steps: result.envSteps,
+          score: last?.[1] ?? Number.NaN,
+          targetScore,
+          snapshotEvery,
+          warmupSteps,
+          command,
+        });
         process.stdout.write(`published policies/${entry.medium} and ${entry.snapshots.length} snapshots\n`);
       }
     });
@@ -124,7 +139,8 @@ function registerBuild(data: Command): void {
         throw new CliError((error as Error).message);
       }
       const size = opts.size === undefined ? undefined : Number(opts.size);
-      if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new CliError(`--size must be a positive integer, got "${opts.size}"`);
+      if (size !== undefined && !(Number.isInteger(size) && size > 0))
+        throw new CliError(`--size must be a positive integer, got "${opts.size}"`);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
       const out = opts.out ?? datasetCachePath(`${parsed.task}-${parsed.kind}`);

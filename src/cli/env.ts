@@ -137,9 +137,12 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
     throw new CliError((error as Error).message);
   }
   const { agent, info } = loaded;
-  const S = context.spec.observationSpace.dim, A = context.spec.actionSpace.dim;
+  const S = context.spec.observationSpace.dim,
+    A = context.spec.actionSpace.dim;
   if (agent.observationDim !== S || agent.actionDim !== A)
-    throw new CliError(`${name}: the agent acts on ${agent.observationDim} observations / ${agent.actionDim} actions, ${context.entry.name} has ${S} / ${A}`);
+    throw new CliError(
+      `${name}: the agent acts on ${agent.observationDim} observations / ${agent.actionDim} actions, ${context.entry.name} has ${S} / ${A}`,
+    );
   return agentPolicy(agent, info.stats);
 }
 

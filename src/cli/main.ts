@@ -5,11 +5,16 @@ import { Command } from "commander";
 import { CliError } from "./errors.js";
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command()
-    .name("adept")
-    .description("Offline RL with an adaptive diffusion world model (ADEPT)")
-    .showHelpAfterError();
-  const groups = await Promise.all([import("./env.js"), import("./data.js"), import("./train.js"), import("./wm.js"), import("./sweep.js"), import("./report.js"), import("./quickstart.js")]);
+  const program = new Command().name("adept").description("Offline RL with an adaptive diffusion world model (ADEPT)").showHelpAfterError();
+  const groups = await Promise.all([
+    import("./env.js"),
+    import("./data.js"),
+    import("./train.js"),
+    import("./wm.js"),
+    import("./sweep.js"),
+    import("./report.js"),
+    import("./quickstart.js"),
+  ]);
   for (const group of groups) group.register(program);
   await program.parseAsync(argv);
 }

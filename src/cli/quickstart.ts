@@ -19,8 +19,14 @@ export function register(program: Command): void {
     .option("--out <dir>", "where the dataset, runs and report go", "runs/quickstart")
     .option("--no-progress", "no progress bars")
     .action(async (opts: { dataset: string; size: string; steps: string; seed: string; out: string; progress: boolean }) => {
-      const size = Number(opts.size), steps = Number(opts.steps), seed = Number(opts.seed);
-      for (const [flag, v] of [["--size", size], ["--steps", steps], ["--seed", seed]] as const)
+      const size = Number(opts.size),
+        steps = Number(opts.steps),
+        seed = Number(opts.seed);
+      for (const [flag, v] of [
+        ["--size", size],
+        ["--steps", steps],
+        ["--seed", seed],
+      ] as const)
         if (!Number.isInteger(v) || v < 0) throw new CliError(`${flag} must be a non-negative integer`);
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
@@ -53,9 +59,24 @@ export function register(program: Command): void {
           continue;
         }
         say(`training ${algo} for ${steps} steps`);
-        const config = algo === "adept-iql" ? { wmPretrainSteps: Math.min(5000, steps), iterationSteps: Math.max(250, Math.floor(steps / 10)) } : {};
-        const summary = await trainOffline({ algo, dataset: datasetPath, steps, seed, out, config, evalEvery, evalEpisodes: 10, checkpointEvery: evalEvery, resume: existsSync(out), progress: opts.progress });
-        say(`${algo}: last ${summary.last?.normalized.mean.toFixed(1)} ± ${summary.last?.normalized.std.toFixed(1)}, best ${summary.best?.normalized.mean.toFixed(1)} (D4RL normalized)`);
+        const config =
+          algo === "adept-iql" ? { wmPretrainSteps: Math.min(5000, steps), iterationSteps: Math.max(250, Math.floor(steps / 10)) } : {};
+        const summary = await trainOffline({
+          algo,
+          dataset: datasetPath,
+          steps,
+          seed,
+          out,
+          config,
+          evalEvery,
+          evalEpisodes: 10,
+          checkpointEvery: evalEvery,
+          resume: existsSync(out),
+          progress: opts.progress,
+        });
+        say(
+          `${algo}: last ${summary.last?.normalized.mean.toFixed(1)} ± ${summary.last?.normalized.std.toFixed(1)}, best ${summary.best?.normalized.mean.toFixed(1)} (D4RL normalized)`,
+        );
       }
 
       // 3. The report.

@@ -16,7 +16,10 @@ function configFields(): Map<string, { doc: string; defaults: string[] }> {
       const text = `${algo}: ${spec.default}`;
       // ADEPT variants repeat their learner's defaults: list a value once per distinct default.
       if (!f.defaults.some((d) => d.endsWith(`: ${spec.default}`))) f.defaults.push(text);
-      else f.defaults = f.defaults.map((d) => (d.endsWith(`: ${spec.default}`) && !d.includes(algo) ? d.replace(/^([^:]+):/, `$1, ${algo}:`) : d));
+      else
+        f.defaults = f.defaults.map((d) =>
+          d.endsWith(`: ${spec.default}`) && !d.includes(algo) ? d.replace(/^([^:]+):/, `$1, ${algo}:`) : d,
+        );
       fields.set(name, f);
     }
   return fields;
@@ -37,7 +40,12 @@ export function register(program: Command): void {
     .option("--checkpoint-every <n>", "save latest.safetensors every n updates", "5000")
     .option("--log-every <n>", "metrics line (means) every n updates", "1000")
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
-    .addOption(new Option("--reward-scaling <mode>", "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)").choices(["auto", "corl", "none"]))
+    .addOption(
+      new Option(
+        "--reward-scaling <mode>",
+        "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)",
+      ).choices(["auto", "corl", "none"]),
+    )
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
@@ -83,7 +91,8 @@ export function register(program: Command): void {
           `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
       );
     } catch (error) {
-      if (error instanceof Error && !(error instanceof CliError) && /^(run directory|unknown|steps|.*: )/.test(error.message)) throw new CliError(error.message);
+      if (error instanceof Error && !(error instanceof CliError) && /^(run directory|unknown|steps|.*: )/.test(error.message))
+        throw new CliError(error.message);
       throw error;
     }
   });

@@ -26,7 +26,9 @@ interface TrainRecord {
 
 /** Registers `adept wm train` and `adept wm eval`. */
 export function register(program: Command): void {
-  const wm = program.command("wm").description("The guided diffusion world model: train it, and measure it against held-out data and real physics");
+  const wm = program
+    .command("wm")
+    .description("The guided diffusion world model: train it, and measure it against held-out data and real physics");
 
   const train = wm
     .command("train")
@@ -61,7 +63,8 @@ export function register(program: Command): void {
     mkdirSync(String(opts.out), { recursive: true });
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
     const log = (name: string) => (t: number, m: Record<string, number>) => {
-      if (logEvery > 0 && ((t + 1) % logEvery === 0 || t === steps - 1)) process.stdout.write(`${name} step ${t + 1}/${steps}  ${formatMetrics(m)}\n`);
+      if (logEvery > 0 && ((t + 1) % logEvery === 0 || t === steps - 1))
+        process.stdout.write(`${name} step ${t + 1}/${steps}  ${formatMetrics(m)}\n`);
     };
     let t0 = performance.now();
     const model = DiffusionWorldModel.fromDataset(dataset, config, seed, rows);
@@ -77,7 +80,9 @@ export function register(program: Command): void {
       ensemble.save(join(String(opts.out), WM_FILES.ensemble));
     }
     writeFileSync(join(String(opts.out), WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
-    process.stdout.write(`wrote ${String(opts.out)}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`);
+    process.stdout.write(
+      `wrote ${String(opts.out)}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`,
+    );
   });
 
   wm.command("eval")
@@ -91,57 +96,82 @@ export function register(program: Command): void {
     .option("--env <name>", "the environment, when the file does not say")
     .option("--seed <s>", "seed of sampling and of the random policy", "0")
     .option("--json", "print the report as JSON")
-    .action(async (opts: { model: string; dataset: string; physics?: boolean; horizon: string; rows: string; policy: string; env?: string; seed: string; json?: boolean }) => {
-      const { loadWorldModel, oneStepErrors, physicsOneStep, physicsRollouts, splitByEpisodes, stateVariance } = await import("../diffusion/index.js");
-      const { Rng } = await import("../util/rng.js");
-      const seed = parseInteger("--seed", opts.seed, 0);
-      const maxRows = parseInteger("--rows", opts.rows, 1);
-      const horizon = parseInteger("--horizon", opts.horizon, 1);
-      if (opts.policy !== "random") throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
-      const { models, record } = userError(() => loadModels(opts.model, loadWorldModel));
-      const datasetPath = resolveDataset(opts.dataset);
-      const dataset = await readDataset(datasetPath, opts.env);
-      const sameData = record !== undefined && record.datasetSize === dataset.size;
-      const split = splitByEpisodes(dataset, sameData ? record.holdout : 0, sameData ? record.seed : 0);
-      let rows = sameData && split.test.length > 0 ? split.test : split.train;
-      rows = rows.subarray(0, maxRows);
-      const variance = stateVariance(dataset);
-      const report: Record<string, { heldOut: OneStepReport; physics?: PhysicsOneStepReport; rollouts?: RolloutReport }> = {};
-      let env: Awaited<ReturnType<typeof import("../envs/index.js")["makeEnv"]>> | null = null;
-      if (opts.physics) {
-        const { makeEnv } = await import("../envs/index.js");
-        const task = dataset.task;
-        if (!task) throw new CliError("--physics needs the environment: pass --env");
-        if (!dataset.qpos || !dataset.qvel) throw new CliError(`${datasetPath}: --physics needs infos/qpos and infos/qvel in the dataset`);
-        env = await makeEnv(task);
-      }
-      try {
-        for (const [name, model] of Object.entries(models)) {
-          if (model.observationDim !== dataset.observationDim || model.actionDim !== dataset.actionDim)
-            throw new CliError(`${name} model is for S ${model.observationDim}, A ${model.actionDim}; the dataset has S ${dataset.observationDim}, A ${dataset.actionDim}`);
-          const entry: (typeof report)[string] = { heldOut: oneStepErrors(model, dataset, rows, new Rng(seed), variance) };
-          if (env) {
-            const { randomPolicy } = await import("../envs/index.js");
-            entry.physics = physicsOneStep(model, dataset, rows, env, new Rng(seed), variance);
-            const starts = rows.subarray(0, Math.max(1, Math.floor(rows.length / 4)));
-            const policy = randomPolicy(env.spec.actionSpace, new Rng(seed + 1));
-            entry.rollouts = physicsRollouts(model, dataset, starts, env, policy, { horizon, rng: new Rng(seed), variance });
-          }
-          report[name] = entry;
+    .action(
+      async (opts: {
+        model: string;
+        dataset: string;
+        physics?: boolean;
+        horizon: string;
+        rows: string;
+        policy: string;
+        env?: string;
+        seed: string;
+        json?: boolean;
+      }) => {
+        const { loadWorldModel, oneStepErrors, physicsOneStep, physicsRollouts, splitByEpisodes, stateVariance } = await import(
+          "../diffusion/index.js"
+        );
+        const { Rng } = await import("../util/rng.js");
+        const seed = parseInteger("--seed", opts.seed, 0);
+        const maxRows = parseInteger("--rows", opts.rows, 1);
+        const horizon = parseInteger("--horizon", opts.horizon, 1);
+        if (opts.policy !== "random")
+          throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
+        const { models, record } = userError(() => loadModels(opts.model, loadWorldModel));
+        const datasetPath = resolveDataset(opts.dataset);
+        const dataset = await readDataset(datasetPath, opts.env);
+        const sameData = record !== undefined && record.datasetSize === dataset.size;
+        const split = splitByEpisodes(dataset, sameData ? record.holdout : 0, sameData ? record.seed : 0);
+        let rows = sameData && split.test.length > 0 ? split.test : split.train;
+        rows = rows.subarray(0, maxRows);
+        const variance = stateVariance(dataset);
+        const report: Record<string, { heldOut: OneStepReport; physics?: PhysicsOneStepReport; rollouts?: RolloutReport }> = {};
+        let env: Awaited<ReturnType<typeof import("../envs/index.js")["makeEnv"]>> | null = null;
+        if (opts.physics) {
+          const { makeEnv } = await import("../envs/index.js");
+          const task = dataset.task;
+          if (!task) throw new CliError("--physics needs the environment: pass --env");
+          if (!dataset.qpos || !dataset.qvel)
+            throw new CliError(`${datasetPath}: --physics needs infos/qpos and infos/qvel in the dataset`);
+          env = await makeEnv(task);
         }
-      } finally {
-        env?.close();
-      }
-      const header = { dataset: datasetPath, rows: rows.length, split: sameData ? `held-out ${record!.holdout} of episodes (seed ${record!.seed})` : "all rows (not the training file)" };
-      process.stdout.write(opts.json ? `${JSON.stringify({ ...header, models: report }, null, 2)}\n` : formatReport(header, report));
-    });
+        try {
+          for (const [name, model] of Object.entries(models)) {
+            if (model.observationDim !== dataset.observationDim || model.actionDim !== dataset.actionDim)
+              throw new CliError(
+                `${name} model is for S ${model.observationDim}, A ${model.actionDim}; the dataset has S ${dataset.observationDim}, A ${dataset.actionDim}`,
+              );
+            const entry: (typeof report)[string] = { heldOut: oneStepErrors(model, dataset, rows, new Rng(seed), variance) };
+            if (env) {
+              const { randomPolicy } = await import("../envs/index.js");
+              entry.physics = physicsOneStep(model, dataset, rows, env, new Rng(seed), variance);
+              const starts = rows.subarray(0, Math.max(1, Math.floor(rows.length / 4)));
+              const policy = randomPolicy(env.spec.actionSpace, new Rng(seed + 1));
+              entry.rollouts = physicsRollouts(model, dataset, starts, env, policy, { horizon, rng: new Rng(seed), variance });
+            }
+            report[name] = entry;
+          }
+        } finally {
+          env?.close();
+        }
+        const header = {
+          dataset: datasetPath,
+          rows: rows.length,
+          split: sameData ? `held-out ${record!.holdout} of episodes (seed ${record!.seed})` : "all rows (not the training file)",
+        };
+        process.stdout.write(opts.json ? `${JSON.stringify({ ...header, models: report }, null, 2)}\n` : formatReport(header, report));
+      },
+    );
 }
 
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   if (!statSync(path).isDirectory()) return { models: { [load(path).kind]: load(path) } };
   const models: Record<string, WorldModel> = {};
-  for (const [name, file] of [["diffusion", WM_FILES.diffusion], ["ensemble", WM_FILES.ensemble]] as const) {
+  for (const [name, file] of [
+    ["diffusion", WM_FILES.diffusion],
+    ["ensemble", WM_FILES.ensemble],
+  ] as const) {
     if (existsSync(join(path, file))) models[name] = load(join(path, file));
   }
   if (Object.keys(models).length === 0) throw new Error(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
@@ -154,8 +184,11 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
 function resolveDataset(name: string): string {
   if (existsSync(name)) return name;
   const dir = process.env.D4RL_DATASET_DIR ?? join(homedir(), ".d4rl", "datasets");
-  for (const candidate of [join(dir, `${name}.hdf5`), join(dir, `${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
-  throw new CliError(`dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`);
+  for (const candidate of [join(dir, `${name}.hdf5`), join(dir, `${name.replace("-", "_")}.hdf5`)])
+    if (existsSync(candidate)) return candidate;
+  throw new CliError(
+    `dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`,
+  );
 }
 
 async function readDataset(path: string, env?: string): Promise<Dataset> {
@@ -195,7 +228,11 @@ function formatReport(
 ): string {
   const names = Object.keys(report);
   const num = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3)) : "–");
-  const lines = [`dataset ${header.dataset}: ${header.rows} rows, ${header.split}`, "", `${"".padEnd(34)}${names.map((n) => n.padStart(12)).join("")}`];
+  const lines = [
+    `dataset ${header.dataset}: ${header.rows} rows, ${header.split}`,
+    "",
+    `${"".padEnd(34)}${names.map((n) => n.padStart(12)).join("")}`,
+  ];
   const row = (label: string, f: (e: (typeof report)[string]) => number | undefined): void => {
     lines.push(`${label.padEnd(34)}${names.map((n) => num(f(report[n]!) ?? Number.NaN).padStart(12)).join("")}`);
   };

@@ -4,7 +4,7 @@
  * anyone can rebuild the same data with one command.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { TanhGaussianActor, hiddenOf } from "../agents/networks.js";
+import { hiddenOf, TanhGaussianActor } from "../agents/networks.js";
 import type { SAC } from "../agents/sac.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import { clamp } from "../tensor/ops.js";
@@ -50,7 +50,8 @@ export class BehaviourPolicy {
     if (!existsSync(path)) throw new Error(`${path}: no such behaviour policy file`);
     const { tensors, metadata } = loadTensors(path);
     if (metadata.format !== "adept-behaviour-policy") throw new Error(`${path}: not a behaviour policy file`);
-    const S = Number(metadata.observationDim), A = Number(metadata.actionDim);
+    const S = Number(metadata.observationDim),
+      A = Number(metadata.actionDim);
     const actor = new TanhGaussianActor(S, A, hiddenOf(Number(metadata.hiddenWidth), Number(metadata.hiddenDepth)), rng);
     actor.loadStateDict(tensors, path);
     return new BehaviourPolicy(actor, JSON.parse(metadata.info ?? "{}") as BehaviourInfo, S, A);

@@ -8,8 +8,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { datasetCachePath } from "../data/cache.js";
-import type { Dataset } from "../data/dataset.js";
 import { writeD4rl } from "../data/d4rl.js";
+import type { Dataset } from "../data/dataset.js";
 import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy, readJson } from "./behaviour.js";
@@ -53,7 +53,13 @@ function manifestEntry(task: LocomotionTask): ManifestEntry {
  * replay it segment by segment: steps [s_k, s_k+1) are taken by snapshot s_k (the first
  * learned segment by the first snapshot), stochastically, as SAC acted while training.
  */
-async function collectReplay(task: LocomotionTask, entry: ManifestEntry, size: number, seed: number, onProgress: (n: number) => void): Promise<Dataset> {
+async function collectReplay(
+  task: LocomotionTask,
+  entry: ManifestEntry,
+  size: number,
+  seed: number,
+  onProgress: (n: number) => void,
+): Promise<Dataset> {
   const snapshotSteps = entry.snapshots.map((f) => Number(/step-(\d+)/.exec(f)![1]));
   const segments: { steps: number; policy: CollectPolicy }[] = [];
   const rng = new Rng(seed);
@@ -63,7 +69,11 @@ async function collectReplay(task: LocomotionTask, entry: ManifestEntry, size: n
   snapshotSteps.forEach((step, k) => {
     const end = k + 1 < snapshotSteps.length ? snapshotSteps[k + 1]! : entry.steps;
     const from = k === 0 ? start : step;
-    if (end > from) segments.push({ steps: end - from, policy: BehaviourPolicy.load(join(policiesDir(), entry.snapshots[k]!), rng.fork()).collectPolicy(rng.fork()) });
+    if (end > from)
+      segments.push({
+        steps: end - from,
+        policy: BehaviourPolicy.load(join(policiesDir(), entry.snapshots[k]!), rng.fork()).collectPolicy(rng.fork()),
+      });
     start = end;
   });
   // Scale segment lengths to the requested size (the full replay when size = entry.steps).
@@ -92,7 +102,8 @@ function concatDatasets(parts: Dataset[]): Dataset {
     }
     return out;
   };
-  const f32 = (n: number) => new Float32Array(n), u8 = (n: number) => new Uint8Array(n);
+  const f32 = (n: number) => new Float32Array(n),
+    u8 = (n: number) => new Uint8Array(n);
   return {
     ...first,
     size: parts.reduce((n, p) => n + p.size, 0),
@@ -138,15 +149,28 @@ export async function buildDataset(id: string, options: BuildOptions = {}): Prom
     case "medium": {
       const entry = manifestEntry(task);
       const policy = BehaviourPolicy.load(join(policiesDir(), entry.medium), new Rng(seed));
-      dataset = await collectTransitions(task, size, policy.collectPolicy(new Rng(seed).fork()), { seed, onProgress: (n) => options.onProgress?.(n, size) });
-      metadata = { policy: entry.medium, algorithm: "online SAC (stochastic actions)", policy_steps: entry.steps, policy_score: entry.score };
+      dataset = await collectTransitions(task, size, policy.collectPolicy(new Rng(seed).fork()), {
+        seed,
+        onProgress: (n) => options.onProgress?.(n, size),
+      });
+      metadata = {
+        policy: entry.medium,
+        algorithm: "online SAC (stochastic actions)",
+        policy_steps: entry.steps,
+        policy_score: entry.score,
+      };
       break;
     }
     case "medium-replay": {
       const entry = manifestEntry(task);
       const replaySize = options.size ?? entry.steps;
       dataset = await collectReplay(task, entry, replaySize, seed, (n) => options.onProgress?.(n, replaySize));
-      metadata = { policy: `${entry.snapshots.length} snapshots of ${entry.task}, see DATASETS.md`, algorithm: "online SAC replay (rebuilt from snapshots)", policy_steps: entry.steps, policy_score: entry.score };
+      metadata = {
+        policy: `${entry.snapshots.length} snapshots of ${entry.task}, see DATASETS.md`,
+        algorithm: "online SAC replay (rebuilt from snapshots)",
+        policy_steps: entry.steps,
+        policy_score: entry.score,
+      };
       break;
     }
     default:

@@ -46,7 +46,13 @@ class EpisodeBuffer {
   readonly qvel: Float32Array;
   terminated = false;
 
-  constructor(readonly maxRows: number, S: number, A: number, readonly nq: number, readonly nv: number) {
+  constructor(
+    readonly maxRows: number,
+    S: number,
+    A: number,
+    readonly nq: number,
+    readonly nv: number,
+  ) {
     this.obs = new Float32Array(maxRows * S);
     this.act = new Float32Array(maxRows * A);
     this.rew = new Float32Array(maxRows);
@@ -58,13 +64,19 @@ class EpisodeBuffer {
 }
 
 /** Collects exactly `size` transitions of `policy` on `task`. */
-export async function collectTransitions(task: LocomotionTask, size: number, policy: CollectPolicy, options: CollectOptions): Promise<Dataset> {
+export async function collectTransitions(
+  task: LocomotionTask,
+  size: number,
+  policy: CollectPolicy,
+  options: CollectOptions,
+): Promise<Dataset> {
   const numEnvs = Math.max(1, Math.min(options.numEnvs ?? 10, size));
   const envs: LocomotionEnv[] = [];
   try {
     for (let i = 0; i < numEnvs; i++) envs.push(await makeEnv(task));
     const spec = envs[0]!.spec;
-    const S = spec.observationSpace.dim, A = spec.actionSpace.dim;
+    const S = spec.observationSpace.dim,
+      A = spec.actionSpace.dim;
     const { nq, nv } = envs[0]!.sizes;
     const out = {
       observations: new Float32Array(size * S),
@@ -107,7 +119,9 @@ export async function collectTransitions(task: LocomotionTask, size: number, pol
       for (let k = 0; k < numEnvs; k++) envs[k]!.observe(obsBatch, k * S);
       policy(obsBatch, numEnvs, actBatch, logpBatch);
       for (let k = 0; k < numEnvs && written < size; k++) {
-        const env = envs[k]!, ep = episodes[k]!, r = ep.rows;
+        const env = envs[k]!,
+          ep = episodes[k]!,
+          r = ep.rows;
         ep.obs.set(obsBatch.subarray(k * S, (k + 1) * S), r * S);
         const { qpos, qvel } = env.getState();
         ep.qpos.set(qpos, r * nq);

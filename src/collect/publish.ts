@@ -44,7 +44,11 @@ export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medi
     .filter((s) => s.step <= entry.steps)
     .sort((a, b) => a.step - b.step);
   for (const s of snapshots) copyFileSync(join(runDir, "snapshots", s.f), join(dir, s.f));
-  const full: ManifestEntry = { ...entry, medium: `${entry.task}/medium.safetensors`, snapshots: snapshots.map((s) => `${entry.task}/${s.f}`) };
+  const full: ManifestEntry = {
+    ...entry,
+    medium: `${entry.task}/medium.safetensors`,
+    snapshots: snapshots.map((s) => `${entry.task}/${s.f}`),
+  };
   const manifestPath = join(policiesDir(), "manifest.json");
   const manifest = readJson(manifestPath);
   manifest[entry.task] = full;

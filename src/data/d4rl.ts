@@ -63,7 +63,10 @@ export function readD4rlFile(file: H5File, path: string, options: ReadOptions = 
     const ds = getArray(file, path, key);
     if (!ds) {
       const found = guarded(path, undefined, () => file.keys()).join(", ");
-      throw new DataError({ file: path, key }, `is missing (a D4RL file needs observations, actions, rewards, terminals; found: ${found || "nothing"})`);
+      throw new DataError(
+        { file: path, key },
+        `is missing (a D4RL file needs observations, actions, rewards, terminals; found: ${found || "nothing"})`,
+      );
     }
     return ds;
   };

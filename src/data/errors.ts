@@ -34,4 +34,3 @@ function formatLocation({ file, key, line }: DataErrorLocation): string {
   if (key !== undefined) prefix += `"${key}" `;
   return prefix;
 }
-

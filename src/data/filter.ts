@@ -22,7 +22,8 @@ export function bestEpisodes(dataset: Dataset, fraction: number): Dataset {
     });
     return out;
   };
-  const S = dataset.observationDim, A = dataset.actionDim;
+  const S = dataset.observationDim,
+    A = dataset.actionDim;
   return {
     ...dataset,
     size: rows.length,

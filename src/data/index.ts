@@ -2,7 +2,15 @@
 // replay buffers. Modules starting with `_` are internal.
 
 export { D4RL_KEYS, type ReadOptions, readD4rl, type WriteOptions, writeD4rl } from "./d4rl.js";
-export { type Dataset, type DatasetSource, type EpisodeRanges, episodeRanges, episodeReturns, type MetadataValue, type NumericMetadata } from "./dataset.js";
+export {
+  type Dataset,
+  type DatasetSource,
+  type EpisodeRanges,
+  episodeRanges,
+  episodeReturns,
+  type MetadataValue,
+  type NumericMetadata,
+} from "./dataset.js";
 export { DataError, type DataErrorLocation } from "./errors.js";
 export { type ArrayInfo, type DatasetInfo, describeDataset, type FileInfo, inspectFile } from "./inspect.js";
 export { importJsonl, readJsonl } from "./jsonl.js";

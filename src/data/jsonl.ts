@@ -71,7 +71,10 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
     const allowed = episode ? EPISODE_KEYS : TRANSITION_KEYS;
     for (const key of Object.keys(r)) {
       if (!allowed.includes(key)) {
-        throw new DataError({ ...where, key }, `is not a known field of ${episode ? "an episode" : "a transition"} line (allowed: ${allowed.join(", ")})`);
+        throw new DataError(
+          { ...where, key },
+          `is not a known field of ${episode ? "an episode" : "a transition"} line (allowed: ${allowed.join(", ")})`,
+        );
       }
     }
     const vector = (key: string, value: unknown, width: number): number[] => {
@@ -111,7 +114,10 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
     const checkLogProbs = (present: boolean, key: string): void => {
       if (hasLogProbs === undefined) [hasLogProbs, logProbsLine] = [present, line];
       if (present !== hasLogProbs) {
-        throw new DataError({ ...where, key }, present ? `is given but line ${logProbsLine} has none` : `is missing but line ${logProbsLine} has it`);
+        throw new DataError(
+          { ...where, key },
+          present ? `is given but line ${logProbsLine} has none` : `is missing but line ${logProbsLine} has it`,
+        );
       }
     };
 
@@ -123,7 +129,10 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
       fixDims(Array.isArray(r.observations) && Array.isArray(r.observations[0]) ? r.observations[0].length : -1, acts[0].length);
       const obs = matrix("observations", r.observations, undefined, S);
       if (obs.length !== T && obs.length !== T + 1) {
-        throw new DataError({ ...where, key: "observations" }, `has ${obs.length} rows, expected ${T} or ${T + 1} (the steps, optionally with the final observation)`);
+        throw new DataError(
+          { ...where, key: "observations" },
+          `has ${obs.length} rows, expected ${T} or ${T + 1} (the steps, optionally with the final observation)`,
+        );
       }
       const rews = vector("rewards", r.rewards, T);
       const terminal = flag("terminal", r.terminal);

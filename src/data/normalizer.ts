@@ -70,7 +70,10 @@ export function corlRewardScale(dataset: Pick<Dataset, "size" | "rewards" | "ter
   for (const r of used) [lo, hi] = [Math.min(lo, r), Math.max(hi, r)];
   const spread = hi - lo;
   if (!(spread > 0)) {
-    throw new DataError({}, `cannot scale rewards: all ${used.length} episode return(s) are equal (CORL's scale needs max return > min return)`);
+    throw new DataError(
+      {},
+      `cannot scale rewards: all ${used.length} episode return(s) are equal (CORL's scale needs max return > min return)`,
+    );
   }
   return maxEpisodeSteps / spread;
 }
@@ -167,10 +170,10 @@ export function statsFromJson(text: string): DatasetStats {
     // JSON has no infinities: an unbounded range (written as ±Infinity) reads back as null.
     if (f && Array.isArray(f.min)) f.min = f.min.map((v) => (v === null ? Number.NEGATIVE_INFINITY : v));
     if (f && Array.isArray(f.max)) f.max = f.max.map((v) => (v === null ? Number.POSITIVE_INFINITY : v));
-    const finiteOrUnbounded = (k: keyof FeatureStats, v: number): boolean => Number.isFinite(v) || (k === "min" && v === -Infinity) || (k === "max" && v === Infinity);
+    const finiteOrUnbounded = (k: keyof FeatureStats, v: number): boolean =>
+      Number.isFinite(v) || (k === "min" && v === -Infinity) || (k === "max" && v === Infinity);
     const ok =
-      f &&
-      (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
+      f && (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
     if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
   }
   if (!Number.isFinite(value.rewardScale) || !Number.isFinite(value.eps)) {

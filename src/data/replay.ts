@@ -74,7 +74,8 @@ export class ReplayBuffer implements Sampler {
 
   constructor(spec: TransitionSpec & { capacity: number }) {
     const { capacity, observationDim: S, actionDim: A } = spec;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`ReplayBuffer: capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.observationDim = S;
     this.actionDim = A;
@@ -96,7 +97,13 @@ export class ReplayBuffer implements Sampler {
   }
 
   /** Adds one transition (`terminal` true/1 for a terminal step). */
-  add(observation: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObservation: ArrayLike<number>, terminal: boolean | number): void {
+  add(
+    observation: ArrayLike<number>,
+    action: ArrayLike<number>,
+    reward: number,
+    nextObservation: ArrayLike<number>,
+    terminal: boolean | number,
+  ): void {
     const { observationDim: S, actionDim: A } = this;
     const row = this.cursor;
     for (let j = 0; j < S; j++) {
@@ -124,7 +131,9 @@ export class ReplayBuffer implements Sampler {
     const { observationDim: S, actionDim: A, count } = this;
     if (count === 0) throw new RangeError("ReplayBuffer.sample: the buffer is empty");
     if (out.observationDim !== S || out.actionDim !== A) {
-      throw new RangeError(`ReplayBuffer.sample: batch is for (S ${out.observationDim}, A ${out.actionDim}), buffer holds (S ${S}, A ${A})`);
+      throw new RangeError(
+        `ReplayBuffer.sample: batch is for (S ${out.observationDim}, A ${out.actionDim}), buffer holds (S ${S}, A ${A})`,
+      );
     }
     for (let r = start; r < end; r++) {
       const i = rng.int(count);
@@ -170,7 +179,12 @@ export class ReplayBuffer implements Sampler {
     }
     const n = state.size;
     const valid =
-      Number.isInteger(n) && n >= 0 && n <= capacity && Number.isInteger(state.insertIndex) && state.insertIndex >= 0 && state.insertIndex < capacity;
+      Number.isInteger(n) &&
+      n >= 0 &&
+      n <= capacity &&
+      Number.isInteger(state.insertIndex) &&
+      state.insertIndex >= 0 &&
+      state.insertIndex < capacity;
     const lengths = [state.observations.length === n * S, state.nextObservations.length === n * S, state.actions.length === n * A];
     if (!valid || !lengths.every(Boolean) || state.rewards.length !== n || state.terminals.length !== n) {
       throw new DataError({}, "replay buffer state is inconsistent (size, insertion index and column lengths disagree)");
@@ -192,7 +206,13 @@ export class ReplayBuffer implements Sampler {
   }
 
   private addColumns(
-    src: { observations: Float32Array; actions: Float32Array; rewards: Float32Array; nextObservations: Float32Array; terminals: ArrayLike<number> } & TransitionSpec,
+    src: {
+      observations: Float32Array;
+      actions: Float32Array;
+      rewards: Float32Array;
+      nextObservations: Float32Array;
+      terminals: ArrayLike<number>;
+    } & TransitionSpec,
     start: number,
     end: number,
   ): void {
@@ -234,7 +254,8 @@ export class MixedSampler implements Sampler {
     readonly second: Sampler & { size?: number },
     readonly firstFraction: number,
   ) {
-    if (!(firstFraction >= 0 && firstFraction <= 1)) throw new RangeError(`MixedSampler: firstFraction must be in [0, 1], got ${firstFraction}`);
+    if (!(firstFraction >= 0 && firstFraction <= 1))
+      throw new RangeError(`MixedSampler: firstFraction must be in [0, 1], got ${firstFraction}`);
   }
 
   sample(rng: Rng, out: TransitionBatch, start = 0, end = out.size): void {
@@ -256,7 +277,14 @@ export async function saveReplayBuffer(path: string, buffer: ReplayBuffer): Prom
   const state = buffer.state();
   const columns = [state.observations, state.actions, state.rewards, state.nextObservations, state.terminals];
   const header = Buffer.from(
-    JSON.stringify({ version: 1, capacity: state.capacity, observationDim: state.observationDim, actionDim: state.actionDim, size: state.size, insertIndex: state.insertIndex }),
+    JSON.stringify({
+      version: 1,
+      capacity: state.capacity,
+      observationDim: state.observationDim,
+      actionDim: state.actionDim,
+      size: state.size,
+      insertIndex: state.insertIndex,
+    }),
   );
   const headerPadded = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4; // float32 alignment
   const total = headerPadded + columns.reduce((n, c) => n + c.byteLength, 0);

@@ -66,7 +66,9 @@ export function checkTaskSpaces(
 ): void {
   const want = TASK_SPACES[guess.task];
   const hint =
-    guess.from === "the caller" ? "" : `; ${guess.task} was inferred from ${guess.from} (name the environment explicitly, or none, to override)`;
+    guess.from === "the caller"
+      ? ""
+      : `; ${guess.task} was inferred from ${guess.from} (name the environment explicitly, or none, to override)`;
   if (dims.observationDim !== want.observationDim) {
     throw new DataError(
       { file, key: keys.observations },
@@ -74,9 +76,6 @@ export function checkTaskSpaces(
     );
   }
   if (dims.actionDim !== want.actionDim) {
-    throw new DataError(
-      { file, key: keys.actions },
-      `has width ${dims.actionDim} but ${guess.task} actions have ${want.actionDim}${hint}`,
-    );
+    throw new DataError({ file, key: keys.actions }, `has width ${dims.actionDim} but ${guess.task} actions have ${want.actionDim}${hint}`);
   }
 }

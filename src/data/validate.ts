@@ -23,12 +23,7 @@ export function checkFinite(file: string | undefined, key: string, data: Float32
 }
 
 /** Throws when a column does not have `rows` rows, naming both keys and both counts. */
-export function checkRows(
-  file: string | undefined,
-  key: string,
-  actual: number,
-  reference: { key: string; rows: number },
-): void {
+export function checkRows(file: string | undefined, key: string, actual: number, reference: { key: string; rows: number }): void {
   if (actual !== reference.rows) {
     throw new DataError({ file, key }, `has ${actual} rows but "${reference.key}" has ${reference.rows}`);
   }

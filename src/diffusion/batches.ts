@@ -22,7 +22,8 @@ export class RowSampler {
   /** Refills and returns the batch. */
   sample(rng: Rng): TransitionBatch {
     const { dataset: d, rows, batch } = this;
-    const S = d.observationDim, A = d.actionDim;
+    const S = d.observationDim,
+      A = d.actionDim;
     for (let b = 0; b < batch.size; b++) {
       const i = rows[rng.int(rows.length)]!;
       batch.observations.set(d.observations.subarray(i * S, (i + 1) * S), b * S);

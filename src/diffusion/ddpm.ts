@@ -73,10 +73,17 @@ export class ConditionalDDPM extends Module {
     rng: Rng,
   ) {
     super();
-    if (!(options.conditionDropout >= 0 && options.conditionDropout <= 1)) throw new RangeError(`conditionDropout must be in [0, 1], got ${options.conditionDropout}`);
+    if (!(options.conditionDropout >= 0 && options.conditionDropout <= 1))
+      throw new RangeError(`conditionDropout must be in [0, 1], got ${options.conditionDropout}`);
     this.schedule = cosineSchedule(options.steps, options.scheduleOffset);
     this.embeddings = sinusoidalEmbedding(options.steps, options.embeddingDim);
-    const denoiserOptions = { width: options.width, depth: options.depth, architecture: options.architecture, activation: options.activation, embeddingDim: options.embeddingDim };
+    const denoiserOptions = {
+      width: options.width,
+      depth: options.depth,
+      architecture: options.architecture,
+      activation: options.activation,
+      embeddingDim: options.embeddingDim,
+    };
     this.denoiser = new Denoiser(targetDim, conditionDim, denoiserOptions, rng);
     this.ema = new Denoiser(targetDim, conditionDim, denoiserOptions, rng);
     this.ema.copyFrom(this.denoiser);
@@ -130,7 +137,16 @@ export class ConditionalDDPM extends Module {
    * guided by the unconditional one when w ≠ 0. A prediction of x_0 is guided the same way:
    * ε is affine in x̂_0 for fixed x_k, so guiding either is the same.
    */
-  private guidedPrediction(net: Denoiser, xk: Tensor, k: number, cond: Tensor, ones: Tensor, nullCond: Tensor, zeros: Tensor, w: number): Tensor {
+  private guidedPrediction(
+    net: Denoiser,
+    xk: Tensor,
+    k: number,
+    cond: Tensor,
+    ones: Tensor,
+    nullCond: Tensor,
+    zeros: Tensor,
+    w: number,
+  ): Tensor {
     const B = xk.rows;
     const emb = gatherRows(this.embeddings, this.constantSteps(B, k)); // [B,E]
     const conditional = net.forward(xk, emb, cond, ones); // [B,D]
@@ -156,26 +172,30 @@ export class ConditionalDDPM extends Module {
     const S = this.schedule;
     const net = options.useEma === false ? this.denoiser : this.ema;
     const { guidance: w, clip } = options;
-    return noGrad(() => scope(() => {
-      const ones = Tensor.full(B, 1, 1); // m = 1  [B,1]
-      const zeros = Tensor.full(B, 1, 0); // m = 0  [B,1]
-      const nullCond = Tensor.full(B, this.conditionDim, 0); // ∅  [B,C]
-      let x = randomNormal(B, this.targetDim, rng); // x_K ~ N(0, I)  [B,D]
-      for (let k = S.steps; k >= 1; k--) {
-        const xk = x;
-        const next = scope(() => {
-          const prediction = this.guidedPrediction(net, xk, k, condition, ones, nullCond, zeros, w); // [B,D]
-          const x0 =
-            this.options.prediction === "epsilon" ? predictX0(xk, prediction, S.sqrtAlphaBars[k]!, S.sqrtOneMinusAlphaBars[k]!) : prediction;
-          if (clip) clipColumnsInPlace(x0, clip.low, clip.high);
-          const noise = k > 1 ? randomNormal(B, this.targetDim, rng) : null;
-          return posteriorStep(xk, x0, S.posteriorX0Coef[k]!, S.posteriorXkCoef[k]!, S.posteriorStd[k]!, noise); // x_{k−1}  [B,D]
-        });
-        x = next;
-      }
-      if (clip) clipColumnsInPlace(x, clip.low, clip.high);
-      return x;
-    }));
+    return noGrad(() =>
+      scope(() => {
+        const ones = Tensor.full(B, 1, 1); // m = 1  [B,1]
+        const zeros = Tensor.full(B, 1, 0); // m = 0  [B,1]
+        const nullCond = Tensor.full(B, this.conditionDim, 0); // ∅  [B,C]
+        let x = randomNormal(B, this.targetDim, rng); // x_K ~ N(0, I)  [B,D]
+        for (let k = S.steps; k >= 1; k--) {
+          const xk = x;
+          const next = scope(() => {
+            const prediction = this.guidedPrediction(net, xk, k, condition, ones, nullCond, zeros, w); // [B,D]
+            const x0 =
+              this.options.prediction === "epsilon"
+                ? predictX0(xk, prediction, S.sqrtAlphaBars[k]!, S.sqrtOneMinusAlphaBars[k]!)
+                : prediction;
+            if (clip) clipColumnsInPlace(x0, clip.low, clip.high);
+            const noise = k > 1 ? randomNormal(B, this.targetDim, rng) : null;
+            return posteriorStep(xk, x0, S.posteriorX0Coef[k]!, S.posteriorXkCoef[k]!, S.posteriorStd[k]!, noise); // x_{k−1}  [B,D]
+          });
+          x = next;
+        }
+        if (clip) clipColumnsInPlace(x, clip.low, clip.high);
+        return x;
+      }),
+    );
   }
 
   /** Parameters: the online denoiser ("denoiser.*") and its EMA ("ema.*"). */

@@ -12,9 +12,10 @@
  * Two bodies: the paper's plain MLP (depth hidden layers of `width`) or SynthER's residual
  * MLP (`x + Linear(act(LayerNorm(x)))` blocks, see src/nn/layers.ts).
  */
-import type { ActivationName } from "../tensor/kernels.js";
+
 import { MLP, ResidualMLP } from "../nn/layers.js";
 import { Module, prefixed } from "../nn/module.js";
+import type { ActivationName } from "../tensor/kernels.js";
 import { concatCols } from "../tensor/ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../util/rng.js";

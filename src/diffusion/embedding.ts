@@ -8,7 +8,8 @@ import { Tensor } from "../tensor/tensor.js";
 
 /** The [K + 1, dim] table of emb(k) for k = 0…K (dim even). Owned memory, no gradient. */
 export function sinusoidalEmbedding(steps: number, dim: number): Tensor {
-  if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) throw new RangeError(`sinusoidalEmbedding: dim must be an even integer ≥ 2, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0)
+    throw new RangeError(`sinusoidalEmbedding: dim must be an even integer ≥ 2, got ${dim}`);
   const half = dim / 2;
   const table = new Tensor(steps + 1, dim);
   for (let k = 0; k <= steps; k++) {

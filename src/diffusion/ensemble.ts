@@ -28,7 +28,7 @@ import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModel
 import { weightedMean } from "./ops.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
-import { checkFormat, effectiveSampleSize, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION, type Widened } from "./world-model.js";
+import { checkFormat, effectiveSampleSize, type Widened, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION } from "./world-model.js";
 
 export const ENSEMBLE_CONFIG = defineConfig({
   members: { default: 7, doc: "ensemble size (MOPO 7)" },
@@ -127,7 +127,8 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   update(batch: TransitionBatch, weights?: Float32Array): WorldModelMetrics {
-    const B = batch.size, S = this.observationDim;
+    const B = batch.size,
+      S = this.observationDim;
     let w: Tensor | null = null;
     if (weights) {
       if (this.weightTensor.rows !== B) this.weightTensor = new Tensor(B, 1);
@@ -171,7 +172,11 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   /** Trains for `steps` updates on batches drawn uniformly from `rows` (default: every row with a known s′). */
-  fit(dataset: Dataset, steps: number, options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {}): WorldModelMetrics {
+  fit(
+    dataset: Dataset,
+    steps: number,
+    options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {},
+  ): WorldModelMetrics {
     const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), this.config.batchSize);
     let metrics: WorldModelMetrics = {};
     for (let t = 0; t < steps; t++) {
@@ -182,7 +187,9 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng): WorldModelStep {
-    const S = this.observationDim, Y = S + 1, E = this.ensemble.members.length;
+    const S = this.observationDim,
+      Y = S + 1,
+      E = this.ensemble.members.length;
     const out: WorldModelStep = {
       nextObservations: new Float32Array(n * S),
       rewards: new Float32Array(n),
@@ -249,7 +256,11 @@ export class GaussianEnsembleWorldModel implements WorldModel {
       JSON.parse(metadata.config!) as EnsembleConfig,
     );
     const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+      Object.fromEntries(
+        Object.entries(tensors)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, t]) => [k.slice(prefix.length), t]),
+      );
     model.ensemble.loadStateDict(pick("ensemble."), `${path} (ensemble)`);
     model.terminalModel.loadStateDict(pick("terminal."), `${path} (terminal)`);
     model.optimizer.loadStateDict(pick("opt.ensemble."), `${path} (ensemble optimizer)`);

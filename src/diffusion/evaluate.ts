@@ -16,8 +16,8 @@
  */
 import type { Dataset } from "../data/dataset.js";
 import { featureStats } from "../data/normalizer.js";
-import type { Env } from "../envs/types.js";
 import type { BatchPolicy } from "../envs/policy.js";
+import type { Env } from "../envs/types.js";
 import type { Rng } from "../util/rng.js";
 import { gatherRowsOf } from "./normalization.js";
 import type { WorldModel } from "./types.js";
@@ -82,7 +82,9 @@ export function stateError(predicted: ArrayLike<number>, actual: ArrayLike<numbe
 /** Errors of predicted rewards [n] against actual ones. */
 export function rewardError(predicted: ArrayLike<number>, actual: ArrayLike<number>): RewardError {
   const n = actual.length;
-  let se = 0, ae = 0, bias = 0;
+  let se = 0,
+    ae = 0,
+    bias = 0;
   for (let i = 0; i < n; i++) {
     const d = predicted[i]! - actual[i]!;
     se += d * d;
@@ -94,18 +96,32 @@ export function rewardError(predicted: ArrayLike<number>, actual: ArrayLike<numb
 
 /** Precision and recall of predicted 0/1 flags against actual ones. */
 export function terminalScores(predicted: ArrayLike<number>, actual: ArrayLike<number>): TerminalScores {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < actual.length; i++) {
-    const p = predicted[i]! > 0.5, a = actual[i]! > 0.5;
+    const p = predicted[i]! > 0.5,
+      a = actual[i]! > 0.5;
     if (p && a) tp++;
     else if (p) fp++;
     else if (a) fn++;
   }
-  return { precision: tp + fp > 0 ? tp / (tp + fp) : Number.NaN, recall: tp + fn > 0 ? tp / (tp + fn) : Number.NaN, positives: tp + fn, predicted: tp + fp };
+  return {
+    precision: tp + fp > 0 ? tp / (tp + fp) : Number.NaN,
+    recall: tp + fn > 0 ? tp / (tp + fn) : Number.NaN,
+    positives: tp + fn,
+    predicted: tp + fp,
+  };
 }
 
 /** One-step errors of `model` on `rows` of `dataset` (rows with an unknown s′ must be excluded by the caller). */
-export function oneStepErrors(model: WorldModel, dataset: Dataset, rows: ArrayLike<number>, rng: Rng, variance = stateVariance(dataset)): OneStepReport {
+export function oneStepErrors(
+  model: WorldModel,
+  dataset: Dataset,
+  rows: ArrayLike<number>,
+  rng: Rng,
+  variance = stateVariance(dataset),
+): OneStepReport {
   const S = dataset.observationDim;
   const s = gatherRowsOf(dataset.observations, S, rows);
   const s2 = gatherRowsOf(dataset.nextObservations, S, rows);
@@ -114,7 +130,10 @@ export function oneStepErrors(model: WorldModel, dataset: Dataset, rows: ArrayLi
     rows: rows.length,
     nextState: stateError(step.nextObservations, s2, variance),
     reward: rewardError(step.rewards, gatherRowsOf(dataset.rewards, 1, rows)),
-    terminal: terminalScores(step.terminals, Array.from(rows, (i) => dataset.terminals[i]!)),
+    terminal: terminalScores(
+      step.terminals,
+      Array.from(rows, (i) => dataset.terminals[i]!),
+    ),
     copyBaseline: { nmse: stateError(s, s2, variance).nmse },
   };
 }
@@ -127,7 +146,8 @@ export interface PhysicsOneStepReport extends OneStepReport {
 
 /** Resets `env` to row i's logged (qpos, qvel) and returns the observation it implies. */
 function resetToRow(env: Env, dataset: Dataset, i: number): Float32Array {
-  const P = dataset.qposDim!, V = dataset.qvelDim!;
+  const P = dataset.qposDim!,
+    V = dataset.qvelDim!;
   env.reset(); // starts an episode, so that step() is allowed
   return env.setState({ qpos: dataset.qpos!.subarray(i * P, (i + 1) * P), qvel: dataset.qvel!.subarray(i * V, (i + 1) * V) });
 }
@@ -141,9 +161,18 @@ function requirePhysics(dataset: Dataset): void {
  * For each row: simulator ← logged (qpos, qvel), step with the logged action → the true
  * (s′, r, done); the model predicts from the logged (s, a). `env` must be the dataset's task.
  */
-export function physicsOneStep(model: WorldModel, dataset: Dataset, rows: ArrayLike<number>, env: Env, rng: Rng, variance = stateVariance(dataset)): PhysicsOneStepReport {
+export function physicsOneStep(
+  model: WorldModel,
+  dataset: Dataset,
+  rows: ArrayLike<number>,
+  env: Env,
+  rng: Rng,
+  variance = stateVariance(dataset),
+): PhysicsOneStepReport {
   requirePhysics(dataset);
-  const S = dataset.observationDim, A = dataset.actionDim, n = rows.length;
+  const S = dataset.observationDim,
+    A = dataset.actionDim,
+    n = rows.length;
   const simNext = new Float32Array(n * S);
   const simReward = new Float32Array(n);
   const simDone = new Uint8Array(n);
@@ -168,7 +197,11 @@ export function physicsOneStep(model: WorldModel, dataset: Dataset, rows: ArrayL
     reward: rewardError(step.rewards, simReward),
     terminal: terminalScores(step.terminals, simDone),
     copyBaseline: { nmse: stateError(s, simNext, variance).nmse },
-    datasetVsSimulator: { observationMaxAbs, nextState: stateError(gatherRowsOf(dataset.nextObservations, S, rows), simNext, variance), rewardMaxAbs },
+    datasetVsSimulator: {
+      observationMaxAbs,
+      nextState: stateError(gatherRowsOf(dataset.nextObservations, S, rows), simNext, variance),
+      rewardMaxAbs,
+    },
   };
 }
 
@@ -206,7 +239,9 @@ export function physicsRollouts(
   requirePhysics(dataset);
   const H = options.horizon ?? 10;
   const variance = options.variance ?? stateVariance(dataset);
-  const S = dataset.observationDim, A = dataset.actionDim, n = starts.length;
+  const S = dataset.observationDim,
+    A = dataset.actionDim,
+    n = starts.length;
   // 1. Model rollouts, one batch: ŝ_{t+1} ~ model(ŝ_t, a_t), a_t = π(ŝ_t).
   const modelStates: Float32Array[] = []; // H of [n, S]
   const modelRewards: Float32Array[] = [];
@@ -250,7 +285,8 @@ export function physicsRollouts(
       });
       return out;
     };
-    const doneModel = pick(modelDone[t]!, 1), doneSim = pick(simDone[t]!, 1);
+    const doneModel = pick(modelDone[t]!, 1),
+      doneSim = pick(simDone[t]!, 1);
     let disagree = 0;
     for (let k = 0; k < live.length; k++) if (doneModel[k] !== doneSim[k]) disagree++;
     perStep.push({

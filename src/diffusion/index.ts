@@ -28,7 +28,7 @@ export {
 } from "./evaluate.js";
 export { gatherRowsOf, rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 export { clipColumnsInPlace, guidedEpsilon, posteriorStep, predictX0, weightedMean } from "./ops.js";
-export { RewardTerminalModel, type RewardTerminalLosses, type RewardTerminalOptions } from "./reward.js";
+export { type RewardTerminalLosses, RewardTerminalModel, type RewardTerminalOptions } from "./reward.js";
 export { cosineSchedule, MAX_BETA, type NoiseSchedule, scheduleFromBetas } from "./schedule.js";
 export type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 export {

@@ -40,7 +40,11 @@ export function gatherRowsOf(data: Float32Array, dim: number, rows: ArrayLike<nu
 }
 
 /** Statistics over `rows` of a dataset (default: every row with a known s′). */
-export function worldModelStats(dataset: Dataset, rows: ArrayLike<number> = rowsWithNextObservation(dataset), eps = DEFAULT_EPS): WorldModelStats {
+export function worldModelStats(
+  dataset: Dataset,
+  rows: ArrayLike<number> = rowsWithNextObservation(dataset),
+  eps = DEFAULT_EPS,
+): WorldModelStats {
   if (rows.length === 0) throw new RangeError("worldModelStats: no rows with a known next observation");
   const S = dataset.observationDim;
   const s = gatherRowsOf(dataset.observations, S, rows);
@@ -83,7 +87,9 @@ export class Standardizer {
   normalize(raw: Float32Array, n: number, offset = 0): Tensor {
     const D = this.dim;
     const out = Tensor.empty(n, D);
-    const o = out.data, m = this.mean, s = this.std;
+    const o = out.data,
+      m = this.mean,
+      s = this.std;
     for (let i = 0, p = 0; i < n; i++) for (let j = 0; j < D; j++, p++) o[p] = (raw[offset + p]! - m[j]!) / s[j]!;
     return out;
   }
@@ -91,7 +97,9 @@ export class Standardizer {
   /** x·std + mean of a normalized [n, dim] tensor, written into `out` (raw rows) at `offset`. */
   denormalizeInto(x: Tensor, out: Float32Array, offset = 0): Float32Array {
     const D = this.dim;
-    const d = x.data, m = this.mean, s = this.std;
+    const d = x.data,
+      m = this.mean,
+      s = this.std;
     for (let i = 0, p = 0; i < x.rows; i++) for (let j = 0; j < D; j++, p++) out[offset + p] = d[p]! * s[j]! + m[j]!;
     return out;
   }

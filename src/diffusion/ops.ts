@@ -25,7 +25,9 @@ export function guidedEpsilon(conditional: Tensor, unconditional: Tensor, w: num
   requireNoGrad("guidedEpsilon");
   sameShape("guidedEpsilon", conditional, unconditional);
   const out = Tensor.empty(conditional.rows, conditional.cols);
-  const c = conditional.data, u = unconditional.data, o = out.data;
+  const c = conditional.data,
+    u = unconditional.data,
+    o = out.data;
   for (let i = 0; i < o.length; i++) o[i] = (1 + w) * c[i]! - w * u[i]!;
   return out;
 }
@@ -35,7 +37,9 @@ export function predictX0(xk: Tensor, epsilon: Tensor, sqrtAlphaBar: number, sqr
   requireNoGrad("predictX0");
   sameShape("predictX0", xk, epsilon);
   const out = Tensor.empty(xk.rows, xk.cols);
-  const x = xk.data, e = epsilon.data, o = out.data;
+  const x = xk.data,
+    e = epsilon.data,
+    o = out.data;
   const inv = 1 / sqrtAlphaBar;
   for (let i = 0; i < o.length; i++) o[i] = (x[i]! - sqrtOneMinusAlphaBar * e[i]!) * inv;
   return out;
@@ -50,7 +54,9 @@ export function posteriorStep(xk: Tensor, x0: Tensor, x0Coef: number, xkCoef: nu
   sameShape("posteriorStep", xk, x0);
   if (noise) sameShape("posteriorStep", xk, noise);
   const out = Tensor.empty(xk.rows, xk.cols);
-  const x = xk.data, p = x0.data, o = out.data;
+  const x = xk.data,
+    p = x0.data,
+    o = out.data;
   if (noise) {
     const z = noise.data;
     for (let i = 0; i < o.length; i++) o[i] = x0Coef * p[i]! + xkCoef * x[i]! + sigma * z[i]!;
@@ -62,7 +68,8 @@ export function posteriorStep(xk: Tensor, x0: Tensor, x0Coef: number, xkCoef: nu
 export function clipColumnsInPlace(x: Tensor, low: Float32Array, high: Float32Array): Tensor {
   requireNoGrad("clipColumnsInPlace");
   const D = x.cols;
-  if (low.length !== D || high.length !== D) throw new ShapeError(`clipColumnsInPlace: bounds of ${low.length}/${high.length} values for ${x.shape}`);
+  if (low.length !== D || high.length !== D)
+    throw new ShapeError(`clipColumnsInPlace: bounds of ${low.length}/${high.length} values for ${x.shape}`);
   const d = x.data;
   for (let i = 0, o = 0; i < x.rows; i++)
     for (let j = 0; j < D; j++, o++) {
@@ -83,6 +90,7 @@ export function weightedMean(perSample: Tensor, weights: Tensor | null): Tensor 
   sameShape("weightedMean", perSample, weights);
   let total = 0;
   for (let i = 0; i < weights.size; i++) total += weights.data[i]!;
-  if (!(total > 0) || !Number.isFinite(total)) throw new RangeError(`weightedMean: the weights must have a positive finite sum, got ${total}`);
+  if (!(total > 0) || !Number.isFinite(total))
+    throw new RangeError(`weightedMean: the weights must have a positive finite sum, got ${total}`);
   return scale(sum(mul(perSample, weights)), 1 / total);
 }

@@ -27,11 +27,19 @@ export const WORLD_MODEL_CONFIG = defineConfig({
   scheduleOffset: { default: 0.008, doc: "s, offset of the cosine noise schedule (Nichol & Dhariwal 2021)" },
   width: { default: 256, doc: "hidden width of the denoiser (paper 256)" },
   depth: { default: 3, doc: "hidden layers (mlp) or residual blocks (residual) of the denoiser (paper 3)" },
-  architecture: { default: "mlp", doc: "denoiser body: the paper's plain MLP, or SynthER's residual blocks with LayerNorm", choices: ["mlp", "residual"] },
+  architecture: {
+    default: "mlp",
+    doc: "denoiser body: the paper's plain MLP, or SynthER's residual blocks with LayerNorm",
+    choices: ["mlp", "residual"],
+  },
   activation: { default: "relu", doc: "hidden activation of the denoiser and of f_ψ", choices: ["relu", "silu", "mish", "tanh"] },
   embeddingDim: { default: 16, doc: "width of the sinusoidal embedding of the step k" },
   target: { default: "next", doc: "what the DDPM generates: s′ itself (paper) or the change Δs = s′ − s", choices: ["next", "delta"] },
-  prediction: { default: "epsilon", doc: "what the denoiser predicts: the noise ε (DDPM, paper) or the clean target x₀", choices: ["epsilon", "x0"] },
+  prediction: {
+    default: "epsilon",
+    doc: "what the denoiser predicts: the noise ε (DDPM, paper) or the clean target x₀",
+    choices: ["epsilon", "x0"],
+  },
   batchSize: { default: 256, doc: "transitions per training step (paper 256)" },
   lr: { default: 3e-4, doc: "Adam learning rate of the denoiser and of f_ψ (paper 3e-4)" },
   guidance: { default: 0.1, doc: "w, classifier-free guidance weight at sampling: ε̂ = (1+w)·ε(c) − w·ε(∅) (paper 0.1)" },
@@ -46,7 +54,9 @@ export const WORLD_MODEL_CONFIG = defineConfig({
 export type WorldModelConfig = Widened<ConfigOf<typeof WORLD_MODEL_CONFIG>>;
 
 /** A config type with its fields widened from the defaults' literal types (`true` → boolean). */
-export type Widened<T> = { [K in keyof T]: T[K] extends boolean ? boolean : T[K] extends number ? number : T[K] extends string ? string : T[K] };
+export type Widened<T> = {
+  [K in keyof T]: T[K] extends boolean ? boolean : T[K] extends number ? number : T[K] extends string ? string : T[K];
+};
 
 /** The file format tag and version written into every saved world model. */
 export const WORLD_MODEL_FORMAT = "adept-world-model";
@@ -84,7 +94,9 @@ export class DiffusionWorldModel implements WorldModel {
     this.target = c.target === "delta" ? new Standardizer(stats.deltas) : this.next;
     this.reward = new Standardizer(stats.rewards);
     if (this.obs.dim !== observationDim || this.act.dim !== actionDim)
-      throw new RangeError(`world model: statistics are for S ${this.obs.dim}, A ${this.act.dim}; the model is S ${observationDim}, A ${actionDim}`);
+      throw new RangeError(
+        `world model: statistics are for S ${this.obs.dim}, A ${this.act.dim}; the model is S ${observationDim}, A ${actionDim}`,
+      );
     const activation = c.activation as "relu" | "silu" | "mish" | "tanh";
     this.ddpm = new ConditionalDDPM(
       observationDim,
@@ -147,7 +159,8 @@ export class DiffusionWorldModel implements WorldModel {
 
   /** Δs = s′ − s of a batch, z-scored with the Δs statistics → [B,S]. */
   private normalizedDelta(batch: TransitionBatch): Tensor {
-    const B = batch.size, S = this.observationDim;
+    const B = batch.size,
+      S = this.observationDim;
     const raw = Tensor.empty(B, S);
     for (let i = 0; i < raw.size; i++) raw.data[i] = batch.nextObservations[i]! - batch.observations[i]!;
     return this.target.normalize(raw.data, B); // [B,S]
@@ -157,7 +170,11 @@ export class DiffusionWorldModel implements WorldModel {
    * Trains for `steps` updates on batches drawn uniformly from `rows` (default: every row
    * with a known s′); `onStep` sees each update's metrics.
    */
-  fit(dataset: Dataset, steps: number, options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {}): WorldModelMetrics {
+  fit(
+    dataset: Dataset,
+    steps: number,
+    options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {},
+  ): WorldModelMetrics {
     const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), this.config.batchSize);
     let metrics: WorldModelMetrics = {};
     for (let t = 0; t < steps; t++) {
@@ -172,8 +189,10 @@ export class DiffusionWorldModel implements WorldModel {
    * (r, P(done)) = f_ψ(s, a, s′). Raw units in and out.
    */
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng, guidance = this.config.guidance): WorldModelStep {
-    const S = this.observationDim, A = this.actionDim;
-    if (observations.length < n * S || actions.length < n * A) throw new RangeError(`world model step: ${n} rows need ${n * S} observation and ${n * A} action values`);
+    const S = this.observationDim,
+      A = this.actionDim;
+    if (observations.length < n * S || actions.length < n * A)
+      throw new RangeError(`world model step: ${n} rows need ${n * S} observation and ${n * A} action values`);
     const out: WorldModelStep = {
       nextObservations: new Float32Array(n * S),
       rewards: new Float32Array(n),
@@ -186,7 +205,10 @@ export class DiffusionWorldModel implements WorldModel {
       scope(() => {
         const s = this.obs.normalize(observations, m, start * S); // [m,S]
         const a = this.act.normalize(actions, m, start * A); // [m,A]
-        const x = this.ddpm.sample(concatCols([s, a]), rng, { guidance, clip: clip ? { low: this.target.low, high: this.target.high } : null }); // [m,S]
+        const x = this.ddpm.sample(concatCols([s, a]), rng, {
+          guidance,
+          clip: clip ? { low: this.target.low, high: this.target.high } : null,
+        }); // [m,S]
         const next = out.nextObservations;
         this.target.denormalizeInto(x, next, start * S);
         if (this.config.target === "delta") for (let i = 0; i < m * S; i++) next[start * S + i]! += observations[start * S + i]!;
@@ -232,7 +254,11 @@ export class DiffusionWorldModel implements WorldModel {
       JSON.parse(metadata.config!) as WorldModelConfig,
     );
     const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+      Object.fromEntries(
+        Object.entries(tensors)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, t]) => [k.slice(prefix.length), t]),
+      );
     model.ddpm.loadStateDict(pick("ddpm."), `${path} (ddpm)`);
     model.rewardModel.loadStateDict(pick("reward."), `${path} (reward)`);
     model.ddpm.optimizer.loadStateDict(pick("opt.ddpm."), `${path} (ddpm optimizer)`);
@@ -245,14 +271,17 @@ export class DiffusionWorldModel implements WorldModel {
 
 /** Checks a saved model's format tag, version and kind; `source` names the file in errors. */
 export function checkFormat(metadata: Record<string, string>, source: string, kind?: string): void {
-  if (metadata.format !== WORLD_MODEL_FORMAT) throw new Error(`${source}: not an adept world model (format "${metadata.format ?? "missing"}")`);
-  if (metadata.version !== WORLD_MODEL_FORMAT_VERSION) throw new Error(`${source}: world model format version ${metadata.version}, this library reads ${WORLD_MODEL_FORMAT_VERSION}`);
+  if (metadata.format !== WORLD_MODEL_FORMAT)
+    throw new Error(`${source}: not an adept world model (format "${metadata.format ?? "missing"}")`);
+  if (metadata.version !== WORLD_MODEL_FORMAT_VERSION)
+    throw new Error(`${source}: world model format version ${metadata.version}, this library reads ${WORLD_MODEL_FORMAT_VERSION}`);
   if (kind && metadata.kind !== kind) throw new Error(`${source}: a "${metadata.kind}" world model, expected "${kind}"`);
 }
 
 /** (Σw)² / Σw², the effective sample size of importance weights. */
 export function effectiveSampleSize(weights: ArrayLike<number>): number {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < weights.length; i++) {
     s += weights[i]!;
     s2 += weights[i]! * weights[i]!;

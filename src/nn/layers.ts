@@ -2,11 +2,11 @@
  * Layers: Linear (PyTorch's default initialization), LayerNorm, an MLP of fused dense
  * layers, and SynthER's residual MLP block `x + Linear(act(LayerNorm(x)))`.
  */
-import { Activation, activationByName, type ActivationName } from "../tensor/kernels.js";
-import { activationOp } from "./activation.js";
+import { Activation, type ActivationName, activationByName } from "../tensor/kernels.js";
 import { add, layerNorm, linear } from "../tensor/ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../util/rng.js";
+import { activationOp } from "./activation.js";
 import { Module, parameter, prefixed, uniformInit } from "./module.js";
 
 /** y = act(x·W + b), W [in, out]. Initialized as torch.nn.Linear: W, b ~ U(±1/√in). */
@@ -31,7 +31,12 @@ export class Linear extends Module {
   }
 
   namedParameters(): [string, Tensor][] {
-    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+    return this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [["weight", this.weight]];
   }
 }
 
@@ -107,10 +112,7 @@ export class MLP extends Module {
   }
 
   namedParameters(): [string, Tensor][] {
-    return [
-      ...this.layers.flatMap((l, i) => prefixed(`layers.${i}`, l)),
-      ...this.norms.flatMap((n, i) => prefixed(`norms.${i}`, n)),
-    ];
+    return [...this.layers.flatMap((l, i) => prefixed(`layers.${i}`, l)), ...this.norms.flatMap((n, i) => prefixed(`norms.${i}`, n))];
   }
 }
 

@@ -66,7 +66,10 @@ export class Adam {
     if (!step) throw new Error(`${source}: missing "step"`);
     this.stepCount = step.item();
     this.params.forEach((p, i) => {
-      for (const [key, dst] of [[`m.${i}`, this.m[i]!], [`v.${i}`, this.v[i]!]] as const) {
+      for (const [key, dst] of [
+        [`m.${i}`, this.m[i]!],
+        [`v.${i}`, this.v[i]!],
+      ] as const) {
         const t = state[key];
         if (!t || t.size !== p.size) throw new Error(`${source}: "${key}" is missing or not shaped ${p.shape}`);
         dst.set(t.data);

@@ -47,11 +47,15 @@ export function encodeTensors(tensors: Record<string, Tensor>, metadata: Record<
 }
 
 /** Decodes safetensors bytes; `source` names the file in errors. */
-export function decodeTensors(bytes: Uint8Array, source = "tensors"): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeTensors(
+  bytes: Uint8Array,
+  source = "tensors",
+): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new Error(`${source}: too short to be a tensor file (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.length - 8) throw new Error(`${source}: header length ${headerLength} exceeds the file (${bytes.length} bytes): truncated or not a tensor file`);
+  if (headerLength > bytes.length - 8)
+    throw new Error(`${source}: header length ${headerLength} exceeds the file (${bytes.length} bytes): truncated or not a tensor file`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
@@ -68,7 +72,8 @@ export function decodeTensors(bytes: Uint8Array, source = "tensors"): { tensors:
     }
     const entry = value as HeaderEntry;
     if (entry.dtype !== "F32") throw new Error(`${source}: tensor "${name}" has dtype ${entry.dtype}; only F32 is supported`);
-    const shape = entry.shape.length === 2 ? entry.shape : entry.shape.length === 1 ? [1, entry.shape[0]!] : entry.shape.length === 0 ? [1, 1] : null;
+    const shape =
+      entry.shape.length === 2 ? entry.shape : entry.shape.length === 1 ? [1, entry.shape[0]!] : entry.shape.length === 0 ? [1, 1] : null;
     if (!shape) throw new Error(`${source}: tensor "${name}" has shape [${entry.shape}]; only up to 2-D is supported`);
     const [begin, end] = entry.data_offsets;
     const count = shape[0]! * shape[1]!;

@@ -36,7 +36,9 @@ export function createProgress(label: string, total: number, options: { enabled?
       nextReport = value + Math.max(1, Math.ceil(total / 10));
       const secs = (Date.now() - started) / 1000;
       const eta = value > 0 ? (secs * (total - value)) / value : Number.NaN;
-      stream.write(`${label} ${value}/${total} (${((100 * value) / total).toFixed(0)}%) ${(value / Math.max(secs, 1e-3)).toFixed(1)}/s eta ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : "?"} ${status}\n`);
+      stream.write(
+        `${label} ${value}/${total} (${((100 * value) / total).toFixed(0)}%) ${(value / Math.max(secs, 1e-3)).toFixed(1)}/s eta ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : "?"} ${status}\n`,
+      );
     },
     stop() {},
   };

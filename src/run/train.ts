@@ -11,6 +11,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
+import { AdeptLearner, type OfflineData } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
@@ -19,11 +21,9 @@ import { bestEpisodes } from "../data/filter.js";
 import { loadDataset } from "../data/load.js";
 import { datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
-import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
-import { AdeptLearner, type OfflineData } from "../adept/learner.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
-import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { yieldToEventLoop } from "../util/async.js";
+import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
@@ -80,7 +80,11 @@ export interface RunSummary {
 const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
 
 /** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(spec: string, rewardScaling: RewardScaling = "auto", bestFraction = 1): Promise<OfflineData & { path: string }> {
+export async function prepareData(
+  spec: string,
+  rewardScaling: RewardScaling = "auto",
+  bestFraction = 1,
+): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
   const dataset = bestEpisodes(await loadDataset(path), bestFraction);
   const stats = datasetStats(dataset, { rewardScaling });
@@ -115,7 +119,14 @@ export function schemaOf(algo: string): ConfigSchema {
 }
 
 /** The learner for an `--algo` name: plain offline RL, or an ADEPT variant. */
-function createLearner(algo: string, data: OfflineData, config: Record<string, unknown>, seed: number, batchSize: number, options: { progress: boolean; resuming: boolean }): Learner {
+function createLearner(
+  algo: string,
+  data: OfflineData,
+  config: Record<string, unknown>,
+  seed: number,
+  batchSize: number,
+  options: { progress: boolean; resuming: boolean },
+): Learner {
   if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, config, seed, batchSize, options);
   const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
   return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);

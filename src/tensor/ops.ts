@@ -4,9 +4,10 @@
  * that pushes out.grad into the inputs' gradients (accumulating, never overwriting).
  * Heavy work (matrix products, fused bias+activation) goes through the kernels.
  */
+
+import type { Rng } from "../util/rng.js";
 import { kernels } from "./backend.js";
 import { Activation } from "./kernels.js";
-import type { Rng } from "../util/rng.js";
 import { gradOf, needsGrad, record, ShapeError, Tensor } from "./tensor.js";
 
 // ---- matrix products ------------------------------------------------------------------
@@ -22,23 +23,25 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const k = transA ? a.rows : a.cols;
   const kb = transB ? b.cols : b.rows;
   const n = transB ? b.rows : b.cols;
-  if (k !== kb)
-    throw new ShapeError(`matmul: inner dimensions differ: ${a.shape}${transA ? "ᵀ" : ""} · ${b.shape}${transB ? "ᵀ" : ""}`);
+  if (k !== kb) throw new ShapeError(`matmul: inner dimensions differ: ${a.shape}${transA ? "ᵀ" : ""} · ${b.shape}${transB ? "ᵀ" : ""}`);
   const out = Tensor.empty(m, n);
   const K = kernels();
   K.sgemm(transA, transB, m, n, k, 1, a.data, b.data, 0, out.data);
   if (needsGrad(a, b)) {
-    const needA = a.requiresGrad, needB = b.requiresGrad; // fixed at record time (see linear)
+    const needA = a.requiresGrad,
+      needB = b.requiresGrad; // fixed at record time (see linear)
     record(out, () => {
       const g = out.grad!; // [m, n]
       if (needA) {
         const ga = gradOf(a); // shaped like a
-        if (!transA) K.sgemm(false, !transB, m, k, n, 1, g, b.data, 1, ga); // G·op(B)ᵀ: [m,k]
+        if (!transA)
+          K.sgemm(false, !transB, m, k, n, 1, g, b.data, 1, ga); // G·op(B)ᵀ: [m,k]
         else K.sgemm(transB, true, k, m, n, 1, b.data, g, 1, ga); // op(B)·Gᵀ: [k,m]
       }
       if (needB) {
         const gb = gradOf(b);
-        if (!transB) K.sgemm(!transA, false, k, n, m, 1, a.data, g, 1, gb); // op(A)ᵀ·G: [k,n]
+        if (!transB)
+          K.sgemm(!transA, false, k, n, m, 1, a.data, g, 1, gb); // op(A)ᵀ·G: [k,n]
         else K.sgemm(true, transA, n, k, m, 1, g, a.data, 1, gb); // Gᵀ·op(A): [n,k]
       }
     });
@@ -66,7 +69,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
   if (needsGrad(x, w, b ?? undefined)) {
     // Which gradients to compute is fixed here, at record time, so that parameters frozen
     // during the forward (see nn/freeze.ts) get no gradient work in the backward either.
-    const needX = x.requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false;
+    const needX = x.requiresGrad,
+      needW = w.requiresGrad,
+      needB = b?.requiresGrad ?? false;
     record(out, () => {
       let dz = out.grad!; // [B, out]
       if (act !== Activation.Identity) {
@@ -105,14 +110,17 @@ function binary(
   const rows = broadcastDim(op, a, b, a.rows, b.rows);
   const cols = broadcastDim(op, a, b, a.cols, b.cols);
   const out = Tensor.empty(rows, cols);
-  const ad = a.data, bd = b.data, od = out.data;
-  const aRow = a.rows === 1 ? 0 : a.cols, aCol = a.cols === 1 ? 0 : 1;
-  const bRow = b.rows === 1 ? 0 : b.cols, bCol = b.cols === 1 ? 0 : 1;
+  const ad = a.data,
+    bd = b.data,
+    od = out.data;
+  const aRow = a.rows === 1 ? 0 : a.cols,
+    aCol = a.cols === 1 ? 0 : 1;
+  const bRow = b.rows === 1 ? 0 : b.cols,
+    bCol = b.cols === 1 ? 0 : 1;
   if (a.rows === b.rows && a.cols === b.cols) {
     for (let i = 0; i < od.length; i++) od[i] = f(ad[i]!, bd[i]!);
   } else {
-    for (let i = 0, o = 0; i < rows; i++)
-      for (let j = 0; j < cols; j++, o++) od[o] = f(ad[i * aRow + j * aCol]!, bd[i * bRow + j * bCol]!);
+    for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < cols; j++, o++) od[o] = f(ad[i * aRow + j * aCol]!, bd[i * bRow + j * bCol]!);
   }
   if (needsGrad(a, b))
     record(out, () => {
@@ -121,7 +129,8 @@ function binary(
       const gb = b.requiresGrad ? gradOf(b) : null;
       for (let i = 0, o = 0; i < rows; i++)
         for (let j = 0; j < cols; j++, o++) {
-          const ia = i * aRow + j * aCol, ib = i * bRow + j * bCol;
+          const ia = i * aRow + j * aCol,
+            ib = i * bRow + j * bCol;
           if (ga) ga[ia]! += g[o]! * dfa(ad[ia]!, bd[ib]!, od[o]!);
           if (gb) gb[ib]! += g[o]! * dfb(ad[ia]!, bd[ib]!, od[o]!);
         }
@@ -131,38 +140,94 @@ function binary(
 
 /** a + b (broadcasting). */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return binary("add", a, b, (x, y) => x + y, () => 1, () => 1);
+  return binary(
+    "add",
+    a,
+    b,
+    (x, y) => x + y,
+    () => 1,
+    () => 1,
+  );
 }
 
 /** a − b (broadcasting). */
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return binary("sub", a, b, (x, y) => x - y, () => 1, () => -1);
+  return binary(
+    "sub",
+    a,
+    b,
+    (x, y) => x - y,
+    () => 1,
+    () => -1,
+  );
 }
 
 /** a ⊙ b (broadcasting). */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return binary("mul", a, b, (x, y) => x * y, (_x, y) => y, (x) => x);
+  return binary(
+    "mul",
+    a,
+    b,
+    (x, y) => x * y,
+    (_x, y) => y,
+    (x) => x,
+  );
 }
 
 /** a / b (broadcasting). */
 export function div(a: Tensor, b: Tensor): Tensor {
-  return binary("div", a, b, (x, y) => x / y, (_x, y) => 1 / y, (x, y) => -x / (y * y));
+  return binary(
+    "div",
+    a,
+    b,
+    (x, y) => x / y,
+    (_x, y) => 1 / y,
+    (x, y) => -x / (y * y),
+  );
 }
 
 /** Elementwise min(a, b) (broadcasting); ties send the gradient to a. */
 export function minimum(a: Tensor, b: Tensor): Tensor {
-  return binary("minimum", a, b, (x, y) => (x <= y ? x : y), (x, y) => (x <= y ? 1 : 0), (x, y) => (x <= y ? 0 : 1));
+  return binary(
+    "minimum",
+    a,
+    b,
+    (x, y) => (x <= y ? x : y),
+    (x, y) => (x <= y ? 1 : 0),
+    (x, y) => (x <= y ? 0 : 1),
+  );
 }
 
 /** Elementwise max(a, b) (broadcasting); ties send the gradient to a. */
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  return binary("maximum", a, b, (x, y) => (x >= y ? x : y), (x, y) => (x >= y ? 1 : 0), (x, y) => (x >= y ? 0 : 1));
+  return binary(
+    "maximum",
+    a,
+    b,
+    (x, y) => (x >= y ? x : y),
+    (x, y) => (x >= y ? 1 : 0),
+    (x, y) => (x >= y ? 0 : 1),
+  );
 }
 
 /** mask ? a : b elementwise, with mask a 0/1 tensor (no gradient) broadcast like a and b. */
 export function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
-  const picked = binary("where", mask, a, (m, x) => m * x, () => 0, (m) => m);
-  const notMask = binary("where", mask, b, (m, y) => (1 - m) * y, () => 0, (m) => 1 - m);
+  const picked = binary(
+    "where",
+    mask,
+    a,
+    (m, x) => m * x,
+    () => 0,
+    (m) => m,
+  );
+  const notMask = binary(
+    "where",
+    mask,
+    b,
+    (m, y) => (1 - m) * y,
+    () => 0,
+    (m) => 1 - m,
+  );
   return add(picked, notMask);
 }
 
@@ -171,11 +236,13 @@ export function where(mask: Tensor, a: Tensor, b: Tensor): Tensor {
 /** An elementwise op; `df(x, y)` is dy/dx given y = f(x). */
 function unary(x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
   const out = Tensor.empty(x.rows, x.cols);
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   for (let i = 0; i < od.length; i++) od[i] = f(xd[i]!);
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
+      const g = out.grad!,
+        gx = gradOf(x);
       for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * df(xd[i]!, od[i]!);
     });
   return out;
@@ -189,11 +256,26 @@ function sigmoidValue(v: number): number {
 }
 
 /** −x. */
-export const neg = (x: Tensor): Tensor => unary(x, (v) => -v, () => -1);
+export const neg = (x: Tensor): Tensor =>
+  unary(
+    x,
+    (v) => -v,
+    () => -1,
+  );
 /** x + c for a number c. */
-export const addScalar = (x: Tensor, c: number): Tensor => unary(x, (v) => v + c, () => 1);
+export const addScalar = (x: Tensor, c: number): Tensor =>
+  unary(
+    x,
+    (v) => v + c,
+    () => 1,
+  );
 /** c · x for a number c. */
-export const scale = (x: Tensor, c: number): Tensor => unary(x, (v) => c * v, () => c);
+export const scale = (x: Tensor, c: number): Tensor =>
+  unary(
+    x,
+    (v) => c * v,
+    () => c,
+  );
 /** eˣ. */
 export const exp = (x: Tensor): Tensor => unary(x, Math.exp, (_v, y) => y);
 /** ln x. */
@@ -203,7 +285,12 @@ export const tanh = (x: Tensor): Tensor => unary(x, Math.tanh, (_v, y) => 1 - y 
 /** atanh x (inverse of tanh). */
 export const atanh = (x: Tensor): Tensor => unary(x, Math.atanh, (v) => 1 / (1 - v * v));
 /** max(x, 0). */
-export const relu = (x: Tensor): Tensor => unary(x, (v) => (v > 0 ? v : 0), (v) => (v > 0 ? 1 : 0));
+export const relu = (x: Tensor): Tensor =>
+  unary(
+    x,
+    (v) => (v > 0 ? v : 0),
+    (v) => (v > 0 ? 1 : 0),
+  );
 /** 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor): Tensor => unary(x, sigmoidValue, (_v, y) => y * (1 - y));
 /** ln(1 + eˣ), computed stably. */
@@ -229,14 +316,23 @@ export const mish = (x: Tensor): Tensor =>
     },
   );
 /** x². */
-export const square = (x: Tensor): Tensor => unary(x, (v) => v * v, (v) => 2 * v);
+export const square = (x: Tensor): Tensor =>
+  unary(
+    x,
+    (v) => v * v,
+    (v) => 2 * v,
+  );
 /** √x. */
 export const sqrt = (x: Tensor): Tensor => unary(x, Math.sqrt, (_v, y) => 0.5 / y);
 /** |x| (subgradient 0 at 0). */
 export const abs = (x: Tensor): Tensor => unary(x, Math.abs, (v) => Math.sign(v));
 /** min(max(x, low), high); the gradient is zero where clamped. */
 export const clamp = (x: Tensor, low: number, high: number): Tensor =>
-  unary(x, (v) => (v < low ? low : v > high ? high : v), (v) => (v < low || v > high ? 0 : 1));
+  unary(
+    x,
+    (v) => (v < low ? low : v > high ? high : v),
+    (v) => (v < low || v > high ? 0 : 1),
+  );
 
 // ---- reductions ---------------------------------------------------------------------
 
@@ -247,7 +343,8 @@ export const clamp = (x: Tensor, low: number, high: number): Tensor =>
 export function sum(x: Tensor, axis?: 0 | 1): Tensor {
   const { rows, cols } = x;
   const out = axis === undefined ? Tensor.empty(1, 1, true) : axis === 0 ? Tensor.empty(1, cols, true) : Tensor.empty(rows, 1, true);
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   if (axis === undefined) {
     let acc = 0;
     for (let i = 0; i < xd.length; i++) acc += xd[i]!;
@@ -261,9 +358,9 @@ export function sum(x: Tensor, axis?: 0 | 1): Tensor {
     }
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
-      for (let i = 0, o = 0; i < rows; i++)
-        for (let j = 0; j < cols; j++, o++) gx[o]! += g[axis === undefined ? 0 : axis === 0 ? j : i]!;
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < cols; j++, o++) gx[o]! += g[axis === undefined ? 0 : axis === 0 ? j : i]!;
     });
   return out;
 }
@@ -278,7 +375,8 @@ export function mean(x: Tensor, axis?: 0 | 1): Tensor {
 export function logsumexp(x: Tensor): Tensor {
   const { rows, cols } = x;
   const out = Tensor.empty(rows, 1);
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   for (let i = 0; i < rows; i++) {
     let max = -Infinity;
     for (let j = 0; j < cols; j++) max = Math.max(max, xd[i * cols + j]!);
@@ -288,9 +386,9 @@ export function logsumexp(x: Tensor): Tensor {
   }
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
-      for (let i = 0; i < rows; i++)
-        for (let j = 0; j < cols; j++) gx[i * cols + j]! += g[i]! * Math.exp(xd[i * cols + j]! - od[i]!); // softmax
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) gx[i * cols + j]! += g[i]! * Math.exp(xd[i * cols + j]! - od[i]!); // softmax
     });
   return out;
 }
@@ -310,7 +408,8 @@ export function concatCols(parts: Tensor[]): Tensor {
   const od = out.data;
   let offset = 0;
   for (const p of parts) {
-    const pd = p.data, pc = p.cols;
+    const pd = p.data,
+      pc = p.cols;
     for (let i = 0; i < rows; i++) od.set(pd.subarray(i * pc, (i + 1) * pc), i * cols + offset);
     offset += pc;
   }
@@ -332,16 +431,17 @@ export function concatCols(parts: Tensor[]): Tensor {
 
 /** Columns [start, end) of x → [rows, end − start]. */
 export function sliceCols(x: Tensor, start: number, end: number): Tensor {
-  if (!(0 <= start && start <= end && end <= x.cols))
-    throw new ShapeError(`sliceCols: range [${start}, ${end}) is outside ${x.shape}`);
+  if (!(0 <= start && start <= end && end <= x.cols)) throw new ShapeError(`sliceCols: range [${start}, ${end}) is outside ${x.shape}`);
   const { rows, cols } = x;
   const w = end - start;
   const out = Tensor.empty(rows, w);
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   for (let i = 0; i < rows; i++) od.set(xd.subarray(i * cols + start, i * cols + end), i * w);
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
+      const g = out.grad!,
+        gx = gradOf(x);
       for (let i = 0; i < rows; i++) for (let j = 0; j < w; j++) gx[i * cols + start + j]! += g[i * w + j]!;
     });
   return out;
@@ -352,7 +452,8 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
   const { rows, cols } = x;
   const n = indices.length;
   const out = Tensor.empty(n, cols);
-  const xd = x.data, od = out.data;
+  const xd = x.data,
+    od = out.data;
   for (let r = 0; r < n; r++) {
     const i = indices[r]!;
     if (!(Number.isInteger(i) && i >= 0 && i < rows)) throw new ShapeError(`gatherRows: index ${i} is outside ${x.shape}`);
@@ -360,7 +461,8 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
   }
   if (needsGrad(x))
     record(out, () => {
-      const g = out.grad!, gx = gradOf(x);
+      const g = out.grad!,
+        gx = gradOf(x);
       for (let r = 0; r < n; r++) {
         const base = indices[r]! * cols;
         for (let j = 0; j < cols; j++) gx[base + j]! += g[r * cols + j]!;
@@ -380,7 +482,10 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
   const out = Tensor.empty(rows, cols);
   const xhat = Tensor.empty(rows, cols); // normalized x, kept for the backward
   const invStd = Tensor.empty(rows, 1);
-  const xd = x.data, od = out.data, hd = xhat.data, sd = invStd.data;
+  const xd = x.data,
+    od = out.data,
+    hd = xhat.data,
+    sd = invStd.data;
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     let mu = 0;
@@ -397,7 +502,9 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
     }
   }
   if (needsGrad(x, gamma ?? undefined, beta ?? undefined)) {
-    const needX = x.requiresGrad, needGamma = gamma?.requiresGrad ?? false, needBeta = beta?.requiresGrad ?? false;
+    const needX = x.requiresGrad,
+      needGamma = gamma?.requiresGrad ?? false,
+      needBeta = beta?.requiresGrad ?? false;
     record(out, () => {
       const g = out.grad!;
       const gg = needGamma ? gradOf(gamma!) : null;
@@ -405,7 +512,8 @@ export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, 
       const gx = needX ? gradOf(x) : null;
       for (let i = 0; i < rows; i++) {
         const base = i * cols;
-        let meanDh = 0, meanDhH = 0;
+        let meanDh = 0,
+          meanDhH = 0;
         for (let j = 0; j < cols; j++) {
           const dh = g[base + j]! * (gamma ? gamma.data[j]! : 1);
           meanDh += dh;

@@ -37,8 +37,7 @@ export class Tensor {
   ) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0)
       throw new ShapeError(`Tensor: invalid shape [${rows},${cols}]`);
-    if (data && data.length !== rows * cols)
-      throw new ShapeError(`Tensor: ${data.length} values do not fill shape [${rows},${cols}]`);
+    if (data && data.length !== rows * cols) throw new ShapeError(`Tensor: ${data.length} values do not fill shape [${rows},${cols}]`);
     this.data = data ?? new Float32Array(rows * cols);
     this.requiresGrad = requiresGrad;
   }

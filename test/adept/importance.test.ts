@@ -11,7 +11,13 @@ it("weights are π/π_β, clipped to [1/c, c], self-normalized to mean 1, with E
   const stats = importanceWeights(logPi, logBeta, 4, 10, w);
   const ratios = [0.5, 2, 1, 10]; // the last clipped from 100 to 10
   const mean = ratios.reduce((a, b) => a + b, 0) / 4;
-  assertClose(w, ratios.map((r) => r / mean), 1e-6, 1e-6, "weights");
+  assertClose(
+    w,
+    ratios.map((r) => r / mean),
+    1e-6,
+    1e-6,
+    "weights",
+  );
   const ess = ratios.reduce((a, b) => a + b, 0) ** 2 / ratios.reduce((a, b) => a + b * b, 0);
   assertClose([stats.ess], [ess], 1e-6, 0, "ESS");
   assert.equal(stats.clippedFraction, 0.25);

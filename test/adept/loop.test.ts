@@ -12,14 +12,25 @@ import { A, banditReturn, optimalAction, RANDOM_RETURN, S } from "../agents/toy.
 /** The bandit of toy.ts as a raw dataset with logged uniform log-densities. */
 function banditDataset(n: number, seed: number): Dataset {
   const rng = new Rng(seed);
-  const obs = new Float32Array(n * S), act = new Float32Array(n * A), rew = new Float32Array(n);
+  const obs = new Float32Array(n * S),
+    act = new Float32Array(n * A),
+    rew = new Float32Array(n);
   rng.fillUniform(obs, -1, 1);
   rng.fillUniform(act, -1, 1);
   for (let i = 0; i < n; i++) for (let j = 0; j < A; j++) rew[i]! -= (act[i * A + j]! - optimalAction(obs, i, j)) ** 2;
   return {
-    size: n, observationDim: S, actionDim: A, observations: obs, actions: act, rewards: rew, nextObservations: obs.slice(),
-    terminals: new Uint8Array(n).fill(1), timeouts: new Uint8Array(n), actionLogProbs: new Float32Array(n).fill(-A * Math.LN2),
-    metadata: {}, source: { format: "memory", nextObservations: "file", droppedRows: 0 },
+    size: n,
+    observationDim: S,
+    actionDim: A,
+    observations: obs,
+    actions: act,
+    rewards: rew,
+    nextObservations: obs.slice(),
+    terminals: new Uint8Array(n).fill(1),
+    timeouts: new Uint8Array(n),
+    actionLogProbs: new Float32Array(n).fill(-A * Math.LN2),
+    metadata: {},
+    source: { format: "memory", nextObservations: "file", droppedRows: 0 },
   };
 }
 
@@ -28,11 +39,27 @@ it("adept-iql runs the whole loop with finite terms and improves its policy", as
   const stats = datasetStats(dataset, { rewardScaling: "none" });
   const normalizer = new Normalizer(stats.observations);
   const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: dataset.size });
-  buffer.addDataset({ ...dataset, observations: normalizer.normalize(dataset.observations.slice()), nextObservations: normalizer.normalize(dataset.nextObservations.slice()) });
+  buffer.addDataset({
+    ...dataset,
+    observations: normalizer.normalize(dataset.observations.slice()),
+    nextObservations: normalizer.normalize(dataset.nextObservations.slice()),
+  });
   const config = {
-    hiddenWidth: 64, lr: 1e-3, expectile: 0.9, beta: 10, actorLrSchedule: "constant",
-    wmPretrainSteps: 300, wmWidth: 64, wmDepth: 2, wmDenoisingSteps: 5,
-    iterationSteps: 250, wmStepsPerIteration: 10, isBatchSize: 256, rolloutCount: 256, horizon: 3, gapSamples: 256,
+    hiddenWidth: 64,
+    lr: 1e-3,
+    expectile: 0.9,
+    beta: 10,
+    actorLrSchedule: "constant",
+    wmPretrainSteps: 300,
+    wmWidth: 64,
+    wmDepth: 2,
+    wmDenoisingSteps: 5,
+    iterationSteps: 250,
+    wmStepsPerIteration: 10,
+    isBatchSize: 256,
+    rolloutCount: 256,
+    horizon: 3,
+    gapSamples: 256,
   };
   const learner = AdeptLearner.create("adept-iql", { dataset, stats, normalizer, buffer }, config, 3, 256, { progress: false });
   const before = banditReturn(learner.agent);
@@ -41,7 +68,18 @@ it("adept-iql runs the whole loop with finite terms and improves its policy", as
   logged.push(await learner.diagnostics());
   logged.push(await learner.diagnostics()); // the second one also has ε_π
   const keys = new Set(logged.flatMap((m) => Object.keys(m)));
-  for (const key of ["wm/ess", "wm/is_loss", "model/rollout_length", "model/buffer_size", "gap/eps_r", "gap/eps_m", "gap/eps_pi", "loss/q", "loss/actor"]) assert.ok(keys.has(key), `logged ${key}`);
+  for (const key of [
+    "wm/ess",
+    "wm/is_loss",
+    "model/rollout_length",
+    "model/buffer_size",
+    "gap/eps_r",
+    "gap/eps_m",
+    "gap/eps_pi",
+    "loss/q",
+    "loss/actor",
+  ])
+    assert.ok(keys.has(key), `logged ${key}`);
   for (const m of logged) for (const [k, v] of Object.entries(m)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
   const after = banditReturn(learner.agent);
   assert.ok(after > before + 0.3 && after > RANDOM_RETURN / 3, `return before ${before.toFixed(3)}, after ${after.toFixed(3)}`);

@@ -15,7 +15,9 @@ function dynamics(s0: number, s1: number, a: number): [number, number] {
 }
 
 function makeDataset(n: number, rng: Rng): Dataset {
-  const obs = new Float32Array(n * 2), act = new Float32Array(n), next = new Float32Array(n * 2);
+  const obs = new Float32Array(n * 2),
+    act = new Float32Array(n),
+    next = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     obs[2 * i] = 2 * rng.uniform() - 1;
     obs[2 * i + 1] = 2 * rng.uniform() - 1;
@@ -25,8 +27,17 @@ function makeDataset(n: number, rng: Rng): Dataset {
     next[2 * i + 1] = y;
   }
   return {
-    size: n, observationDim: 2, actionDim: 1, observations: obs, actions: act, rewards: new Float32Array(n), nextObservations: next,
-    terminals: new Uint8Array(n), timeouts: new Uint8Array(n), metadata: {}, source: { format: "memory", nextObservations: "file", droppedRows: 0 },
+    size: n,
+    observationDim: 2,
+    actionDim: 1,
+    observations: obs,
+    actions: act,
+    rewards: new Float32Array(n),
+    nextObservations: next,
+    terminals: new Uint8Array(n),
+    timeouts: new Uint8Array(n),
+    metadata: {},
+    source: { format: "memory", nextObservations: "file", droppedRows: 0 },
   };
 }
 
@@ -39,12 +50,15 @@ it("importance-sampled updates fit the policy's region better than unweighted on
   // paper's adaptation matters. Both models share 1000 uniform pretraining steps, as in
   // Algorithm 1, then take 1000 more steps, weighted by π/π_β or not.
   const config = { width: 32, depth: 2, denoisingSteps: 5, lr: 1e-3, guidance: 0, emaDecay: 0.9, clip: false };
-  const pretrain = 1000, adapt = 1000;
+  const pretrain = 1000,
+    adapt = 1000;
   const train = (weighted: boolean): DiffusionWorldModel => {
     const model = DiffusionWorldModel.fromDataset(data, config, 3);
     const rng = new Rng(4);
     const batch = allocateBatch(data, 256);
-    const w = new Float32Array(256), logPi = new Float32Array(256), logBeta = new Float32Array(256).fill(-Math.log(2));
+    const w = new Float32Array(256),
+      logPi = new Float32Array(256),
+      logBeta = new Float32Array(256).fill(-Math.log(2));
     for (let t = 0; t < pretrain + adapt; t++) {
       for (let b = 0; b < 256; b++) {
         const i = rng.int(data.size);
@@ -61,7 +75,9 @@ it("importance-sampled updates fit the policy's region better than unweighted on
   // Error on fresh (s, a ~ π) pairs: mean squared distance of sampled s′ to the true s′.
   const rng = new Rng(9);
   const n = 2000;
-  const s = new Float32Array(2 * n), a = new Float32Array(n), truth = new Float32Array(2 * n);
+  const s = new Float32Array(2 * n),
+    a = new Float32Array(n),
+    truth = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {
     s[2 * i] = 2 * rng.uniform() - 1;
     s[2 * i + 1] = 2 * rng.uniform() - 1;
@@ -79,5 +95,8 @@ it("importance-sampled updates fit the policy's region better than unweighted on
   const weightedError = errorOf(train(true));
   const uniformError = errorOf(train(false));
   // Seen over seeds 3, 5, 7: weighted 0.26 / 0.06 / 0.68 against unweighted 0.61 / 0.30 / 1.62.
-  assert.ok(weightedError < 0.7 * uniformError, `policy-region error: weighted ${weightedError.toFixed(4)} vs unweighted ${uniformError.toFixed(4)}`);
+  assert.ok(
+    weightedError < 0.7 * uniformError,
+    `policy-region error: weighted ${weightedError.toFixed(4)} vs unweighted ${uniformError.toFixed(4)}`,
+  );
 });

@@ -11,7 +11,8 @@ for (const task of ["hopper", "walker2d"] as const)
     const rule = TERMINATION_RULES[task]!;
     const rng = new Rng(1);
     const action = new Float64Array(env.spec.actionSpace.dim);
-    let terminals = 0, steps = 0;
+    let terminals = 0,
+      steps = 0;
     try {
       for (let e = 0; e < 30; e++) {
         env.reset(e);

@@ -1,10 +1,10 @@
 // The contract every agent passes: finite metrics; the loss falls on a fixed batch;
 // save → load reproduces act exactly; the same seed gives identical metrics.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, it } from "node:test";
 import { loadAgentCheckpoint, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
 import { ALGORITHMS, makeAgent } from "../../src/agents/registry.js";
 import { datasetStats } from "../../src/data/normalizer.js";

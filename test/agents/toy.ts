@@ -5,21 +5,28 @@
  * and every step terminal. The optimal return is 0; uniformly random actions earn
  * E‖a − a*‖² = 2/3 + E‖a*‖² = 2/3 + 0.64·2/3 ≈ 1.09 below it.
  */
-import { allocateBatch, ReplayBuffer, type TransitionBatch } from "../../src/data/replay.js";
+
 import type { Agent } from "../../src/agents/agent.js";
+import { allocateBatch, ReplayBuffer, type TransitionBatch } from "../../src/data/replay.js";
 import { Rng } from "../../src/util/rng.js";
 
-export const S = 2, A = 2;
+export const S = 2,
+  A = 2;
 
 export function optimalAction(s: Float32Array, i: number, j: number): number {
   return -0.8 * s[i * S + j]!;
 }
 
 /** A dataset of `n` bandit transitions whose actions come from `behaviour` (default: uniform). */
-export function banditBuffer(n: number, seed: number, behaviour?: (s: Float32Array, i: number, j: number, rng: Rng) => number): ReplayBuffer {
+export function banditBuffer(
+  n: number,
+  seed: number,
+  behaviour?: (s: Float32Array, i: number, j: number, rng: Rng) => number,
+): ReplayBuffer {
   const rng = new Rng(seed);
   const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: n });
-  const s = new Float32Array(S), a = new Float32Array(A);
+  const s = new Float32Array(S),
+    a = new Float32Array(A);
   for (let k = 0; k < n; k++) {
     rng.fillUniform(s, -1, 1);
     let r = 0;

@@ -27,27 +27,84 @@ describe("adept CLI: data build → train → eval", () => {
 
   it("trains, writes a run directory, and evaluates the checkpoint", async () => {
     const out = join(dir, "run-bc");
-    const { stdout } = await adept("train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--batch-size", "64",
-      "--hidden-width", "32", "--eval-every", "100", "--eval-episodes", "2", "--log-every", "50", "--out", out, "--no-progress");
+    const { stdout } = await adept(
+      "train",
+      "--algo",
+      "bc",
+      "--dataset",
+      "hopper-random",
+      "--steps",
+      "200",
+      "--batch-size",
+      "64",
+      "--hidden-width",
+      "32",
+      "--eval-every",
+      "100",
+      "--eval-episodes",
+      "2",
+      "--log-every",
+      "50",
+      "--out",
+      out,
+      "--no-progress",
+    );
     assert.match(stdout, /bc on hopper-random: 200 updates/);
-    for (const f of ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json"]) assert.ok(existsSync(join(out, f)), f);
+    for (const f of ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json"])
+      assert.ok(existsSync(join(out, f)), f);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(summary.steps, 200);
     assert.ok(Number.isFinite(summary.last.normalized.mean));
-    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.ok(lines.some((l) => "loss/actor" in l) && lines.some((l) => "eval/normalized_mean" in l));
     const evalOut = await adept("eval", "--env", "hopper", "--policy", join(out, "latest.safetensors"), "--episodes", "2", "--json");
     const result = JSON.parse(evalOut.stdout);
     assert.equal(result.returns.length, 2);
     // a resumed finished run does nothing more
-    const resumed = await adept("train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--out", out, "--resume", "--no-progress", "--eval-episodes", "0");
+    const resumed = await adept(
+      "train",
+      "--algo",
+      "bc",
+      "--dataset",
+      "hopper-random",
+      "--steps",
+      "200",
+      "--out",
+      out,
+      "--resume",
+      "--no-progress",
+      "--eval-episodes",
+      "0",
+    );
     assert.match(resumed.stdout, /200 updates/);
   });
 
   it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {
     const out = join(dir, "run-term");
-    const args = [main, "train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "1000000", "--batch-size", "32", "--hidden-width", "16",
-      "--eval-episodes", "0", "--checkpoint-every", "1000000", "--out", out, "--no-progress"];
+    const args = [
+      main,
+      "train",
+      "--algo",
+      "bc",
+      "--dataset",
+      "hopper-random",
+      "--steps",
+      "1000000",
+      "--batch-size",
+      "32",
+      "--hidden-width",
+      "16",
+      "--eval-episodes",
+      "0",
+      "--checkpoint-every",
+      "1000000",
+      "--out",
+      out,
+      "--no-progress",
+    ];
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
@@ -63,8 +120,14 @@ describe("adept CLI: data build → train → eval", () => {
 
   it("rejects bad input with one clear line", async () => {
     await assert.rejects(adept("train", "--algo", "nope", "--dataset", "x", "--out", join(dir, "r")), /unknown --algo "nope"/);
-    await assert.rejects(adept("train", "--algo", "iql", "--dataset", "walker2d-medium", "--out", join(dir, "r2")), /not built yet: run `adept data build walker2d-medium`/);
-    await assert.rejects(adept("train", "--algo", "bc", "--dataset", "hopper-random", "--expectile", "0.9", "--out", join(dir, "r3")), /--expectile does not apply to --algo bc/);
+    await assert.rejects(
+      adept("train", "--algo", "iql", "--dataset", "walker2d-medium", "--out", join(dir, "r2")),
+      /not built yet: run `adept data build walker2d-medium`/,
+    );
+    await assert.rejects(
+      adept("train", "--algo", "bc", "--dataset", "hopper-random", "--expectile", "0.9", "--out", join(dir, "r3")),
+      /--expectile does not apply to --algo bc/,
+    );
     await assert.rejects(adept("eval", "--env", "hopper", "--policy", join(dir, "missing.safetensors")), /unknown policy/);
   });
 });

@@ -28,7 +28,16 @@ describe("adept data build from behaviour policies", () => {
       saveBehaviourPolicy(join(run, "snapshots", `step-${step}.safetensors`), agent, info);
       if (step === 3000) saveBehaviourPolicy(join(run, "final-policy.safetensors"), agent, { ...info, score: 1 });
     }
-    publishPolicies(run, { task: "hopper", seed: 0, steps: 3000, score: 1, targetScore: 1, snapshotEvery: 1000, warmupSteps: 500, command: "test" });
+    publishPolicies(run, {
+      task: "hopper",
+      seed: 0,
+      steps: 3000,
+      score: 1,
+      targetScore: 1,
+      snapshotEvery: 1000,
+      warmupSteps: 500,
+      command: "test",
+    });
   });
   after(() => {
     if (previous === undefined) delete process.env.ADEPT_POLICIES;
@@ -38,7 +47,11 @@ describe("adept data build from behaviour policies", () => {
 
   it("publishes policies with a manifest", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "policies", "manifest.json"), "utf8"));
-    assert.deepEqual(manifest.hopper.snapshots, ["hopper/step-1000.safetensors", "hopper/step-2000.safetensors", "hopper/step-3000.safetensors"]);
+    assert.deepEqual(manifest.hopper.snapshots, [
+      "hopper/step-1000.safetensors",
+      "hopper/step-2000.safetensors",
+      "hopper/step-3000.safetensors",
+    ]);
     assert.equal(manifest.hopper.medium, "hopper/medium.safetensors");
   });
 
@@ -53,7 +66,12 @@ describe("adept data build from behaviour policies", () => {
     // recorded log-probs are the policy's density of the recorded actions
     const policy = BehaviourPolicy.load(join(dir, "policies", "hopper", "medium.safetensors"), new Rng(0));
     const recomputed = scope(() =>
-      noGrad(() => Array.from(policy.actor.distribution(new Tensor(20, 11, d1.observations.slice(0, 220))).logProb(new Tensor(20, 3, d1.actions.slice(0, 60))).data)),
+      noGrad(() =>
+        Array.from(
+          policy.actor.distribution(new Tensor(20, 11, d1.observations.slice(0, 220))).logProb(new Tensor(20, 3, d1.actions.slice(0, 60)))
+            .data,
+        ),
+      ),
     );
     assertClose(recomputed, Array.from(a.dataset.actionLogProbs!.slice(0, 20)), 1e-3, 1e-2, "log-probs");
   });

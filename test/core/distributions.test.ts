@@ -6,15 +6,22 @@ import { Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "../helpers.js";
 
-const normalLogPdf = (x: number, mu: number, sigma: number): number => -0.5 * ((x - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI);
+const normalLogPdf = (x: number, mu: number, sigma: number): number =>
+  -0.5 * ((x - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI);
 
 describe("distributions", () => {
-  const mean = Tensor.from([[0.3, -1.2], [2.0, 0.1]]);
+  const mean = Tensor.from([
+    [0.3, -1.2],
+    [2.0, 0.1],
+  ]);
   const logStd = Tensor.from([[-0.5, 0.4]]);
   const sigma = [Math.exp(-0.5), Math.exp(0.4)];
 
   it("DiagGaussian: log-prob, entropy and sample moments", () => {
-    const x = Tensor.from([[0.1, 0.5], [1.5, -0.7]]);
+    const x = Tensor.from([
+      [0.1, 0.5],
+      [1.5, -0.7],
+    ]);
     const lp = new DiagGaussian(mean, logStd).logProb(x);
     const expected = [0, 1].map((i) => [0, 1].reduce((acc, j) => acc + normalLogPdf(x.at(i, j), mean.at(i, j), sigma[j]!), 0));
     assertClose(lp.data, expected, 1e-5, 1e-5, "logProb");

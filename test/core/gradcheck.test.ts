@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiagGaussian, TanhGaussian } from "../../src/dist/gaussian.js";
 import { LayerNorm, Linear, MLP, ResidualMLP } from "../../src/nn/layers.js";
+import { availableKernels, setKernels } from "../../src/tensor/backend.js";
 import { Activation } from "../../src/tensor/kernels.js";
 import * as op from "../../src/tensor/ops.js";
-import { availableKernels, setKernels } from "../../src/tensor/backend.js";
 import { gradOf, needsGrad, record, Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/util/rng.js";
 import { checkGradients, leaf } from "../helpers.js";
@@ -37,7 +37,12 @@ for (const K of availableKernels()) {
 
     it("matmul, all four transpose cases", () => {
       use();
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const a = ta ? leaf(4, 3, rng) : leaf(3, 4, rng);
         const b = tb ? leaf(5, 4, rng) : leaf(4, 5, rng);
         checkGradients(`matmul(${ta},${tb})`, [a, b], (x, y) => op.matmul(x!, y!, ta, tb));
@@ -47,7 +52,9 @@ for (const K of availableKernels()) {
     it("linear with every activation, with and without bias", () => {
       use();
       for (const act of [Activation.Identity, Activation.Relu, Activation.Tanh, Activation.Sigmoid, Activation.Silu, Activation.Mish]) {
-        const x = leaf(5, 3, rng), w = leaf(3, 4, rng), b = leaf(1, 4, rng);
+        const x = leaf(5, 3, rng),
+          w = leaf(3, 4, rng),
+          b = leaf(1, 4, rng);
         checkGradients(`linear(act ${act})`, [x, w, b], (p, q, r) => op.linear(p!, q!, r!, act));
         checkGradients(`linear(no bias, act ${act})`, [x, w], (p, q) => op.linear(p!, q!, null, act));
       }
@@ -55,8 +62,20 @@ for (const K of availableKernels()) {
 
     it("broadcasting binary ops", () => {
       use();
-      const shapes: [number, number][] = [[3, 4], [1, 4], [3, 1], [1, 1]];
-      for (const [name, f] of [["add", op.add], ["sub", op.sub], ["mul", op.mul], ["div", op.div], ["minimum", op.minimum], ["maximum", op.maximum]] as const)
+      const shapes: [number, number][] = [
+        [3, 4],
+        [1, 4],
+        [3, 1],
+        [1, 1],
+      ];
+      for (const [name, f] of [
+        ["add", op.add],
+        ["sub", op.sub],
+        ["mul", op.mul],
+        ["div", op.div],
+        ["minimum", op.minimum],
+        ["maximum", op.maximum],
+      ] as const)
         for (const [br, bc] of shapes) {
           const a = leaf(3, 4, rng);
           const b = name === "div" ? leaf(br, bc, rng, 0.5, 2) : leaf(br, bc, rng);
@@ -116,13 +135,16 @@ for (const K of availableKernels()) {
 
     it("layerNorm, with and without affine", () => {
       use();
-      checkGradients("layerNorm", [leaf(3, 6, rng, -2, 2), leaf(1, 6, rng, 0.5, 1.5), leaf(1, 6, rng)], (x, g, b) => op.layerNorm(x!, g!, b!));
+      checkGradients("layerNorm", [leaf(3, 6, rng, -2, 2), leaf(1, 6, rng, 0.5, 1.5), leaf(1, 6, rng)], (x, g, b) =>
+        op.layerNorm(x!, g!, b!),
+      );
       checkGradients("layerNorm plain", [leaf(3, 6, rng, -2, 2)], (x) => op.layerNorm(x!, null, null));
     });
 
     it("composed: MLP regression loss (plain, LayerNorm and residual)", () => {
       use();
-      const x = leaf(6, 3, rng), y = leaf(6, 2, rng);
+      const x = leaf(6, 3, rng),
+        y = leaf(6, 2, rng);
       for (const net of [
         new MLP(3, 2, { hidden: [8, 8], activation: "tanh" }, rng),
         new MLP(3, 2, { hidden: [8], activation: "mish", layerNorm: true }, rng),
@@ -137,14 +159,18 @@ for (const K of availableKernels()) {
       use();
       const net = new Linear(3, 2, rng);
       const logStd = leaf(1, 2, rng, -0.5, 0.5);
-      const s = leaf(5, 3, rng), a = leaf(5, 2, rng);
-      checkGradients("gaussian nll", [s, logStd, ...net.parameters()], (st, ls) => op.mean(new DiagGaussian(net.forward(st!), ls!).logProb(a)));
+      const s = leaf(5, 3, rng),
+        a = leaf(5, 2, rng);
+      checkGradients("gaussian nll", [s, logStd, ...net.parameters()], (st, ls) =>
+        op.mean(new DiagGaussian(net.forward(st!), ls!).logProb(a)),
+      );
       checkGradients("gaussian entropy", [logStd], (ls) => new DiagGaussian(new Tensor(1, 2), ls!).entropy());
     });
 
     it("composed: tanh-Gaussian reparameterized objective", () => {
       use();
-      const mean = leaf(4, 2, rng, -0.5, 0.5), logStd = leaf(4, 2, rng, -1, 0);
+      const mean = leaf(4, 2, rng, -0.5, 0.5),
+        logStd = leaf(4, 2, rng, -1, 0);
       const norm = new LayerNorm(2);
       // E[α log π(a|s) − Q(a)] with Q(a) = −‖a − 0.3‖²; the same noise seed on every evaluation.
       checkGradients("tanh-gaussian objective", [mean, logStd, ...norm.parameters()], (m, ls) => {

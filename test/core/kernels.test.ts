@@ -2,8 +2,8 @@
 // kernel's block edges (sizes not multiples of its 4-row and 64/256/512 blocks).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nativeKernels } from "../../src/tensor/native.js";
 import { Activation } from "../../src/tensor/kernels.js";
+import { nativeKernels } from "../../src/tensor/native.js";
 import { tsKernels } from "../../src/tensor/ts-kernels.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "../helpers.js";
@@ -26,12 +26,25 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
   });
 
   it("sgemm matches the oracle for every transpose case, alpha and beta", () => {
-    for (const [m, n, k] of [[1, 1, 1], [7, 5, 3], [67, 130, 259], [256, 17, 23], [5, 600, 70]] as const)
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [7, 5, 3],
+      [67, 130, 259],
+      [256, 17, 23],
+      [5, 600, 70],
+    ] as const)
       for (const ta of [false, true])
         for (const tb of [false, true])
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]] as const) {
-            const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
-            const expected = c0.slice(), actual = c0.slice();
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-2, 0.25],
+          ] as const) {
+            const a = random(m * k, rng),
+              b = random(k * n, rng),
+              c0 = random(m * n, rng);
+            const expected = c0.slice(),
+              actual = c0.slice();
             tsKernels.sgemm(ta, tb, m, n, k, alpha, a, b, beta, expected);
             K.sgemm(ta, tb, m, n, k, alpha, a, b, beta, actual);
             assertClose(actual, expected, 1e-4, 1e-4, `sgemm ${m}x${n}x${k} ${ta}/${tb} α${alpha} β${beta}`);
@@ -46,13 +59,20 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
 
   it("rejects operands smaller than their shapes", () => {
     assert.throws(() => K.sgemm(false, false, 3, 3, 3, 1, new Float32Array(8), new Float32Array(9), 0, new Float32Array(9)), /smaller/);
-    assert.throws(() => K.sgemm(false, false, 1, 1, 1, 1, [1] as unknown as Float32Array, new Float32Array(1), 0, new Float32Array(1)), /Float32Array/);
+    assert.throws(
+      () => K.sgemm(false, false, 1, 1, 1, 1, [1] as unknown as Float32Array, new Float32Array(1), 0, new Float32Array(1)),
+      /Float32Array/,
+    );
   });
 
   it("fused bias+activation, its backward and column sums match the oracle", () => {
-    const rows = 13, cols = 37;
+    const rows = 13,
+      cols = 37;
     for (const act of [Activation.Identity, Activation.Relu, Activation.Tanh, Activation.Sigmoid, Activation.Silu, Activation.Mish]) {
-      const z0 = random(rows * cols, rng), bias = random(cols, rng), dy = random(rows * cols, rng), acc0 = random(rows * cols, rng);
+      const z0 = random(rows * cols, rng),
+        bias = random(cols, rng),
+        dy = random(rows * cols, rng),
+        acc0 = random(rows * cols, rng);
       const [zt, yt, zn, yn] = [z0.slice(), new Float32Array(rows * cols), z0.slice(), new Float32Array(rows * cols)];
       tsKernels.biasActivation(zt, yt, bias, rows, cols, act);
       K.biasActivation(zn, yn, bias, rows, cols, act);
@@ -65,7 +85,8 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
         assertClose(dn, dt, 1e-5, 1e-6, `activation backward ${act} (accumulate ${accumulate})`);
       }
     }
-    const x = random(rows * cols, rng), o0 = random(cols, rng);
+    const x = random(rows * cols, rng),
+      o0 = random(cols, rng);
     const [ot, on] = [o0.slice(), o0.slice()];
     tsKernels.columnSum(ot, x, rows, cols, 0.5);
     K.columnSum(on, x, rows, cols, 0.5);
@@ -74,7 +95,10 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
 
   it("adam, polyak and sumSquares match the oracle", () => {
     const n = 1001;
-    const p = random(n, rng), g = random(n, rng), m = random(n, rng), v = random(n, rng).map(Math.abs);
+    const p = random(n, rng),
+      g = random(n, rng),
+      m = random(n, rng),
+      v = random(n, rng).map(Math.abs);
     const t = [p.slice(), m.slice(), v.slice()] as const;
     const q = [p.slice(), m.slice(), v.slice()] as const;
     tsKernels.adam(t[0], g, t[1], t[2], 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.19, 0.002);

@@ -50,7 +50,9 @@ describe("nn", () => {
   });
 
   it("the same seed reproduces a training run bit for bit; another seed does not", () => {
-    const a = train(4, 50), b = train(4, 50), c = train(5, 50);
+    const a = train(4, 50),
+      b = train(4, 50),
+      c = train(5, 50);
     assert.deepEqual(a.losses, b.losses);
     assert.notDeepEqual(a.losses, c.losses);
     a.net.parameters().forEach((p, i) => {
@@ -72,7 +74,10 @@ describe("nn", () => {
       noGrad(() => assert.deepEqual(copy.forward(x).data, net.forward(x).data));
       writeFileSync(join(dir, "bad"), new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 1, 2]));
       assert.throws(() => loadTensors(join(dir, "bad")), /bad: header length 200 exceeds the file/);
-      assert.throws(() => new MLP(2, 1, { hidden: [32] }, new Rng(1)).loadStateDict(loaded.tensors, path), /net.safetensors: parameter "layers.0.weight" has shape \[2,64\], expected \[2,32\]/);
+      assert.throws(
+        () => new MLP(2, 1, { hidden: [32] }, new Rng(1)).loadStateDict(loaded.tensors, path),
+        /net.safetensors: parameter "layers.0.weight" has shape \[2,64\], expected \[2,32\]/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -84,12 +89,13 @@ describe("nn", () => {
     const { x, y } = regressionData(256, rng);
     const net = new MLP(2, 1, { hidden: [64, 64], activation: "tanh" }, rng);
     let opt = new Adam(net.parameters(), { lr: 3e-3 });
-    const step = (): void => scope(() => {
-      const loss = mean(square(sub(net.forward(x), y)));
-      opt.zeroGrad();
-      backward(loss);
-      opt.step();
-    });
+    const step = (): void =>
+      scope(() => {
+        const loss = mean(square(sub(net.forward(x), y)));
+        opt.zeroGrad();
+        backward(loss);
+        opt.step();
+      });
     for (let i = 0; i < 10; i++) step();
     const saved = opt.stateDict();
     opt = new Adam(net.parameters(), { lr: 3e-3 });
@@ -105,13 +111,14 @@ describe("nn", () => {
     const { x, y } = regressionData(128, rng);
     const net = new MLP(2, 1, { hidden: [32, 32], layerNorm: true }, rng);
     const opt = new Adam(net.parameters());
-    const step = (): number => scope(() => {
-      const loss = mean(square(sub(net.forward(x), y)));
-      opt.zeroGrad();
-      backward(loss);
-      opt.step();
-      return loss.item();
-    });
+    const step = (): number =>
+      scope(() => {
+        const loss = mean(square(sub(net.forward(x), y)));
+        opt.zeroGrad();
+        backward(loss);
+        opt.step();
+        return loss.item();
+      });
     step();
     const after1 = poolStats().allocations;
     for (let i = 0; i < 5; i++) step();
@@ -138,11 +145,17 @@ describe("nn", () => {
     assertClose([cosineLr(1, 50, 100)], [0.5], 1e-12, 1e-12);
     assert.equal(cosineLr(1, 200, 100, 0.1), 0.1);
     const rng = new Rng(1);
-    const a = new MLP(2, 1, { hidden: [4] }, rng), b = new MLP(2, 1, { hidden: [4] }, rng);
+    const a = new MLP(2, 1, { hidden: [4] }, rng),
+      b = new MLP(2, 1, { hidden: [4] }, rng);
     const before = a.parameters()[0]!.data.slice();
     polyakUpdate(a, b, 0.25);
     const src = b.parameters()[0]!.data;
-    assertClose(a.parameters()[0]!.data, before.map((v, i) => 0.75 * v + 0.25 * src[i]!), 1e-6, 1e-7);
+    assertClose(
+      a.parameters()[0]!.data,
+      before.map((v, i) => 0.75 * v + 0.25 * src[i]!),
+      1e-6,
+      1e-7,
+    );
   });
 
   it("shape errors name the op and both shapes", () => {
@@ -154,8 +167,10 @@ describe("nn", () => {
 
 describe("Rng", () => {
   it("is deterministic, restorable, and has the right moments", () => {
-    const a = new Rng(42), b = new Rng(42);
-    const xa = new Float32Array(10000), xb = new Float32Array(10000);
+    const a = new Rng(42),
+      b = new Rng(42);
+    const xa = new Float32Array(10000),
+      xb = new Float32Array(10000);
     a.fillNormal(xa);
     b.fillNormal(xb);
     assert.deepEqual(xa, xb);

@@ -16,7 +16,18 @@ describe("D4RL round trip", () => {
     const path = tmp.path("roundtrip.hdf5");
     await writeD4rl(path, original);
     const back = await readD4rl(path);
-    for (const key of ["observations", "actions", "rewards", "nextObservations", "terminals", "timeouts", "actionLogProbs", "qpos", "qvel", "nextObservationMissing"] as const) {
+    for (const key of [
+      "observations",
+      "actions",
+      "rewards",
+      "nextObservations",
+      "terminals",
+      "timeouts",
+      "actionLogProbs",
+      "qpos",
+      "qvel",
+      "nextObservationMissing",
+    ] as const) {
       assert.ok(sameBits(original[key], back[key]), `${key} differs`);
     }
     assert.equal(back.qposDim, original.qposDim);

@@ -86,16 +86,24 @@ describe("bad files", () => {
   });
 
   test("columns of different lengths", async () => {
-    const path = await fileWith("short-actions.hdf5", { actions: { key: "actions", data: new Float32Array(10), shape: [5, 2], dtype: "<f" } });
+    const path = await fileWith("short-actions.hdf5", {
+      actions: { key: "actions", data: new Float32Array(10), shape: [5, 2], dtype: "<f" },
+    });
     await rejectsWith(path, /"actions" has 5 rows but "observations" has 6/);
   });
 
   test("wrong dimensions", async () => {
-    const rewards = await fileWith("wide-rewards.hdf5", { rewards: { key: "rewards", data: new Float32Array(18), shape: [6, 3], dtype: "<f" } });
+    const rewards = await fileWith("wide-rewards.hdf5", {
+      rewards: { key: "rewards", data: new Float32Array(18), shape: [6, 3], dtype: "<f" },
+    });
     await rejectsWith(rewards, /"rewards" has shape \[6, 3\], expected \[N\] or \[N, 1\]/);
-    const obs = await fileWith("cube-obs.hdf5", { observations: { key: "observations", data: new Float32Array(36), shape: [6, 3, 2], dtype: "<f" } });
+    const obs = await fileWith("cube-obs.hdf5", {
+      observations: { key: "observations", data: new Float32Array(36), shape: [6, 3, 2], dtype: "<f" },
+    });
     await rejectsWith(obs, /"observations" has shape \[6, 3, 2\], expected \[N, width\]/);
-    const next = await fileWith("narrow-next.hdf5", { next_observations: { key: "next_observations", data: new Float32Array(12), shape: [6, 2], dtype: "<f" } });
+    const next = await fileWith("narrow-next.hdf5", {
+      next_observations: { key: "next_observations", data: new Float32Array(12), shape: [6, 2], dtype: "<f" },
+    });
     await rejectsWith(next, /"next_observations" has width 2 but "observations" has 3/);
     const text = await fileWith("string-rewards.hdf5", { rewards: { key: "rewards", data: "oops" } });
     await rejectsWith(text, /"rewards" is a scalar/);
@@ -130,7 +138,9 @@ describe("bad files", () => {
   });
 
   test("flags that are not 0/1", async () => {
-    const path = await fileWith("flags.hdf5", { terminals: { key: "terminals", data: Float32Array.of(0, 1, 0.5, 0, 2, 0), shape: [6], dtype: "<f" } });
+    const path = await fileWith("flags.hdf5", {
+      terminals: { key: "terminals", data: Float32Array.of(0, 1, 0.5, 0, 2, 0), shape: [6], dtype: "<f" },
+    });
     await rejectsWith(path, /"terminals" must hold only 0\/1 \(or true\/false\) flags: 2 other value\(s\), first 0.5 at row 2/);
   });
 

@@ -53,7 +53,11 @@ describe("JSON Lines", () => {
 
   test("import writes a D4RL file; the CLI refuses to overwrite without --force", async () => {
     const input = jsonl("walker-logs.jsonl", [
-      { observations: Array.from({ length: 4 }, (_, t) => Array(17).fill(t)), actions: Array.from({ length: 3 }, () => Array(6).fill(0.1)), rewards: [1, 2, 3] },
+      {
+        observations: Array.from({ length: 4 }, (_, t) => Array(17).fill(t)),
+        actions: Array.from({ length: 3 }, () => Array(6).fill(0.1)),
+        rewards: [1, 2, 3],
+      },
     ]);
     const out = tmp.path("walker.hdf5");
     await importJsonl(input, out, { task: "walker2d" });
@@ -82,14 +86,36 @@ describe("JSON Lines", () => {
 describe("JSON Lines errors name the file, the line and the field", () => {
   const cases: [string, unknown[], RegExp][] = [
     ["bad JSON", [{ observation: [1], action: [1], reward: 0 }, "{oops"], /bad JSON\.jsonl:2: not valid JSON/],
-    ["wrong width", [{ observation: [1, 2], action: [1], reward: 0 }, { observation: [1], action: [1], reward: 0 }], /:2: "observation" has 1 values but line 1 has 2/],
+    [
+      "wrong width",
+      [
+        { observation: [1, 2], action: [1], reward: 0 },
+        { observation: [1], action: [1], reward: 0 },
+      ],
+      /:2: "observation" has 1 values but line 1 has 2/,
+    ],
     ["null value", [{ observation: [1, null], action: [1], reward: 0 }], /:1: "observation" element 1 is null, expected a finite number/],
     ["NaN as string", [{ observation: [1], action: [1], reward: "NaN" }], /:1: "reward" must be a finite number, got "NaN"/],
     ["flag 2", [{ observation: [1], action: [1], reward: 0, terminal: 2 }], /:1: "terminal" must be true\/false or 0\/1, got 2/],
-    ["unknown key", [{ observation: [1], action: [1], reward: 0, termnal: true }], /:1: "termnal" is not a known field of a transition line/],
+    [
+      "unknown key",
+      [{ observation: [1], action: [1], reward: 0, termnal: true }],
+      /:1: "termnal" is not a known field of a transition line/,
+    ],
     ["missing key", [{ observation: [1], reward: 0 }], /:1: "action" is missing/],
-    ["log_prob on some lines", [{ observation: [1], action: [1], reward: 0, log_prob: 0 }, { observation: [1], action: [1], reward: 0 }], /:2: "log_prob" is missing but line 1 has it/],
-    ["episode rows", [{ observations: [[1], [2], [3], [4]], actions: [[1]], rewards: [1] }], /:1: "observations" has 4 rows, expected 1 or 2/],
+    [
+      "log_prob on some lines",
+      [
+        { observation: [1], action: [1], reward: 0, log_prob: 0 },
+        { observation: [1], action: [1], reward: 0 },
+      ],
+      /:2: "log_prob" is missing but line 1 has it/,
+    ],
+    [
+      "episode rows",
+      [{ observations: [[1], [2], [3], [4]], actions: [[1]], rewards: [1] }],
+      /:1: "observations" has 4 rows, expected 1 or 2/,
+    ],
     ["empty", [""], /the dataset is empty/],
   ];
   for (const [name, lines, pattern] of cases) {

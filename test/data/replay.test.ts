@@ -35,7 +35,10 @@ describe("ReplayBuffer", () => {
       assert.ok(Math.abs(batch.actions[r] - k / 10) < 1e-6);
       assert.equal(batch.terminals[r], k % 5 === 4 ? 1 : 0);
     }
-    assert.deepEqual([...seen].sort((a, b) => a - b), [6, 7, 8, 9]);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [6, 7, 8, 9],
+    );
   });
 
   test("seeded sampling is reproducible and roughly uniform", () => {
@@ -91,7 +94,10 @@ describe("ReplayBuffer", () => {
     const broken = tmp.path("broken.bin");
     const { readFileSync } = await import("node:fs");
     writeFileSync(broken, readFileSync(path).subarray(0, 60));
-    await assert.rejects(loadReplayBuffer(broken), (e: unknown) => e instanceof DataError && /broken\.bin: is truncated or damaged/.test(e.message));
+    await assert.rejects(
+      loadReplayBuffer(broken),
+      (e: unknown) => e instanceof DataError && /broken\.bin: is truncated or damaged/.test(e.message),
+    );
   });
 });
 

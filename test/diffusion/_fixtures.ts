@@ -49,11 +49,18 @@ export function toyDataset(
   S: number,
   A: number,
   rng: Rng,
-  rule: { next: (s: number[], a: number[], rng: Rng) => number[]; reward?: (s: number[], a: number[], s2: number[]) => number; terminal?: (s2: number[]) => boolean },
+  rule: {
+    next: (s: number[], a: number[], rng: Rng) => number[];
+    reward?: (s: number[], a: number[], s2: number[]) => number;
+    terminal?: (s2: number[]) => boolean;
+  },
   noise = 0.01,
 ): Dataset {
-  const observations = new Float32Array(n * S), actions = new Float32Array(n * A), nextObservations = new Float32Array(n * S);
-  const rewards = new Float32Array(n), terminals = new Uint8Array(n);
+  const observations = new Float32Array(n * S),
+    actions = new Float32Array(n * A),
+    nextObservations = new Float32Array(n * S);
+  const rewards = new Float32Array(n),
+    terminals = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const s = Array.from({ length: S }, () => 2 * rng.uniform() - 1);
     const a = Array.from({ length: A }, () => 2 * rng.uniform() - 1);
@@ -72,11 +79,17 @@ export function toyDataset(
  * before each step (the D4RL "random" protocol in miniature). Episodes are cut at `maxSteps`.
  */
 export function randomPhysicsDataset(env: LocomotionEnv, n: number, rng: Rng, maxSteps = 200): Dataset {
-  const S = env.spec.observationSpace.dim, A = env.spec.actionSpace.dim;
+  const S = env.spec.observationSpace.dim,
+    A = env.spec.actionSpace.dim;
   const { nq, nv } = env.sizes;
-  const observations = new Float32Array(n * S), actions = new Float32Array(n * A), nextObservations = new Float32Array(n * S);
-  const rewards = new Float32Array(n), terminals = new Uint8Array(n), timeouts = new Uint8Array(n);
-  const qpos = new Float32Array(n * nq), qvel = new Float32Array(n * nv);
+  const observations = new Float32Array(n * S),
+    actions = new Float32Array(n * A),
+    nextObservations = new Float32Array(n * S);
+  const rewards = new Float32Array(n),
+    terminals = new Uint8Array(n),
+    timeouts = new Uint8Array(n);
+  const qpos = new Float32Array(n * nq),
+    qvel = new Float32Array(n * nv);
   let obs = env.reset(rng.int(1 << 30)).slice();
   let t = 0;
   const action = new Float32Array(A);

@@ -40,8 +40,27 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
     await writeD4rl(tmp.path("hopper-tiny.hdf5"), data);
     const out = tmp.path("wm");
     const trained = await adept(
-      "wm", "train", "--dataset", tmp.path("hopper-tiny.hdf5"), "--steps", "20", "--out", out,
-      "--width", "32", "--depth", "1", "--reward-width", "16", "--batch-size", "64", "--baseline", "--log-every", "10", "--target", "delta",
+      "wm",
+      "train",
+      "--dataset",
+      tmp.path("hopper-tiny.hdf5"),
+      "--steps",
+      "20",
+      "--out",
+      out,
+      "--width",
+      "32",
+      "--depth",
+      "1",
+      "--reward-width",
+      "16",
+      "--batch-size",
+      "64",
+      "--baseline",
+      "--log-every",
+      "10",
+      "--target",
+      "delta",
     );
     assert.match(trained, /diffusion step 20\/20/);
     assert.match(trained, /wrote .*with the ensemble baseline/);
@@ -50,10 +69,37 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
     assert.equal(record.config.target, "delta");
     assert.equal(record.config.width, 32);
 
-    const text = await adept("wm", "eval", "--model", out, "--dataset", tmp.path("hopper-tiny.hdf5"), "--physics", "--rows", "40", "--horizon", "3");
+    const text = await adept(
+      "wm",
+      "eval",
+      "--model",
+      out,
+      "--dataset",
+      tmp.path("hopper-tiny.hdf5"),
+      "--physics",
+      "--rows",
+      "40",
+      "--horizon",
+      "3",
+    );
     assert.match(text, /held-out one step/);
     assert.match(text, /3-step rollouts/);
-    const json = JSON.parse(await adept("wm", "eval", "--model", out, "--dataset", tmp.path("hopper-tiny.hdf5"), "--physics", "--rows", "40", "--horizon", "3", "--json"));
+    const json = JSON.parse(
+      await adept(
+        "wm",
+        "eval",
+        "--model",
+        out,
+        "--dataset",
+        tmp.path("hopper-tiny.hdf5"),
+        "--physics",
+        "--rows",
+        "40",
+        "--horizon",
+        "3",
+        "--json",
+      ),
+    );
     for (const name of ["diffusion", "ensemble"]) {
       const m = json.models[name];
       assert.ok(Number.isFinite(m.heldOut.nextState.nmse), name);
@@ -61,7 +107,10 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
       assert.equal(m.rollouts.perStep.length, 3);
     }
     await assert.rejects(adept("wm", "train", "--dataset", tmp.path("nope.hdf5"), "--steps", "1", "--out", out), /no such file/);
-    await assert.rejects(adept("wm", "train", "--dataset", tmp.path("hopper-tiny.hdf5"), "--steps", "1", "--out", out, "--target", "bogus"), /expected one of next, delta/);
+    await assert.rejects(
+      adept("wm", "train", "--dataset", tmp.path("hopper-tiny.hdf5"), "--steps", "1", "--out", out, "--target", "bogus"),
+      /expected one of next, delta/,
+    );
   } finally {
     env.close();
     tmp.cleanup();

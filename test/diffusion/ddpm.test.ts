@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConditionalDDPM, type DDPMOptions, DiffusionWorldModel, oneStepErrors, rowsWithNextObservation } from "../../src/diffusion/index.js";
+import {
+  ConditionalDDPM,
+  type DDPMOptions,
+  DiffusionWorldModel,
+  oneStepErrors,
+  rowsWithNextObservation,
+} from "../../src/diffusion/index.js";
 import { MLP } from "../../src/nn/layers.js";
 import { Adam } from "../../src/nn/optim.js";
 import { mean, randomUniform, square, sub } from "../../src/tensor/ops.js";
@@ -63,7 +69,8 @@ test("two modes: the DDPM reproduces both and their proportions; MSE regression 
   }
   const c = new Tensor(2000, 1, new Float32Array(2000).fill(0.2));
   const x = ddpm.sample(c, new Rng(9), { guidance: 0, clip: null });
-  let upper = 0, near = 0;
+  let upper = 0,
+    near = 0;
   for (const v of x.data) {
     if (v > 0) upper++;
     if (Math.abs(Math.abs(v - 0.1) - 1) < 0.25) near++;
@@ -113,14 +120,16 @@ test("condition dropout: with p_uncond = 1 the condition is never seen; the null
 
 test("weighted loss: equal weights = unweighted; zero weights make the model ignore those rows", () => {
   const rng = new Rng(8);
-  const x = randomUniform(32, 2, rng, -1, 1), c = randomUniform(32, 3, rng, -1, 1);
+  const x = randomUniform(32, 2, rng, -1, 1),
+    c = randomUniform(32, 3, rng, -1, 1);
   const make = (): ConditionalDDPM => new ConditionalDDPM(2, 3, DDPM, new Rng(11));
   const [m1, m2] = [make(), make()];
   const w = new Tensor(32, 1, new Float32Array(32).fill(0.37));
   const l1 = m1.update(x, c, null, new Rng(12));
   const l2 = m2.update(x, c, w, new Rng(12));
   assert.ok(Math.abs(l1 - l2) < 1e-5 * Math.abs(l1), `${l1} vs ${l2}`);
-  const p1 = m1.denoiser.parameters(), p2 = m2.denoiser.parameters();
+  const p1 = m1.denoiser.parameters(),
+    p2 = m2.denoiser.parameters();
   p1.forEach((p, i) => {
     for (let j = 0; j < p.size; j++) assert.ok(Math.abs(p.data[j]! - p2[i]!.data[j]!) < 1e-6);
   });

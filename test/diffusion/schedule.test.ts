@@ -35,7 +35,8 @@ test("sinusoidal embedding: sin/cos halves, row 0 = [0…, 1…]", () => {
 });
 
 test("guidedEpsilon = (1 + w)·ε(c) − w·ε(∅); w = 0 returns ε(c) exactly", () => {
-  const c = Tensor.from([[1, 2]]), u = Tensor.from([[3, -1]]);
+  const c = Tensor.from([[1, 2]]),
+    u = Tensor.from([[3, -1]]);
   noGrad(() => {
     assert.deepEqual(Array.from(guidedEpsilon(c, u, 0).data), [1, 2]);
     assertClose(guidedEpsilon(c, u, 0.1).data, [1.1 * 1 - 0.3, 1.1 * 2 + 0.1]);

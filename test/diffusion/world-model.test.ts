@@ -67,7 +67,10 @@ test("save → load reproduces samples bitwise with the same seed; the loaded mo
     ensemble.save(tmp.path("ens.safetensors"));
     const loaded = loadWorldModel(tmp.path("ens.safetensors"));
     assert.equal(loaded.kind, "gaussian-ensemble");
-    assert.deepEqual(loaded.step(data.observations, data.actions, 50, new Rng(1)), ensemble.step(data.observations, data.actions, 50, new Rng(1)));
+    assert.deepEqual(
+      loaded.step(data.observations, data.actions, 50, new Rng(1)),
+      ensemble.step(data.observations, data.actions, 50, new Rng(1)),
+    );
   } finally {
     tmp.cleanup();
   }
