@@ -6,7 +6,7 @@
  *
  *   node dist/bench/core.js [--repeats 300] [--no-torch] [--threads N]
  */
-import { DiagGaussian, TanhGaussian } from "../src/dist/gaussian.js";
+import { DiagGaussian, TanhGaussian } from "../src/distributions/gaussian.js";
 import { MLP } from "../src/nn/layers.js";
 import { parameter } from "../src/nn/module.js";
 import { Adam, polyakUpdate } from "../src/nn/optim.js";

@@ -7,7 +7,7 @@
  * already scaled by the trainer (see src/agents/policy.ts for acting on raw observations).
  */
 import type { TransitionBatch } from "../data/replay.js";
-import { type DiagGaussian, TanhGaussian } from "../dist/gaussian.js";
+import { type DiagGaussian, TanhGaussian } from "../distributions/gaussian.js";
 import type { Module } from "../nn/module.js";
 import type { Adam } from "../nn/optim.js";
 import { clamp } from "../tensor/ops.js";

@@ -15,7 +15,7 @@
  * and the steps follow in CORL's order (α′, α, π, Q), then the Polyak update.
  */
 import type { TransitionBatch } from "../data/replay.js";
-import { TanhGaussian } from "../dist/gaussian.js";
+import { TanhGaussian } from "../distributions/gaussian.js";
 import { frozen } from "../nn/freeze.js";
 import { MLP } from "../nn/layers.js";
 import { Module, parameter, prefixed, uniformInit } from "../nn/module.js";
@@ -278,7 +278,7 @@ export class CQL extends AgentBase implements Agent {
       const dist = this.actor.distribution(s);
       const { action: pi, logProb: logPi } = dist.rsample(this.rng); // [B, A], [B, 1]
       // NOTE(deviation): log π(a|s) of a dataset action clips it to ±(1 − 1e-6) before atanh
-      // (src/dist/gaussian.ts); CORL's TanhTransform gives −inf for an action of exactly ±1.
+      // (src/distributions/gaussian.ts); CORL's TanhTransform gives −inf for an action of exactly ±1.
       const actorLoss = bc
         ? mean(sub(scale(logPi, alpha), dist.logProb(a)))
         : frozen([this.critic], () => mean(sub(scale(logPi, alpha), this.critic.min(s, pi))));

@@ -3,7 +3,7 @@
  * (Gaussian with state-independent σ as in CORL's IQL/BC, tanh-Gaussian as in SAC/CQL,
  * deterministic as in TD3+BC). All are MLPs over z-scored observations.
  */
-import { DiagGaussian, TanhGaussian } from "../dist/gaussian.js";
+import { DiagGaussian, TanhGaussian } from "../distributions/gaussian.js";
 import { MLP, type MLPOptions } from "../nn/layers.js";
 import { Module, parameter, prefixed } from "../nn/module.js";
 import { clamp, concatCols, minimum, sliceCols } from "../tensor/ops.js";

@@ -1,7 +1,7 @@
 // Distribution values against closed forms computed independently in float64.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DiagGaussian, TanhGaussian } from "../../src/dist/gaussian.js";
+import { DiagGaussian, TanhGaussian } from "../../src/distributions/gaussian.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "../helpers.js";

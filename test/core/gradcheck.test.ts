@@ -2,7 +2,7 @@
 // (the TypeScript oracle and the native addon), plus composed losses.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DiagGaussian, TanhGaussian } from "../../src/dist/gaussian.js";
+import { DiagGaussian, TanhGaussian } from "../../src/distributions/gaussian.js";
 import { LayerNorm, Linear, MLP, ResidualMLP } from "../../src/nn/layers.js";
 import { availableKernels, setKernels } from "../../src/tensor/backend.js";
 import { Activation } from "../../src/tensor/kernels.js";
