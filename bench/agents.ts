@@ -9,6 +9,7 @@ import { ALGORITHMS, makeAgent } from "../src/agents/registry.js";
 import { allocateBatch } from "../src/data/replay.js";
 import { kernels } from "../src/tensor/backend.js";
 import { Rng } from "../src/util/rng.js";
+import { medianMs } from "./timing.js";
 import { torchPeer } from "./torch-peer.js";
 
 const args = process.argv.slice(2);
@@ -23,17 +24,6 @@ rng.fillNormal(batch.observations);
 rng.fillNormal(batch.nextObservations);
 rng.fillUniform(batch.actions, -1, 1);
 rng.fillNormal(batch.rewards);
-
-function medianMs(fn: () => void, n: number, warm = 20): number {
-  for (let i = 0; i < warm; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    t.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(n / 2)]!;
-}
 
 console.log(`adept bench:agents — kernels ${kernels().name}, batch ${B}, obs ${S}, act ${A}, ${repeats} repeats (median)`);
 const ours: Record<string, number> = {};

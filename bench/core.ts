@@ -30,6 +30,7 @@ import {
 } from "../src/tensor/ops.js";
 import { backward, detach, noGrad, scope, Tensor } from "../src/tensor/tensor.js";
 import { Rng } from "../src/util/rng.js";
+import { medianMs } from "./timing.js";
 import { torchPeer } from "./torch-peer.js";
 
 const S = 17,
@@ -176,21 +177,7 @@ function ddpmStep(): void {
 
 // ---- timing --------------------------------------------------------------------------
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function time(fn: () => void, n: number, warm = 30): number {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(samples);
-}
+const time = (fn: () => void, n: number, warm = 30): number => medianMs(fn, n, warm);
 
 /** FLOPs of one dense layer's forward (2·B·in·out); backward is twice that (once when the input needs no gradient). */
 const dense = (i: number, o: number): number => 2 * B * i * o;

@@ -23,6 +23,7 @@ import { makeEnv } from "../src/envs/index.js";
 import { kernels } from "../src/tensor/index.js";
 import { Rng } from "../src/util/rng.js";
 import { randomPhysicsDataset, toyDataset } from "../test/diffusion/_fixtures.js";
+import { medianMs } from "./timing.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -30,21 +31,7 @@ const flag = (name: string, fallback: number): number => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function time(fn: () => void, n: number, warm = 10): number {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(samples);
-}
+const time = (fn: () => void, n: number, warm = 10): number => medianMs(fn, n, warm);
 
 function torchDdpm(): number | null {
   if (args.includes("--no-torch")) return null;
