@@ -47,7 +47,7 @@ export function loadAgentCheckpoint(path: string): { agent: Agent; info: Checkpo
     metadata.algo ?? "",
     Number(metadata.observationDim),
     Number(metadata.actionDim),
-    parse("config") as Record<string, unknown>,
+    migrateConfig(metadata.algo ?? "", parse("config") as Record<string, unknown>, path),
   );
   agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
   return { agent, info: infoOf(metadata, parse) };
@@ -60,6 +60,22 @@ export function restoreAgentCheckpoint(path: string, agent: Agent): CheckpointIn
   const parse = metadataParser(metadata, path);
   agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
   return infoOf(metadata, parse);
+}
+
+/**
+ * Older checkpoints may spell config fields the way an earlier adept did; translate them so
+ * that runs begun before a rename still resume. Unknown fields are still rejected afterwards.
+ */
+export function migrateConfig(algo: string, config: Record<string, unknown>, path: string): Record<string, unknown> {
+  const out = { ...config };
+  if (algo === "sac" && "targetEntropy" in out) {
+    // Before 0.1.0's per-dimension field, SAC stored `targetEntropy: null`, meaning H̄ = −|A|.
+    const old = out.targetEntropy;
+    delete out.targetEntropy;
+    if (old !== null) throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
+    out.targetEntropyPerDim ??= -1;
+  }
+  return out;
 }
 
 function readCheckpoint(path: string): ReturnType<typeof loadTensors> {

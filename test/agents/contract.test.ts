@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadAgentCheckpoint, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
+import { loadAgentCheckpoint, migrateConfig, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
 import { ALGORITHMS, makeAgent } from "../../src/agents/registry.js";
 import { datasetStats } from "../../src/data/normalizer.js";
 import { allocateBatch } from "../../src/data/replay.js";
@@ -91,3 +91,13 @@ for (const algo of Object.keys(ALGORITHMS)) {
     });
   });
 }
+
+describe("checkpoint config migration", () => {
+  it("reads SAC's pre-rename targetEntropy: null as the per-dimension default and rejects other values", () => {
+    const migrated = migrateConfig("sac", { actorLr: 1e-3, targetEntropy: null }, "old.safetensors");
+    assert.deepEqual(migrated, { actorLr: 1e-3, targetEntropyPerDim: -1 });
+    makeAgent("sac", S, A, { ...migrated, hiddenWidth: 32 }); // accepted by the current schema
+    assert.throws(() => migrateConfig("sac", { targetEntropy: -3 }, "old.safetensors"), /old\.safetensors.*targetEntropy/);
+    assert.deepEqual(migrateConfig("iql", { targetEntropy: null }, "x"), { targetEntropy: null }); // other algorithms untouched
+  });
+});
