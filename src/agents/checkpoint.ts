@@ -72,7 +72,8 @@ export function migrateConfig(algo: string, config: Record<string, unknown>, pat
     // Before 0.1.0's per-dimension field, SAC stored `targetEntropy: null`, meaning H̄ = −|A|.
     const old = out.targetEntropy;
     delete out.targetEntropy;
-    if (old !== null) throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
+    if (old !== null)
+      throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
     out.targetEntropyPerDim ??= -1;
   }
   return out;
