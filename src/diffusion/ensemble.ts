@@ -18,17 +18,17 @@ import type { TransitionBatch } from "../data/replay.js";
 import { MLP } from "../nn/layers.js";
 import { Module, parameter, prefixed } from "../nn/module.js";
 import { Adam } from "../nn/optim.js";
-import { loadTensors, saveTensors } from "../nn/serialize.js";
 import { add, concatCols, exp, mean, mul, neg, scale, sliceCols, softplus, square, sub, sum } from "../tensor/ops.js";
 import { backward, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { Rng } from "../util/rng.js";
 import { RowSampler } from "./batches.js";
 import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 import { weightedMean } from "./ops.js";
+import { readWorldModel, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
-import { checkFormat, effectiveSampleSize, type Widened, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION } from "./world-model.js";
+import { effectiveSampleSize, type Widened } from "./world-model.js";
 
 export const ENSEMBLE_CONFIG = defineConfig({
   members: { default: 7, doc: "ensemble size (MOPO 7)" },
@@ -227,46 +227,29 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   save(path: string): void {
-    const tensors: Record<string, Tensor> = {};
-    for (const [name, t] of this.ensemble.namedParameters()) tensors[`ensemble.${name}`] = t;
-    for (const [name, t] of this.terminalModel.namedParameters()) tensors[`terminal.${name}`] = t;
-    for (const [name, t] of Object.entries(this.optimizer.stateDict())) tensors[`opt.ensemble.${name}`] = t;
-    for (const [name, t] of Object.entries(this.terminalModel.optimizer.stateDict())) tensors[`opt.terminal.${name}`] = t;
-    saveTensors(path, tensors, {
-      format: WORLD_MODEL_FORMAT,
-      version: WORLD_MODEL_FORMAT_VERSION,
-      kind: this.kind,
-      observationDim: String(this.observationDim),
-      actionDim: String(this.actionDim),
-      config: JSON.stringify(this.config),
-      stats: JSON.stringify(this.stats),
-      updates: String(this.updates),
-      rng: JSON.stringify(this.rng.getState()),
-    });
+    const { kind, observationDim, actionDim, config, stats, updates } = this;
+    writeWorldModel(
+      path,
+      { kind, observationDim, actionDim, config, stats, updates, rng: this.rng.getState() },
+      {
+        ensemble: this.ensemble.namedParameters(),
+        terminal: this.terminalModel.namedParameters(),
+        "opt.ensemble": Object.entries(this.optimizer.stateDict()),
+        "opt.terminal": Object.entries(this.terminalModel.optimizer.stateDict()),
+      },
+    );
   }
 
   /** Restores a model written by {@link save}. */
   static load(path: string): GaussianEnsembleWorldModel {
-    const { tensors, metadata } = loadTensors(path);
-    checkFormat(metadata, path, "gaussian-ensemble");
-    const model = new GaussianEnsembleWorldModel(
-      Number(metadata.observationDim),
-      Number(metadata.actionDim),
-      JSON.parse(metadata.stats!) as WorldModelStats,
-      JSON.parse(metadata.config!) as EnsembleConfig,
-    );
-    const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries(
-        Object.entries(tensors)
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, t]) => [k.slice(prefix.length), t]),
-      );
-    model.ensemble.loadStateDict(pick("ensemble."), `${path} (ensemble)`);
-    model.terminalModel.loadStateDict(pick("terminal."), `${path} (terminal)`);
-    model.optimizer.loadStateDict(pick("opt.ensemble."), `${path} (ensemble optimizer)`);
-    model.terminalModel.optimizer.loadStateDict(pick("opt.terminal."), `${path} (terminal optimizer)`);
-    model.updates = Number(metadata.updates ?? 0);
-    model.rng.setState(JSON.parse(metadata.rng!) as RngState);
+    const { header, part } = readWorldModel<EnsembleConfig>(path, "gaussian-ensemble");
+    const model = new GaussianEnsembleWorldModel(header.observationDim, header.actionDim, header.stats, header.config);
+    model.ensemble.loadStateDict(part("ensemble"), `${path} (ensemble)`);
+    model.terminalModel.loadStateDict(part("terminal"), `${path} (terminal)`);
+    model.optimizer.loadStateDict(part("opt.ensemble"), `${path} (ensemble optimizer)`);
+    model.terminalModel.optimizer.loadStateDict(part("opt.terminal"), `${path} (terminal optimizer)`);
+    model.updates = header.updates;
+    model.rng.setState(header.rng);
     return model;
   }
 }

@@ -2,8 +2,9 @@
 // model, the world model itself, the Gaussian-ensemble baseline, and their evaluation.
 import { loadTensors } from "../nn/serialize.js";
 import { GaussianEnsembleWorldModel } from "./ensemble.js";
+import { checkFormat } from "./persist.js";
 import type { WorldModel } from "./types.js";
-import { checkFormat, DiffusionWorldModel } from "./world-model.js";
+import { DiffusionWorldModel } from "./world-model.js";
 
 export { RowSampler, splitByEpisodes } from "./batches.js";
 export { ConditionalDDPM, type DDPMOptions, type SampleOptions } from "./ddpm.js";
@@ -28,6 +29,7 @@ export {
 } from "./evaluate.js";
 export { gatherRowsOf, rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 export { clipColumnsInPlace, guidedEpsilon, posteriorStep, predictX0, weightedMean } from "./ops.js";
+export { readWorldModel, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION, type WorldModelHeader, writeWorldModel } from "./persist.js";
 export { type RewardTerminalLosses, RewardTerminalModel, type RewardTerminalOptions } from "./reward.js";
 export { cosineSchedule, MAX_BETA, type NoiseSchedule, scheduleFromBetas } from "./schedule.js";
 export type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
@@ -35,8 +37,6 @@ export {
   DiffusionWorldModel,
   effectiveSampleSize,
   WORLD_MODEL_CONFIG,
-  WORLD_MODEL_FORMAT,
-  WORLD_MODEL_FORMAT_VERSION,
   type WorldModelConfig,
 } from "./world-model.js";
 

@@ -11,14 +11,14 @@
  */
 import type { Dataset } from "../data/dataset.js";
 import type { TransitionBatch } from "../data/replay.js";
-import { loadTensors, saveTensors } from "../nn/serialize.js";
 import { concatCols } from "../tensor/ops.js";
 import { scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { Rng } from "../util/rng.js";
 import { RowSampler } from "./batches.js";
 import { ConditionalDDPM } from "./ddpm.js";
 import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+import { readWorldModel, type WorldModelHeader, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 
@@ -58,9 +58,6 @@ export type Widened<T> = {
   [K in keyof T]: T[K] extends boolean ? boolean : T[K] extends number ? number : T[K] extends string ? string : T[K];
 };
 
-/** The file format tag and version written into every saved world model. */
-export const WORLD_MODEL_FORMAT = "adept-world-model";
-export const WORLD_MODEL_FORMAT_VERSION = "1";
 /** Rows sampled per chunk by `step` (bounds memory for very large batches). */
 const STEP_CHUNK = 8192;
 
@@ -225,57 +222,31 @@ export class DiffusionWorldModel implements WorldModel {
   }
 
   save(path: string): void {
-    const tensors: Record<string, Tensor> = {};
-    for (const [name, t] of this.ddpm.namedParameters()) tensors[`ddpm.${name}`] = t;
-    for (const [name, t] of this.rewardModel.namedParameters()) tensors[`reward.${name}`] = t;
-    for (const [name, t] of Object.entries(this.ddpm.optimizer.stateDict())) tensors[`opt.ddpm.${name}`] = t;
-    for (const [name, t] of Object.entries(this.rewardModel.optimizer.stateDict())) tensors[`opt.reward.${name}`] = t;
-    saveTensors(path, tensors, {
-      format: WORLD_MODEL_FORMAT,
-      version: WORLD_MODEL_FORMAT_VERSION,
-      kind: this.kind,
-      observationDim: String(this.observationDim),
-      actionDim: String(this.actionDim),
-      config: JSON.stringify(this.config),
-      stats: JSON.stringify(this.stats),
-      updates: String(this.updates),
-      rng: JSON.stringify(this.rng.getState()),
+    writeWorldModel(path, this.header(), {
+      ddpm: this.ddpm.namedParameters(),
+      reward: this.rewardModel.namedParameters(),
+      "opt.ddpm": Object.entries(this.ddpm.optimizer.stateDict()),
+      "opt.reward": Object.entries(this.rewardModel.optimizer.stateDict()),
     });
+  }
+
+  private header(): WorldModelHeader<WorldModelConfig> {
+    const { kind, observationDim, actionDim, config, stats, updates } = this;
+    return { kind, observationDim, actionDim, config, stats, updates, rng: this.rng.getState() };
   }
 
   /** Restores a model written by {@link save}: weights, EMA, optimizer state, counters and RNG. */
   static load(path: string): DiffusionWorldModel {
-    const { tensors, metadata } = loadTensors(path);
-    checkFormat(metadata, path, "diffusion");
-    const model = new DiffusionWorldModel(
-      Number(metadata.observationDim),
-      Number(metadata.actionDim),
-      JSON.parse(metadata.stats!) as WorldModelStats,
-      JSON.parse(metadata.config!) as WorldModelConfig,
-    );
-    const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries(
-        Object.entries(tensors)
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, t]) => [k.slice(prefix.length), t]),
-      );
-    model.ddpm.loadStateDict(pick("ddpm."), `${path} (ddpm)`);
-    model.rewardModel.loadStateDict(pick("reward."), `${path} (reward)`);
-    model.ddpm.optimizer.loadStateDict(pick("opt.ddpm."), `${path} (ddpm optimizer)`);
-    model.rewardModel.optimizer.loadStateDict(pick("opt.reward."), `${path} (reward optimizer)`);
-    model.ddpm.updates = Number(metadata.updates ?? 0);
-    model.rng.setState(JSON.parse(metadata.rng!) as RngState);
+    const { header, part } = readWorldModel<WorldModelConfig>(path, "diffusion");
+    const model = new DiffusionWorldModel(header.observationDim, header.actionDim, header.stats, header.config);
+    model.ddpm.loadStateDict(part("ddpm"), `${path} (ddpm)`);
+    model.rewardModel.loadStateDict(part("reward"), `${path} (reward)`);
+    model.ddpm.optimizer.loadStateDict(part("opt.ddpm"), `${path} (ddpm optimizer)`);
+    model.rewardModel.optimizer.loadStateDict(part("opt.reward"), `${path} (reward optimizer)`);
+    model.ddpm.updates = header.updates;
+    model.rng.setState(header.rng);
     return model;
   }
-}
-
-/** Checks a saved model's format tag, version and kind; `source` names the file in errors. */
-export function checkFormat(metadata: Record<string, string>, source: string, kind?: string): void {
-  if (metadata.format !== WORLD_MODEL_FORMAT)
-    throw new Error(`${source}: not an adept world model (format "${metadata.format ?? "missing"}")`);
-  if (metadata.version !== WORLD_MODEL_FORMAT_VERSION)
-    throw new Error(`${source}: world model format version ${metadata.version}, this library reads ${WORLD_MODEL_FORMAT_VERSION}`);
-  if (kind && metadata.kind !== kind) throw new Error(`${source}: a "${metadata.kind}" world model, expected "${kind}"`);
 }
 
 /** (Σw)² / Σw², the effective sample size of importance weights. */
