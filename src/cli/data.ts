@@ -43,7 +43,49 @@ export function register(program: Command): void {
     });
 
   registerBuild(data);
+  registerVerify(data);
   registerTrainPolicy(data);
+}
+
+/** Registers `adept data verify`. */
+function registerVerify(data: Command): void {
+  data
+    .command("verify")
+    .description("Recompute a built dataset's behaviour log-probs from policies/ and compare them with the recorded ones")
+    .argument("<dataset>", "a file written by `adept data build`, or its id (hopper-medium-replay)")
+    .option("--sample <n>", "rows to check, spread evenly over the file", "20000")
+    .option("--json", "print the result as JSON")
+    .action(async (spec: string, opts: { sample: string; json?: boolean }) => {
+      const { loadDataset } = await import("../data/index.js");
+      const { resolveDataset } = await import("../data/cache.js");
+      const { verifyLogProbs } = await import("../collect/verify.js");
+      const sample = Number(opts.sample);
+      if (!(Number.isInteger(sample) && sample > 0)) throw new CliError(`--sample must be a positive integer, got "${opts.sample}"`);
+      const path = await userErrors(async () => resolveDataset(spec));
+      const dataset = await userErrors(() => loadDataset(path));
+      let check: ReturnType<typeof verifyLogProbs>;
+      try {
+        check = verifyLogProbs(dataset, path, { sample });
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
+      else {
+        const w = check.worst;
+        process.stdout.write(
+          `${path}: ${check.checked} rows checked against ${check.policies.join(", ")}\n` +
+            `  mismatches ${check.mismatches}, max |Δ log π| ${check.maxAbsError.toExponential(2)}, mean ${check.meanAbsError.toExponential(2)}` +
+            `${w ? ` (worst row ${w.row}: recorded ${w.recorded.toFixed(4)}, recomputed ${w.recomputed.toFixed(4)})` : ""}\n` +
+            `  ${check.saturated} rows with an action within 1e-4 of ±1 not compared\n`,
+        );
+      }
+      if (check.mismatches > 0 || check.checked === 0) {
+        process.stderr.write(
+          check.checked === 0 ? "adept: no rows could be checked\n" : "adept: recorded log-probs do not match the policies\n",
+        );
+        process.exitCode = 1;
+      }
+    });
 }
 
 /** Registers `adept data train-policy`. */

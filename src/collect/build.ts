@@ -41,10 +41,18 @@ export function parseDatasetId(id: string): { task: LocomotionTask; kind: Datase
 }
 
 /** The manifest entry of a task's behaviour policies, or an error saying how to make it. */
-function manifestEntry(task: LocomotionTask): ManifestEntry {
+export function manifestEntry(task: LocomotionTask): ManifestEntry {
   const entry = readJson(join(policiesDir(), "manifest.json"))[task] as ManifestEntry | undefined;
   if (!entry) throw new Error(`no behaviour policy for ${task} under policies/: train one with \`adept data train-policy ${task}\``);
   return entry;
+}
+
+/** A contiguous run of rows of medium-replay and the policy that took them. */
+export interface ReplaySegment {
+  /** Rows of the dataset in this segment. */
+  rows: number;
+  /** The snapshot that acted (path under policies/), or undefined for the uniform warm-up. */
+  snapshot?: string;
 }
 
 /**
@@ -52,7 +60,28 @@ function manifestEntry(task: LocomotionTask): ManifestEntry {
  * `warmupSteps` uniform random steps, then steps taken by a policy that kept improving. We
  * replay it segment by segment: steps [s_k, s_k+1) are taken by snapshot s_k (the first
  * learned segment by the first snapshot), stochastically, as SAC acted while training.
+ * Segment lengths are scaled to `size` rows (the full replay when size = entry.steps).
  */
+export function replaySegments(entry: ManifestEntry, size: number): ReplaySegment[] {
+  const snapshotSteps = entry.snapshots.map((f) => Number(/step-(\d+)/.exec(f)![1]));
+  const spans: { steps: number; snapshot?: string }[] = [{ steps: Math.min(entry.warmupSteps, size) }];
+  let start = entry.warmupSteps;
+  snapshotSteps.forEach((step, k) => {
+    const end = k + 1 < snapshotSteps.length ? snapshotSteps[k + 1]! : entry.steps;
+    const from = k === 0 ? start : step;
+    spans.push({ steps: Math.max(0, end - from), snapshot: entry.snapshots[k]! });
+    start = end;
+  });
+  const total = spans.reduce((n, s) => n + s.steps, 0);
+  const last = spans.findLastIndex((s) => s.steps > 0); // takes the rounding remainder
+  let done = 0;
+  return spans.map((span, i) => {
+    const rows = span.steps <= 0 ? 0 : i === last ? size - done : Math.round((span.steps * size) / total);
+    done += rows;
+    return { rows, snapshot: span.snapshot };
+  });
+}
+
 async function collectReplay(
   task: LocomotionTask,
   entry: ManifestEntry,
@@ -60,31 +89,19 @@ async function collectReplay(
   seed: number,
   onProgress: (n: number) => void,
 ): Promise<Dataset> {
-  const snapshotSteps = entry.snapshots.map((f) => Number(/step-(\d+)/.exec(f)![1]));
-  const segments: { steps: number; policy: CollectPolicy }[] = [];
   const rng = new Rng(seed);
   const A = task === "hopper" ? 3 : 6;
-  segments.push({ steps: Math.min(entry.warmupSteps, size), policy: uniformPolicy(A, rng.fork()) });
-  let start = entry.warmupSteps;
-  snapshotSteps.forEach((step, k) => {
-    const end = k + 1 < snapshotSteps.length ? snapshotSteps[k + 1]! : entry.steps;
-    const from = k === 0 ? start : step;
-    if (end > from)
-      segments.push({
-        steps: end - from,
-        policy: BehaviourPolicy.load(join(policiesDir(), entry.snapshots[k]!), rng.fork()).collectPolicy(rng.fork()),
-      });
-    start = end;
-  });
-  // Scale segment lengths to the requested size (the full replay when size = entry.steps).
-  const total = segments.reduce((n, s) => n + s.steps, 0);
   const parts: Dataset[] = [];
   let done = 0;
-  for (const [i, seg] of segments.entries()) {
-    const n = i === segments.length - 1 ? size - done : Math.round((seg.steps * size) / total);
-    if (n <= 0) continue;
-    parts.push(await collectTransitions(task, n, seg.policy, { seed: seed + i, onProgress: (k) => onProgress(done + k) }));
-    done += n;
+  for (const [i, segment] of replaySegments(entry, size).entries()) {
+    // Policies are made (and the RNG forked) for every segment, collected or not, so that a
+    // given seed always gives each snapshot the same random stream.
+    const policy: CollectPolicy = segment.snapshot
+      ? BehaviourPolicy.load(join(policiesDir(), segment.snapshot), rng.fork()).collectPolicy(rng.fork())
+      : uniformPolicy(A, rng.fork());
+    if (segment.rows === 0) continue;
+    parts.push(await collectTransitions(task, segment.rows, policy, { seed: seed + i, onProgress: (k) => onProgress(done + k) }));
+    done += segment.rows;
   }
   return concatDatasets(parts);
 }

@@ -25,6 +25,13 @@ describe("adept CLI: data build → train → eval", () => {
     await assert.rejects(adept("data", "build", "hopper-random", "--size", "3000"), /already exists \(use --force/);
   });
 
+  it("verifies the built dataset's log-probs by id", async () => {
+    const { stdout } = await adept("data", "verify", "hopper-random", "--sample", "500");
+    assert.match(stdout, /500 rows checked against uniform/);
+    assert.match(stdout, /mismatches 0/);
+    await assert.rejects(adept("data", "verify", "walker2d-medium"), /not built yet: run `adept data build walker2d-medium`/);
+  });
+
   it("trains, writes a run directory, and evaluates the checkpoint", async () => {
     const out = join(dir, "run-bc");
     const { stdout } = await adept(

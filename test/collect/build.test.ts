@@ -9,6 +9,7 @@ import { SAC } from "../../src/agents/sac.js";
 import { BehaviourPolicy, saveBehaviourPolicy } from "../../src/collect/behaviour.js";
 import { buildDataset } from "../../src/collect/build.js";
 import { publishPolicies } from "../../src/collect/publish.js";
+import { verifyLogProbs } from "../../src/collect/verify.js";
 import { loadDataset } from "../../src/data/load.js";
 import { noGrad, scope, Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/util/rng.js";
@@ -82,5 +83,26 @@ describe("adept data build from behaviour policies", () => {
     const uniform = -3 * Math.LN2;
     assertClose([dataset.actionLogProbs![0]!], [uniform], 1e-6, 1e-6, "warm-up log-density");
     assert.notEqual(dataset.actionLogProbs![2999], uniform);
+  });
+
+  it("verify: recorded log-probs match each segment's policy; a tampered file or a retrained policy is caught", async () => {
+    const replay = await loadDataset(join(dir, "r.hdf5"));
+    const ok = verifyLogProbs(replay, "r.hdf5", { sample: 3000 });
+    assert.equal(ok.mismatches, 0);
+    assert.ok(ok.checked > 2900, `checked ${ok.checked}`);
+    // warm-up [0, 500), step-1000 for [500, 2000), step-2000 for [2000, 3000); step-3000 is the medium policy itself
+    assert.deepEqual(ok.policies, ["uniform", "hopper/step-1000.safetensors", "hopper/step-2000.safetensors"]);
+    const medium = await loadDataset(join(dir, "m1.hdf5"));
+    assert.equal(verifyLogProbs(medium, "m1.hdf5").mismatches, 0);
+
+    // rows 2000.. were taken by step-2000's snapshot: log-probs of another policy must not pass
+    const tampered = { ...replay, actionLogProbs: replay.actionLogProbs!.slice() };
+    for (let row = 2100; row < 2200; row++) tampered.actionLogProbs[row]! += 0.05;
+    const bad = verifyLogProbs(tampered, "tampered.hdf5", { sample: 3000 });
+    assert.equal(bad.mismatches, 100);
+    assert.ok(bad.worst && bad.worst.row >= 2100 && bad.worst.row < 2200);
+
+    const retrained = { ...medium, metadata: { ...medium.metadata, policy_steps: 999 } };
+    assert.throws(() => verifyLogProbs(retrained, "old.hdf5"), /old\.hdf5: built from a hopper policy of 999 steps.*3000/);
   });
 });
