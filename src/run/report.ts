@@ -552,6 +552,9 @@ export interface Report {
   figures: string[];
 }
 
+const DIAGNOSTICS_NOTE =
+  "Last logged value of each run, mean over its runs (src/adept/gap.ts). ε_m: the world model's one-step error ‖ŝ′ − s′‖₂ on held-out rows, z-scored units, importance-weighted; ε_r: its reward error |r̂ − r| on the same rows; ε_π: total variation between successive policies; ESS / N: effective sample size of the world model's importance weights over its batch; clipped w: share of ratios at the clip bound c; model / real return: H-step return of the policy from logged start states in the model and in the simulator.";
+
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 
 /** Reads the runs under `roots` and writes `report.md`, `report.html` and `figures/*.svg` to `options.out`. */
@@ -594,6 +597,7 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   const grid = tableGrid(table);
   const notes = tableNotes(table);
   const runList = runListGrid(table.runs, options.out);
+  const diagnostics = diagnosticsGrid(table.runs);
 
   // Markdown.
   const md: string[] = [
@@ -616,6 +620,8 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
       "",
       ...wmFigures.flatMap((f) => [`![${f.title}](figures/${f.file})`, ""]),
     );
+  if (diagnostics.body.length > 0)
+    md.push("### At the end of training", "", ...markdownTable(diagnostics.header, diagnostics.body), "", `- ${DIAGNOSTICS_NOTE}`, "");
   md.push("## Runs", "", ...markdownTable(runList.header, runList.body), "");
   const markdown = `${md.join("\n")}`;
   writeFileSync(join(options.out, "report.md"), markdown);
@@ -651,6 +657,7 @@ ${htmlTable(grid.header, grid.body, grid.averageFrom)}
 <ul class="notes">${notes.map((n) => `<li>${inline(n)}</li>`).join("")}</ul>
 ${section("Learning curves", curveFigures)}
 ${section("World-model diagnostics (ADEPT runs)", wmFigures, `<p><code>wm/*</code>: world-model training metrics; <code>gap/*</code>: estimates of the return-gap terms of Theorem 4.4 (ε_r, ε_m, ε_π) and the model-vs-real return.</p>`)}
+${diagnostics.body.length > 0 ? `<h3>At the end of training</h3>${htmlTable(diagnostics.header, diagnostics.body)}<p>${inline(DIAGNOSTICS_NOTE)}</p>` : ""}
 <h2>Runs</h2>
 ${htmlTable(runList.header, runList.body)}
 </body></html>
@@ -673,6 +680,52 @@ function runListGrid(runs: RunRecord[], out: string): { header: string[]; body: 
     r.summary?.updatesPerSecond === undefined ? "–" : r.summary.updatesPerSecond.toFixed(0),
   ]);
   return { header, body };
+}
+
+/** The diagnostics summarized in the report's table: key → column title. */
+export const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
+  ["gap/eps_m", "ε_m"],
+  ["gap/eps_r", "ε_r"],
+  ["gap/eps_pi", "ε_π"],
+  ["wm/ess_fraction", "ESS / N"],
+  ["wm/clipped_fraction", "clipped w"],
+  ["gap/model_return", "model return"],
+  ["gap/real_return", "real return"],
+  ["value/q_mean", "Q mean"],
+];
+
+/**
+ * One row per (dataset, algorithm) with diagnostics: the last logged value of each key of
+ * {@link DIAGNOSTIC_COLUMNS} in every run, averaged over seeds ("–" where never logged).
+ */
+export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: string[][] } {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    if (!r.metrics.some((rec) => Object.keys(rec).some(isDiagnostic))) continue;
+    const key = `${r.dataset}\u0000${r.algo}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const lastValue = (run: RunRecord, key: string): number | undefined => {
+    for (let i = run.metrics.length - 1; i >= 0; i--) {
+      const v = run.metrics[i]![key];
+      if (typeof v === "number" && Number.isFinite(v)) return v;
+    }
+    return undefined;
+  };
+  const body = [...groups.values()]
+    .sort((a, b) => a[0]!.dataset.localeCompare(b[0]!.dataset) || algoRank(a[0]!.algo) - algoRank(b[0]!.algo))
+    .map((group) => [
+      group[0]!.dataset,
+      algoName(group[0]!.algo),
+      String(group.length),
+      ...DIAGNOSTIC_COLUMNS.map(([key]) => {
+        const values = group.map((r) => lastValue(r, key)).filter((v): v is number => v !== undefined);
+        if (values.length === 0) return "–";
+        const mean = values.reduce((a, b) => a + b, 0) / values.length;
+        return Math.abs(mean) >= 100 ? mean.toFixed(0) : mean.toFixed(2);
+      }),
+    ]);
+  return { header: ["dataset", "algorithm", "runs", ...DIAGNOSTIC_COLUMNS.map(([, title]) => title)], body };
 }
 
 /** A column of numbers (scores, "±", "–", units): right-aligned. */

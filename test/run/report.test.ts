@@ -159,6 +159,10 @@ describe("adept report", () => {
     assert.match(md, /!\[Learning curves: hopper-random\]\(figures\/curves-hopper-random\.svg\)/);
     assert.match(md, /!\[World-model diagnostics: hopper-random\]\(figures\/wm-hopper-random\.svg\)/);
     assert.doesNotMatch(md, /wm-halfcheetah-random/, "no diagnostics where no run logged any");
+    // the diagnostics table: last logged value per run, averaged over the runs (ε_r: 0.05, 0.10 → 0.075)
+    assert.match(md, /\| dataset \| algorithm \| runs \| ε_m \| ε_r \|/);
+    assert.match(md, /\| hopper-random \| ADEPT\+IQL \| 2 \| – \| 0\.08 \|/);
+    assert.doesNotMatch(md, /\| halfcheetah-random \| IQL \| 3 \|/, "no diagnostics row for runs without any");
     for (const f of report.figures) assert.ok(existsSync(f), f);
     assert.equal(report.figures.length, 4); // three learning-curve charts, one diagnostics chart
 
