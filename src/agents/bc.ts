@@ -7,8 +7,8 @@
  */
 import type { TransitionBatch } from "../data/replay.js";
 import { Adam } from "../nn/optim.js";
-import { clamp, mean, neg, square, sub } from "../tensor/ops.js";
-import { backward, scope, Tensor } from "../tensor/tensor.js";
+import { mean, neg, square, sub } from "../tensor/ops.js";
+import { backward, scope } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
 import { type Agent, AgentBase, type AgentState, batchTensors, collectTensors, type Metrics, restoreTensors } from "./agent.js";

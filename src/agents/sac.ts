@@ -11,7 +11,7 @@ import type { TransitionBatch } from "../data/replay.js";
 import { frozen } from "../nn/freeze.js";
 import { Module, parameter } from "../nn/module.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
-import { add, addScalar, mean, minimum, mul, neg, scale, square, sub } from "../tensor/ops.js";
+import { add, addScalar, mean, mul, neg, scale, square, sub } from "../tensor/ops.js";
 import { backward, detach, noGrad, scope, type Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";

@@ -118,7 +118,7 @@ export function verifyLogProbs(dataset: Dataset, source: string, options: Verify
             .data.slice(),
         ),
       );
-      chunk.forEach((row, i) => compare(row, logProbs[i]!));
+      for (const [i, row] of chunk.entries()) compare(row, logProbs[i]!);
     }
   }
   check.meanAbsError = check.checked > 0 ? errorSum / check.checked : 0;

@@ -5,6 +5,37 @@
 import type { Dataset } from "../data/dataset.js";
 import { allocateBatch, type TransitionBatch } from "../data/replay.js";
 import type { Rng } from "../util/rng.js";
+import { rowsWithNextObservation } from "./normalization.js";
+import type { WorldModelMetrics } from "./types.js";
+
+/** Options of a world model's `fit`. */
+export interface FitOptions {
+  /** Rows to train on (default: every row with a known s′). */
+  rows?: Int32Array;
+  /** Sees each update's metrics. */
+  onStep?: (step: number, metrics: WorldModelMetrics) => void;
+}
+
+/**
+ * `steps` calls of `update` on batches of `batchSize` rows drawn uniformly from the rows of
+ * `options`; returns the last update's metrics. The `fit` of every world model.
+ */
+export function fitOnRows(
+  update: (batch: TransitionBatch) => WorldModelMetrics,
+  dataset: Dataset,
+  steps: number,
+  batchSize: number,
+  rng: Rng,
+  options: FitOptions = {},
+): WorldModelMetrics {
+  const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), batchSize);
+  let metrics: WorldModelMetrics = {};
+  for (let t = 0; t < steps; t++) {
+    metrics = update(sampler.sample(rng));
+    options.onStep?.(t, metrics);
+  }
+  return metrics;
+}
 
 /** Draws batches of `size` rows uniformly (with replacement) from `rows` of `dataset`. */
 export class RowSampler {

@@ -22,8 +22,8 @@ import { add, concatCols, exp, mean, mul, neg, scale, sliceCols, softplus, squar
 import { backward, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
-import { RowSampler } from "./batches.js";
-import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+import { type FitOptions, fitOnRows } from "./batches.js";
+import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 import { weightedMean } from "./ops.js";
 import { readWorldModel, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
@@ -172,18 +172,8 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   /** Trains for `steps` updates on batches drawn uniformly from `rows` (default: every row with a known s′). */
-  fit(
-    dataset: Dataset,
-    steps: number,
-    options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {},
-  ): WorldModelMetrics {
-    const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), this.config.batchSize);
-    let metrics: WorldModelMetrics = {};
-    for (let t = 0; t < steps; t++) {
-      metrics = this.update(sampler.sample(this.rng));
-      options.onStep?.(t, metrics);
-    }
-    return metrics;
+  fit(dataset: Dataset, steps: number, options: FitOptions = {}): WorldModelMetrics {
+    return fitOnRows((batch) => this.update(batch), dataset, steps, this.config.batchSize, this.rng, options);
   }
 
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng): WorldModelStep {

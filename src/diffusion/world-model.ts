@@ -15,9 +15,9 @@ import { concatCols } from "../tensor/ops.js";
 import { scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
-import { RowSampler } from "./batches.js";
+import { type FitOptions, fitOnRows } from "./batches.js";
 import { ConditionalDDPM } from "./ddpm.js";
-import { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 import { readWorldModel, type WorldModelHeader, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
@@ -167,18 +167,8 @@ export class DiffusionWorldModel implements WorldModel {
    * Trains for `steps` updates on batches drawn uniformly from `rows` (default: every row
    * with a known s′); `onStep` sees each update's metrics.
    */
-  fit(
-    dataset: Dataset,
-    steps: number,
-    options: { rows?: Int32Array; onStep?: (step: number, metrics: WorldModelMetrics) => void } = {},
-  ): WorldModelMetrics {
-    const sampler = new RowSampler(dataset, options.rows ?? rowsWithNextObservation(dataset), this.config.batchSize);
-    let metrics: WorldModelMetrics = {};
-    for (let t = 0; t < steps; t++) {
-      metrics = this.update(sampler.sample(this.rng));
-      options.onStep?.(t, metrics);
-    }
-    return metrics;
+  fit(dataset: Dataset, steps: number, options: FitOptions = {}): WorldModelMetrics {
+    return fitOnRows((batch) => this.update(batch), dataset, steps, this.config.batchSize, this.rng, options);
   }
 
   /**
