@@ -69,7 +69,7 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
     assert.equal(record.config.target, "delta");
     assert.equal(record.config.width, 32);
 
-    const text = await adept(
+    const evalArgs = [
       "wm",
       "eval",
       "--model",
@@ -81,25 +81,11 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
       "40",
       "--horizon",
       "3",
-    );
+    ];
+    const text = await adept(...evalArgs);
     assert.match(text, /held-out one step/);
     assert.match(text, /3-step rollouts/);
-    const json = JSON.parse(
-      await adept(
-        "wm",
-        "eval",
-        "--model",
-        out,
-        "--dataset",
-        tmp.path("hopper-tiny.hdf5"),
-        "--physics",
-        "--rows",
-        "40",
-        "--horizon",
-        "3",
-        "--json",
-      ),
-    );
+    const json = JSON.parse(await adept(...evalArgs, "--json"));
     for (const name of ["diffusion", "ensemble"]) {
       const m = json.models[name];
       assert.ok(Number.isFinite(m.heldOut.nextState.nmse), name);
