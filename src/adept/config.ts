@@ -30,9 +30,9 @@ export const ADEPT_CONFIG = defineConfig({
     doc: "roll out the policy's mode instead of samples a ~ π(·|s) (MBPO/MOPO sample; see docs/adept.md for why we do not by default)",
   },
   rolloutTerminals: {
-    default: "sample",
-    doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), or the task's known rule on s′ (task; MOPO-style)",
-    choices: ["sample", "threshold", "task"],
+    default: "auto",
+    doc: "how model rollouts end: d ~ Bernoulli(P(done)) (sample), P(done) > 0.5 (threshold), the task's known rule on s′ (task; MOPO-style), or task when the data's task is known, else sample (auto)",
+    choices: ["auto", "sample", "threshold", "task"],
   },
   modelRetainIterations: { default: 5, doc: "iterations of rollouts the model buffer holds (capacity = rolloutCount · H · this)" },
   realRatio: { default: 0.5, doc: "fraction of each agent batch drawn from the real data (the rest from the model buffer)" },

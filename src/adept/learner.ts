@@ -27,7 +27,7 @@ import {
 } from "../data/replay.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
-import { isLocomotionTask } from "../envs/scores.js";
+import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import type { Learner } from "../run/learner.js";
 import { createProgress } from "../run/progress.js";
@@ -38,7 +38,7 @@ import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldMo
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
 import { importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
-import { TERMINATION_RULES } from "./termination.js";
+import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
 
 /** The prepared offline data (see src/run/train.ts `prepareData`). */
 export interface OfflineData {
@@ -64,6 +64,8 @@ export class AdeptLearner implements Learner {
   private readonly train: Int32Array;
   private readonly test: Int32Array;
   private previousPolicy: Agent | null = null;
+  /** How model rollouts end, with `auto` resolved (see {@link rolloutTermination}). */
+  private readonly termination: { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null };
   private lastIteration: Metrics = {};
 
   private constructor(
@@ -81,6 +83,7 @@ export class AdeptLearner implements Learner {
     this.variant = ADEPT_VARIANTS[algo];
     this.c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
     const { dataset, buffer } = data;
+    this.termination = rolloutTermination(this.c.rolloutTerminals, dataset.task, algo);
     this.train = split.train;
     this.test = split.test.length > 0 ? split.test : split.train;
     const capacity = this.variant.synthetic
@@ -113,6 +116,7 @@ export class AdeptLearner implements Learner {
     const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
     const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
     const { dataset } = data;
+    rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
     const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
     const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
     const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
@@ -179,10 +183,9 @@ export class AdeptLearner implements Learner {
         rewardScale: this.data.stats.rewardScale,
         buffer: this.modelBuffer,
         rng: this.rng,
-        terminals: this.c.rolloutTerminals as "sample" | "threshold" | "task",
+        terminals: this.termination.mode,
         deterministic: this.c.rolloutDeterministic,
-        terminationRule:
-          this.data.dataset.task && isLocomotionTask(this.data.dataset.task) ? TERMINATION_RULES[this.data.dataset.task] : null,
+        terminationRule: this.termination.rule,
       });
       Object.assign(out, {
         "model/rollout_length": r.meanLength,
@@ -344,4 +347,25 @@ export class AdeptLearner implements Learner {
     this.rng.setState(saved.rng);
     this.lastIteration = saved.lastIteration;
   }
+}
+
+/**
+ * Resolves `rolloutTerminals`: `auto` is the task's known termination rule when the data
+ * comes from one of the locomotion tasks (MOPO's termination functions; halfcheetah never
+ * terminates), else samples from the terminal model; `task` without a known task is an error rather than rollouts that
+ * never end.
+ */
+export function rolloutTermination(
+  choice: string,
+  task: string | null | undefined,
+  algo: string,
+): { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null } {
+  const known = Boolean(task && isLocomotionTask(task));
+  const rule = known ? TERMINATION_RULES[task as LocomotionTask] : null; // halfcheetah: null, never terminal
+  if (choice === "auto") return known ? { mode: "task", rule } : { mode: "sample", rule: null };
+  if (choice === "task" && !known)
+    throw new Error(
+      `${algo}: rolloutTerminals "task" needs data from halfcheetah, hopper or walker2d (this dataset's task: ${task ?? "unknown"}); use "sample"`,
+    );
+  return { mode: choice as "sample" | "threshold" | "task", rule };
 }

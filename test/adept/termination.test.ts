@@ -1,6 +1,7 @@
 // The observation-space termination rules agree with the simulator's own terminations.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { rolloutTermination } from "../../src/adept/learner.js";
 import { TERMINATION_RULES } from "../../src/adept/termination.js";
 import { makeEnv } from "../../src/envs/registry.js";
 import { Rng } from "../../src/util/rng.js";
@@ -30,3 +31,14 @@ for (const task of ["hopper", "walker2d"] as const)
     }
     assert.ok(terminals > 20, `${terminals} terminations seen`);
   });
+
+it("rolloutTerminals: auto uses the task's rule where the task is known, sample elsewhere; task without a task fails", () => {
+  assert.deepEqual(rolloutTermination("auto", "hopper", "adept-iql"), { mode: "task", rule: TERMINATION_RULES.hopper });
+  assert.deepEqual(rolloutTermination("auto", "halfcheetah", "adept-iql"), { mode: "task", rule: null }); // never terminal
+  assert.deepEqual(rolloutTermination("auto", null, "adept-iql"), { mode: "sample", rule: null });
+  assert.equal(rolloutTermination("sample", "walker2d", "adept-iql").mode, "sample");
+  assert.throws(
+    () => rolloutTermination("task", "my-robot", "adept-sac"),
+    /adept-sac: rolloutTerminals "task" needs .*my-robot.*use "sample"/,
+  );
+});
