@@ -34,14 +34,9 @@ describe("adept CLI: data build → train → eval", () => {
 
   it("trains, writes a run directory, and evaluates the checkpoint", async () => {
     const out = join(dir, "run-bc");
+    const bc200 = ["train", "--algo", "bc", "--dataset", "hopper-random", "--steps", "200", "--out", out, "--no-progress"];
     const { stdout } = await adept(
-      "train",
-      "--algo",
-      "bc",
-      "--dataset",
-      "hopper-random",
-      "--steps",
-      "200",
+      ...bc200,
       "--batch-size",
       "64",
       "--hidden-width",
@@ -52,9 +47,6 @@ describe("adept CLI: data build → train → eval", () => {
       "2",
       "--log-every",
       "50",
-      "--out",
-      out,
-      "--no-progress",
     );
     assert.match(stdout, /bc on hopper-random: 200 updates/);
     for (const f of ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json"])
@@ -71,21 +63,7 @@ describe("adept CLI: data build → train → eval", () => {
     const result = JSON.parse(evalOut.stdout);
     assert.equal(result.returns.length, 2);
     // a resumed finished run does nothing more
-    const resumed = await adept(
-      "train",
-      "--algo",
-      "bc",
-      "--dataset",
-      "hopper-random",
-      "--steps",
-      "200",
-      "--out",
-      out,
-      "--resume",
-      "--no-progress",
-      "--eval-episodes",
-      "0",
-    );
+    const resumed = await adept(...bc200, "--resume", "--eval-episodes", "0");
     assert.match(resumed.stdout, /200 updates/);
   });
 

@@ -28,17 +28,19 @@ function train(seed: number, steps: number): { net: MLP; losses: number[] } {
   const net = new MLP(2, 1, { hidden: [64, 64], activation: "tanh" }, rng);
   const opt = new Adam(net.parameters(), { lr: 3e-3 });
   const losses: number[] = [];
-  for (let step = 0; step < steps; step++)
-    losses.push(
-      scope(() => {
-        const loss = mean(square(sub(net.forward(x), y)));
-        opt.zeroGrad();
-        backward(loss);
-        opt.step();
-        return loss.item();
-      }),
-    );
+  for (let step = 0; step < steps; step++) losses.push(regressionStep(net, opt, x, y));
   return { net, losses };
+}
+
+/** One Adam step on the mean squared error of `net` on (x, y); returns the loss. */
+function regressionStep(net: MLP, opt: Adam, x: Tensor, y: Tensor): number {
+  return scope(() => {
+    const loss = mean(square(sub(net.forward(x), y)));
+    opt.zeroGrad();
+    backward(loss);
+    opt.step();
+    return loss.item();
+  });
 }
 
 describe("nn", () => {
@@ -89,13 +91,7 @@ describe("nn", () => {
     const { x, y } = regressionData(256, rng);
     const net = new MLP(2, 1, { hidden: [64, 64], activation: "tanh" }, rng);
     let opt = new Adam(net.parameters(), { lr: 3e-3 });
-    const step = (): void =>
-      scope(() => {
-        const loss = mean(square(sub(net.forward(x), y)));
-        opt.zeroGrad();
-        backward(loss);
-        opt.step();
-      });
+    const step = (): number => regressionStep(net, opt, x, y);
     for (let i = 0; i < 10; i++) step();
     const saved = opt.stateDict();
     opt = new Adam(net.parameters(), { lr: 3e-3 });
@@ -111,14 +107,7 @@ describe("nn", () => {
     const { x, y } = regressionData(128, rng);
     const net = new MLP(2, 1, { hidden: [32, 32], layerNorm: true }, rng);
     const opt = new Adam(net.parameters());
-    const step = (): number =>
-      scope(() => {
-        const loss = mean(square(sub(net.forward(x), y)));
-        opt.zeroGrad();
-        backward(loss);
-        opt.step();
-        return loss.item();
-      });
+    const step = (): number => regressionStep(net, opt, x, y);
     step();
     const after1 = poolStats().allocations;
     for (let i = 0; i < 5; i++) step();
