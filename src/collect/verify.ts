@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
+import { gatherRowsOf } from "../diffusion/normalization.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy } from "./behaviour.js";
@@ -104,12 +105,8 @@ export function verifyLogProbs(dataset: Dataset, source: string, options: Verify
     });
     for (let b = 0; b < usable.length; b += batch) {
       const chunk = usable.slice(b, b + batch);
-      const obs = new Float32Array(chunk.length * S),
-        act = new Float32Array(chunk.length * A);
-      chunk.forEach((row, i) => {
-        obs.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-        act.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
-      });
+      const obs = gatherRowsOf(dataset.observations, S, chunk),
+        act = gatherRowsOf(dataset.actions, A, chunk);
       const logProbs = scope(() =>
         noGrad(() =>
           policy.actor
