@@ -7,7 +7,7 @@
 import { type DatasetStats, statsFromJson, statsToJson } from "../data/normalizer.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import type { Agent, AgentState } from "./agent.js";
-import { makeAgent } from "./registry.js";
+import { makeAgent, migrateConfig } from "./registry.js";
 
 /** Bumped when the layout of checkpoints changes incompatibly. */
 export const CHECKPOINT_VERSION = "1";
@@ -60,23 +60,6 @@ export function restoreAgentCheckpoint(path: string, agent: Agent): CheckpointIn
   const parse = metadataParser(metadata, path);
   agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
   return infoOf(metadata, parse);
-}
-
-/**
- * Older checkpoints may spell config fields the way an earlier adept did; translate them so
- * that runs begun before a rename still resume. Unknown fields are still rejected afterwards.
- */
-export function migrateConfig(algo: string, config: Record<string, unknown>, path: string): Record<string, unknown> {
-  const out = { ...config };
-  if (algo === "sac" && "targetEntropy" in out) {
-    // Before 0.1.0's per-dimension field, SAC stored `targetEntropy: null`, meaning H̄ = −|A|.
-    const old = out.targetEntropy;
-    delete out.targetEntropy;
-    if (old !== null)
-      throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
-    out.targetEntropyPerDim ??= -1;
-  }
-  return out;
 }
 
 function readCheckpoint(path: string): ReturnType<typeof loadTensors> {

@@ -37,5 +37,23 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
 export function makeAgent(algo: string, observationDim: number, actionDim: number, config: Record<string, unknown> = {}, seed = 0): Agent {
   const entry = ALGORITHMS[algo];
   if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${Object.keys(ALGORITHMS).join(", ")})`);
-  return entry.create(observationDim, actionDim, config, seed);
+  return entry.create(observationDim, actionDim, migrateConfig(algo, config, `${algo} config`), seed);
+}
+
+/**
+ * Configs saved by an earlier adept (checkpoints, run directories' config.json) may spell
+ * fields the way it did; translate them so that runs begun before a rename still load and
+ * resume. Unknown fields are still rejected afterwards. `source` names the file in errors.
+ */
+export function migrateConfig(algo: string, config: Record<string, unknown>, path: string): Record<string, unknown> {
+  const out = { ...config };
+  if (algo === "sac" && "targetEntropy" in out) {
+    // Before 0.1.0's per-dimension field, SAC stored `targetEntropy: null`, meaning H̄ = −|A|.
+    const old = out.targetEntropy;
+    delete out.targetEntropy;
+    if (old !== null)
+      throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
+    out.targetEntropyPerDim ??= -1;
+  }
+  return out;
 }

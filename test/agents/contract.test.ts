@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadAgentCheckpoint, migrateConfig, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
-import { ALGORITHMS, makeAgent } from "../../src/agents/registry.js";
+import { loadAgentCheckpoint, saveAgentCheckpoint } from "../../src/agents/checkpoint.js";
+import { ALGORITHMS, makeAgent, migrateConfig } from "../../src/agents/registry.js";
 import { datasetStats } from "../../src/data/normalizer.js";
 import { allocateBatch } from "../../src/data/replay.js";
 import { Rng } from "../../src/util/rng.js";
@@ -97,6 +97,7 @@ describe("checkpoint config migration", () => {
     const migrated = migrateConfig("sac", { actorLr: 1e-3, targetEntropy: null }, "old.safetensors");
     assert.deepEqual(migrated, { actorLr: 1e-3, targetEntropyPerDim: -1 });
     makeAgent("sac", S, A, { ...migrated, hiddenWidth: 32 }); // accepted by the current schema
+    makeAgent("sac", S, A, { targetEntropy: null, hiddenWidth: 32 }); // and migrated wherever agents are made (run resume)
     assert.throws(() => migrateConfig("sac", { targetEntropy: -3 }, "old.safetensors"), /old\.safetensors.*targetEntropy/);
     assert.deepEqual(migrateConfig("iql", { targetEntropy: null }, "x"), { targetEntropy: null }); // other algorithms untouched
   });
