@@ -32,7 +32,8 @@ export interface RolloutOptions {
   deterministic?: boolean;
   /**
    * How a rollout ends: "sample" draws d ~ Bernoulli(P(done)) from the terminal model,
-   * "threshold" ends it where P(done) > 0.5. Default "sample".
+   * "threshold" ends it where P(done) > 0.5, "task" applies `terminationRule` to s′.
+   * Default "sample" (the learner resolves its `auto` to "task" where the task is known).
    */
   terminals?: "sample" | "threshold" | "task";
   /** The task's termination rule, for `terminals: "task"` (halfcheetah: none, never terminal). */
@@ -65,6 +66,11 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     transitions = 0,
     rewardSum = 0,
     terminalCount = 0;
+  // NOTE(deviation): the paper does not say how d_t is drawn. Thresholding P(done) at 0.5
+  // almost never ends a rollout when terminals are rare in the data (1–5 % of rows), which
+  // lets the policy exploit states where the real robot would fall; sampling keeps the
+  // model's terminal rate calibrated, and the task's rule (where known) is exact.
+  const mode = o.terminals ?? "sample";
   for (let t = 0; t < horizon && active > 0; t++) {
     const s = out.observations.subarray(0, active * S);
     s.set(raw.subarray(0, active * S));
@@ -74,11 +80,6 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     const s2 = out.nextObservations.subarray(0, active * S);
     s2.set(next.nextObservations);
     o.normalizer.normalize(s2);
-    // NOTE(deviation): the paper does not say how d_t is drawn. Thresholding P(done) at 0.5
-    // almost never ends a rollout when terminals are rare in the data (1–5 % of rows), which
-    // lets the policy exploit states where the real robot would fall; sampling keeps the
-    // model's terminal rate calibrated.
-    const mode = o.terminals ?? "sample";
     for (let i = 0; i < active; i++) {
       out.rewards[i] = next.rewards[i]! * o.rewardScale;
       if (mode === "task") out.terminals[i] = o.terminationRule?.(next.nextObservations, i, S) ? 1 : 0;
