@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { datasetCachePath } from "../data/cache.js";
 import { writeD4rl } from "../data/d4rl.js";
 import type { Dataset } from "../data/dataset.js";
+import { TASK_SPACES } from "../data/tasks.js";
 import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy, readJson } from "./behaviour.js";
@@ -69,14 +70,14 @@ export function replaySegments(entry: ManifestEntry, size: number): ReplaySegmen
   snapshotSteps.forEach((step, k) => {
     const end = k + 1 < snapshotSteps.length ? snapshotSteps[k + 1]! : entry.steps;
     const from = k === 0 ? start : step;
-    spans.push({ steps: Math.max(0, end - from), snapshot: entry.snapshots[k]! });
+    spans.push({ steps: Math.max(0, end - from), snapshot: entry.snapshots[k]! }); // 0: the medium step is a snapshot
     start = end;
   });
   const total = spans.reduce((n, s) => n + s.steps, 0);
   const last = spans.findLastIndex((s) => s.steps > 0); // takes the rounding remainder
   let done = 0;
   return spans.map((span, i) => {
-    const rows = span.steps <= 0 ? 0 : i === last ? size - done : Math.round((span.steps * size) / total);
+    const rows = span.steps === 0 ? 0 : i === last ? size - done : Math.round((span.steps * size) / total);
     done += rows;
     return { rows, snapshot: span.snapshot };
   });
@@ -90,16 +91,16 @@ async function collectReplay(
   onProgress: (n: number) => void,
 ): Promise<Dataset> {
   const rng = new Rng(seed);
-  const A = task === "hopper" ? 3 : 6;
   const parts: Dataset[] = [];
   let done = 0;
   for (const [i, segment] of replaySegments(entry, size).entries()) {
-    // Policies are made (and the RNG forked) for every segment, collected or not, so that a
-    // given seed always gives each snapshot the same random stream.
-    const policy: CollectPolicy = segment.snapshot
-      ? BehaviourPolicy.load(join(policiesDir(), segment.snapshot), rng.fork()).collectPolicy(rng.fork())
-      : uniformPolicy(A, rng.fork());
+    // The RNG is forked for every segment, collected or not, so that a given seed always
+    // gives each snapshot the same random stream.
+    const streams = segment.snapshot ? [rng.fork(), rng.fork()] : [rng.fork()];
     if (segment.rows === 0) continue;
+    const policy: CollectPolicy = segment.snapshot
+      ? BehaviourPolicy.load(join(policiesDir(), segment.snapshot), streams[0]!).collectPolicy(streams[1]!)
+      : uniformPolicy(TASK_SPACES[task].actionDim, streams[0]!);
     parts.push(await collectTransitions(task, segment.rows, policy, { seed: seed + i, onProgress: (k) => onProgress(done + k) }));
     done += segment.rows;
   }
@@ -156,7 +157,7 @@ export async function buildDataset(id: string, options: BuildOptions = {}): Prom
   let metadata: Record<string, string | number>;
   switch (kind) {
     case "random": {
-      dataset = await collectTransitions(task, size, uniformPolicy(task === "hopper" ? 3 : 6, new Rng(seed).fork()), {
+      dataset = await collectTransitions(task, size, uniformPolicy(TASK_SPACES[task].actionDim, new Rng(seed).fork()), {
         seed,
         onProgress: (n) => options.onProgress?.(n, size),
       });
