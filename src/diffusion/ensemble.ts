@@ -25,7 +25,7 @@ import { Rng } from "../util/rng.js";
 import { type FitOptions, fitOnRows } from "./batches.js";
 import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 import { weightedMean } from "./ops.js";
-import { readWorldModel, writeWorldModel } from "./persist.js";
+import { headerOf, readWorldModel, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 import { effectiveSampleSize, type Widened } from "./world-model.js";
@@ -217,17 +217,12 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   }
 
   save(path: string): void {
-    const { kind, observationDim, actionDim, config, stats, updates } = this;
-    writeWorldModel(
-      path,
-      { kind, observationDim, actionDim, config, stats, updates, rng: this.rng.getState() },
-      {
-        ensemble: this.ensemble.namedParameters(),
-        terminal: this.terminalModel.namedParameters(),
-        "opt.ensemble": Object.entries(this.optimizer.stateDict()),
-        "opt.terminal": Object.entries(this.terminalModel.optimizer.stateDict()),
-      },
-    );
+    writeWorldModel(path, headerOf<EnsembleConfig>(this), {
+      ensemble: this.ensemble.namedParameters(),
+      terminal: this.terminalModel.namedParameters(),
+      "opt.ensemble": Object.entries(this.optimizer.stateDict()),
+      "opt.terminal": Object.entries(this.terminalModel.optimizer.stateDict()),
+    });
   }
 
   /** Restores a model written by {@link save}. */

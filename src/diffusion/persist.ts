@@ -24,6 +24,14 @@ export interface WorldModelHeader<Config> {
   rng: RngState;
 }
 
+/** The header of a model: its own fields and the state of its random stream. */
+export function headerOf<Config>(
+  model: Omit<WorldModelHeader<Config>, "rng"> & { rng: { getState(): RngState } },
+): WorldModelHeader<Config> {
+  const { kind, observationDim, actionDim, config, stats, updates } = model;
+  return { kind, observationDim, actionDim, config, stats, updates, rng: model.rng.getState() };
+}
+
 /** Writes `parts` (prefix → named tensors) and `header` to `path`. */
 export function writeWorldModel<Config>(
   path: string,

@@ -18,7 +18,7 @@ import { Rng } from "../util/rng.js";
 import { type FitOptions, fitOnRows } from "./batches.js";
 import { ConditionalDDPM } from "./ddpm.js";
 import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
-import { readWorldModel, type WorldModelHeader, writeWorldModel } from "./persist.js";
+import { headerOf, readWorldModel, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 
@@ -212,17 +212,12 @@ export class DiffusionWorldModel implements WorldModel {
   }
 
   save(path: string): void {
-    writeWorldModel(path, this.header(), {
+    writeWorldModel(path, headerOf<WorldModelConfig>(this), {
       ddpm: this.ddpm.namedParameters(),
       reward: this.rewardModel.namedParameters(),
       "opt.ddpm": Object.entries(this.ddpm.optimizer.stateDict()),
       "opt.reward": Object.entries(this.rewardModel.optimizer.stateDict()),
     });
-  }
-
-  private header(): WorldModelHeader<WorldModelConfig> {
-    const { kind, observationDim, actionDim, config, stats, updates } = this;
-    return { kind, observationDim, actionDim, config, stats, updates, rng: this.rng.getState() };
   }
 
   /** Restores a model written by {@link save}: weights, EMA, optimizer state, counters and RNG. */

@@ -683,7 +683,7 @@ function runListGrid(runs: RunRecord[], out: string): { header: string[]; body: 
 }
 
 /** The diagnostics summarized in the report's table: key → column title. */
-export const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
+const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
   ["gap/eps_m", "ε_m"],
   ["gap/eps_r", "ε_r"],
   ["gap/eps_pi", "ε_π"],
@@ -703,7 +703,9 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
   for (const r of runs) {
     if (!r.metrics.some((rec) => Object.keys(rec).some(isDiagnostic))) continue;
     const key = `${r.dataset}\u0000${r.algo}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   const lastValue = (run: RunRecord, key: string): number | undefined => {
     for (let i = run.metrics.length - 1; i >= 0; i--) {
@@ -721,7 +723,7 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
       ...DIAGNOSTIC_COLUMNS.map(([key]) => {
         const values = group.map((r) => lastValue(r, key)).filter((v): v is number => v !== undefined);
         if (values.length === 0) return "–";
-        const mean = values.reduce((a, b) => a + b, 0) / values.length;
+        const { mean } = meanStd(values);
         return Math.abs(mean) >= 100 ? mean.toFixed(0) : mean.toFixed(2);
       }),
     ]);
