@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
-import { CliError } from "./errors.js";
+import { CliError, parseInteger } from "./errors.js";
 
 /** Registers `adept data info` and `adept data import`. */
 export function register(program: Command): void {
@@ -59,8 +59,7 @@ function registerVerify(data: Command): void {
       const { loadDataset } = await import("../data/index.js");
       const { resolveDataset } = await import("../data/cache.js");
       const { verifyLogProbs } = await import("../collect/verify.js");
-      const sample = Number(opts.sample);
-      if (!(Number.isInteger(sample) && sample > 0)) throw new CliError(`--sample must be a positive integer, got "${opts.sample}"`);
+      const sample = parseInteger("--sample", opts.sample, 1);
       const path = await userErrors(async () => resolveDataset(spec));
       const dataset = await userErrors(() => loadDataset(path));
       let check: ReturnType<typeof verifyLogProbs>;
@@ -180,11 +179,8 @@ function registerBuild(data: Command): void {
       } catch (error) {
         throw new CliError((error as Error).message);
       }
-      const size = opts.size === undefined ? undefined : Number(opts.size);
-      if (size !== undefined && !(Number.isInteger(size) && size > 0))
-        throw new CliError(`--size must be a positive integer, got "${opts.size}"`);
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
+      const size = opts.size === undefined ? undefined : parseInteger("--size", opts.size, 1);
+      const seed = parseInteger("--seed", opts.seed, Number.MIN_SAFE_INTEGER);
       const out = opts.out ?? datasetCachePath(`${parsed.task}-${parsed.kind}`);
       if (existsSync(out) && !opts.force) throw new CliError(`${out} already exists (use --force to rebuild it)`);
       let progress: ReturnType<typeof createProgress> | null = null;

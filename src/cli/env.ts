@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { BatchPolicy, EnvEntry, EnvSpec, EvalResult } from "../envs/index.js";
-import { CliError } from "./errors.js";
+import { CliError, parseInteger } from "./errors.js";
 
 /** Registers `adept env list`, `adept env info` and `adept eval`. */
 export function register(program: Command): void {
@@ -154,14 +154,6 @@ async function resolve(name: string): Promise<EnvEntry> {
     if (error instanceof UnknownEnvError) throw new CliError(error.message);
     throw error;
   }
-}
-
-function parseInteger(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new CliError(`${flag} must be an integer ≥ ${min}, got "${text}"`);
-  }
-  return value;
 }
 
 async function progressBar(total: number): Promise<{ update(done: number): void; stop(): void }> {

@@ -2,3 +2,11 @@
 export class CliError extends Error {
   override name = "CliError";
 }
+
+/** Parses an integer flag value, or throws a one-line CliError naming the flag and the value. */
+export function parseInteger(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min)
+    throw new CliError(`${flag} must be an integer ≥ ${min}, got "${text}"`);
+  return value;
+}

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError } from "./errors.js";
+import { CliError, parseInteger } from "./errors.js";
 
 export function register(program: Command): void {
   program
@@ -19,15 +19,9 @@ export function register(program: Command): void {
     .option("--out <dir>", "where the dataset, runs and report go", "runs/quickstart")
     .option("--no-progress", "no progress bars")
     .action(async (opts: { dataset: string; size: string; steps: string; seed: string; out: string; progress: boolean }) => {
-      const size = Number(opts.size),
-        steps = Number(opts.steps),
-        seed = Number(opts.seed);
-      for (const [flag, v] of [
-        ["--size", size],
-        ["--steps", steps],
-        ["--seed", seed],
-      ] as const)
-        if (!Number.isInteger(v) || v < 0) throw new CliError(`${flag} must be a non-negative integer`);
+      const size = parseInteger("--size", opts.size, 0),
+        steps = parseInteger("--steps", opts.steps, 0),
+        seed = parseInteger("--seed", opts.seed, 0);
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
       const { createProgress } = await import("../run/progress.js");

@@ -6,7 +6,7 @@ import type { Dataset } from "../data/index.js";
 import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
 import { type ConfigSchema, kebab } from "../util/config.js";
-import { CliError } from "./errors.js";
+import { CliError, parseInteger } from "./errors.js";
 
 /** File names inside a world-model directory written by `adept wm train`. */
 export const WM_FILES = { diffusion: "world-model.safetensors", ensemble: "ensemble.safetensors", run: "train.json" } as const;
@@ -208,12 +208,6 @@ function userError<T>(body: () => T): T {
     if (error instanceof CliError) throw error;
     throw new CliError((error as Error).message);
   }
-}
-
-function parseInteger(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${flag} must be an integer ≥ ${min}, got ${value}`);
-  return n;
 }
 
 function formatMetrics(m: Record<string, number>): string {
