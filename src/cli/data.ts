@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { LogProbCheck } from "../collect/verify.js";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
 import { CliError, parseInteger } from "./errors.js";
 
@@ -62,11 +63,11 @@ function registerVerify(data: Command): void {
       const sample = parseInteger("--sample", opts.sample, 1);
       const path = await userErrors(async () => resolveDataset(spec));
       const dataset = await userErrors(() => loadDataset(path));
-      let check: ReturnType<typeof verifyLogProbs>;
+      let check: LogProbCheck;
       try {
         check = verifyLogProbs(dataset, path, { sample });
       } catch (error) {
-        throw new CliError((error as Error).message);
+        throw new CliError((error as Error).message); // DataErrors, and a missing policy or manifest entry
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
       else {

@@ -57,6 +57,18 @@ export class BehaviourPolicy {
     return new BehaviourPolicy(actor, JSON.parse(metadata.info ?? "{}") as BehaviourInfo, S, A);
   }
 
+  /** log π_β(a|s) of `n` raw observations [n, S] and actions [n, A] in [−1, 1]. */
+  logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
+    return scope(() =>
+      noGrad(() =>
+        this.actor
+          .distribution(new Tensor(n, this.observationDim, observations))
+          .logProb(new Tensor(n, this.actionDim, actions))
+          .data.slice(),
+      ),
+    );
+  }
+
   /** Samples actions and records log π_β(a|s) (stochastic), or takes the mode (deterministic; log-prob NaN). */
   collectPolicy(rng: Rng, deterministic = false): CollectPolicy {
     const S = this.observationDim;

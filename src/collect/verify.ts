@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
+import { DataError } from "../data/errors.js";
 import { gatherRowsOf } from "../diffusion/normalization.js";
-import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy } from "./behaviour.js";
 import { manifestEntry, parseDatasetId, type ReplaySegment, replaySegments } from "./build.js";
@@ -47,23 +47,25 @@ export interface VerifyOptions {
 /** The segments of a built dataset and the policy file of each (undefined: uniform random). */
 function segmentsOf(dataset: Dataset, source: string): ReplaySegment[] {
   const id = dataset.metadata.dataset_id;
-  if (typeof id !== "string") throw new Error(`${source}: no metadata/dataset_id — not a file written by \`adept data build\``);
+  if (typeof id !== "string")
+    throw new DataError({ file: source, key: "metadata/dataset_id" }, "is missing: not a file written by `adept data build`");
   const { task, kind } = parseDatasetId(id);
   if (kind === "random") return [{ rows: dataset.size }];
   const entry = manifestEntry(task);
   if (dataset.metadata.policy_steps !== entry.steps)
-    throw new Error(
-      `${source}: built from a ${task} policy of ${String(dataset.metadata.policy_steps)} steps, but policies/manifest.json now holds one of ${entry.steps} steps; rebuild it with \`adept data build ${id} --force\``,
+    throw new DataError(
+      { file: source },
+      `built from a ${task} policy of ${String(dataset.metadata.policy_steps)} steps, but policies/manifest.json now holds one of ${entry.steps} steps; rebuild it with \`adept data build ${id} --force\``,
     );
   if (kind === "medium") return [{ rows: dataset.size, snapshot: entry.medium }];
   if (kind === "medium-replay") return replaySegments(entry, dataset.size);
-  throw new Error(`${source}: cannot verify "${kind}" datasets`);
+  throw new DataError({ file: source }, `cannot verify "${kind}" datasets`);
 }
 
 /** Checks the recorded log-probs of `dataset` (read from `source`) against its behaviour policies. */
 export function verifyLogProbs(dataset: Dataset, source: string, options: VerifyOptions = {}): LogProbCheck {
   const recorded = dataset.actionLogProbs;
-  if (!recorded) throw new Error(`${source}: no infos/action_log_probs to verify`);
+  if (!recorded) throw new DataError({ file: source, key: "infos/action_log_probs" }, "is missing: nothing to verify");
   const { observationDim: S, actionDim: A } = dataset;
   const atol = options.atol ?? 1e-3,
     rtol = options.rtol ?? 1e-3,
@@ -107,14 +109,7 @@ export function verifyLogProbs(dataset: Dataset, source: string, options: Verify
       const chunk = usable.slice(b, b + batch);
       const obs = gatherRowsOf(dataset.observations, S, chunk),
         act = gatherRowsOf(dataset.actions, A, chunk);
-      const logProbs = scope(() =>
-        noGrad(() =>
-          policy.actor
-            .distribution(new Tensor(chunk.length, S, obs))
-            .logProb(new Tensor(chunk.length, A, act))
-            .data.slice(),
-        ),
-      );
+      const logProbs = policy.logProb(obs, act, chunk.length);
       for (const [i, row] of chunk.entries()) compare(row, logProbs[i]!);
     }
   }
