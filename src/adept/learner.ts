@@ -27,7 +27,7 @@ import {
 } from "../data/replay.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
-import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
+import { isLocomotionTask } from "../envs/scores.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import type { Learner } from "../run/learner.js";
 import { createProgress } from "../run/progress.js";
@@ -74,16 +74,17 @@ export class AdeptLearner implements Learner {
     public worldModel: DiffusionWorldModel,
     private behaviour: BehaviourDensity,
     private readonly data: OfflineData,
-    config: Record<string, unknown>,
+    c: AdeptConfig,
+    termination: AdeptLearner["termination"],
     private readonly rng: Rng, // the loop's own draws (IS batches, rollout starts, model sampling)
     private readonly samplerRng: Rng,
     batchSize: number,
     split: { train: Int32Array; test: Int32Array },
   ) {
     this.variant = ADEPT_VARIANTS[algo];
-    this.c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
+    this.c = c;
     const { dataset, buffer } = data;
-    this.termination = rolloutTermination(this.c.rolloutTerminals, dataset.task, algo);
+    this.termination = termination;
     this.train = split.train;
     this.test = split.test.length > 0 ? split.test : split.train;
     const capacity = this.variant.synthetic
@@ -116,7 +117,7 @@ export class AdeptLearner implements Learner {
     const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
     const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
     const { dataset } = data;
-    rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
+    const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
     const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
     const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
     const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
@@ -133,7 +134,7 @@ export class AdeptLearner implements Learner {
     const behaviour = useLogged
       ? new LoggedBehaviour(dataset.actionLogProbs!)
       : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, seed + 303, rng);
-    const learner = new AdeptLearner(algo, agent, worldModel, behaviour, data, config, rng, new Rng(seed + 1), batchSize, split);
+    const learner = new AdeptLearner(algo, agent, worldModel, behaviour, data, c, termination, rng, new Rng(seed + 1), batchSize, split);
     if (variant.synthetic && !options.resuming) learner.generateSynthetic();
     return learner;
   }
@@ -360,8 +361,8 @@ export function rolloutTermination(
   task: string | null | undefined,
   algo: string,
 ): { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null } {
-  const known = Boolean(task && isLocomotionTask(task));
-  const rule = known ? TERMINATION_RULES[task as LocomotionTask] : null; // halfcheetah: null, never terminal
+  const known = task != null && isLocomotionTask(task) ? task : null;
+  const rule = known ? TERMINATION_RULES[known] : null; // halfcheetah: null, never terminal
   if (choice === "auto") return known ? { mode: "task", rule } : { mode: "sample", rule: null };
   if (choice === "task" && !known)
     throw new Error(
