@@ -108,6 +108,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
   let agent: SAC;
   let buffer: ReplayBuffer;
   let p: Progress;
+  const emptyBuffer = (): ReplayBuffer => new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
   if (o.resume && existsSync(paths.progress)) {
     agent = loadAgentCheckpoint(paths.agent).agent as SAC;
     // A run carried between machines may come without its (large) replay buffer: training
@@ -115,7 +116,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     if (existsSync(paths.buffer)) buffer = await loadReplayBuffer(paths.buffer);
     else {
       process.stderr.write(`online SAC: ${paths.buffer} is missing; continuing with an empty replay buffer\n`);
-      buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
+      buffer = emptyBuffer();
     }
     const saved = JSON.parse(readFileSync(paths.progress, "utf8")) as Progress & {
       warmupRng: ReturnType<Rng["getState"]>;
@@ -127,7 +128,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     log.truncateAfter(p.envSteps);
   } else {
     agent = new SAC(S, A, o.sac ?? {}, o.seed);
-    buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: o.totalSteps });
+    buffer = emptyBuffer();
     p = { envSteps: 0, episodes: 0, bestScore: -Infinity, reachedTarget: false, evaluations: [] };
   }
   const info = (steps: number, s?: number): BehaviourInfo => ({ task: o.task, steps, seed: o.seed, score: s, command: o.command ?? "" });
