@@ -11,6 +11,7 @@
  * synther-iql instead generates one fixed synthetic set before training (SynthER-style).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Agent, Metrics } from "../agents/agent.js";
 import { BC } from "../agents/bc.js";
 import { makeAgent } from "../agents/registry.js";
@@ -325,26 +326,38 @@ export class AdeptLearner implements Learner {
     this.samplerRng.setState(state);
   }
 
-  async saveExtra(prefix: string): Promise<void> {
-    this.worldModel.save(`${prefix}-world-model.safetensors`);
-    await saveReplayBuffer(`${prefix}-model-buffer.bin`, this.modelBuffer);
+  /** Writes the loop's state into a checkpoint unit's directory (see run/checkpoint-unit.ts). */
+  async saveExtra(dir: string): Promise<void> {
+    this.worldModel.save(join(dir, "world-model.safetensors"));
+    await saveReplayBuffer(join(dir, "model-buffer.bin"), this.modelBuffer);
     if (this.behaviour instanceof ClonedBehaviour) {
       const s = this.behaviour.policy.state();
-      saveTensors(`${prefix}-behaviour.safetensors`, s.tensors, { meta: JSON.stringify(s.meta) });
+      saveTensors(join(dir, "behaviour.safetensors"), s.tensors, { meta: JSON.stringify(s.meta) });
     }
-    writeFileSync(`${prefix}-adept.json`, JSON.stringify({ rng: this.rng.getState(), lastIteration: this.lastIteration }));
+    // ε_π compares against the policy of the previous evaluation: a resume needs it too.
+    if (this.previousPolicy) {
+      const s = this.previousPolicy.state();
+      saveTensors(join(dir, "previous-policy.safetensors"), s.tensors, { meta: JSON.stringify(s.meta) });
+    }
+    writeFileSync(join(dir, "adept.json"), JSON.stringify({ rng: this.rng.getState(), lastIteration: this.lastIteration }));
   }
 
-  async loadExtra(prefix: string): Promise<void> {
-    const wm = DiffusionWorldModel.load(`${prefix}-world-model.safetensors`);
+  async loadExtra(dir: string): Promise<void> {
+    const wm = DiffusionWorldModel.load(join(dir, "world-model.safetensors"));
     this.worldModel = wm;
-    const buffer = await loadReplayBuffer(`${prefix}-model-buffer.bin`);
+    const buffer = await loadReplayBuffer(join(dir, "model-buffer.bin"));
     this.modelBuffer.restore(buffer.state());
-    if (this.behaviour instanceof ClonedBehaviour && existsSync(`${prefix}-behaviour.safetensors`)) {
-      const { tensors, metadata } = loadTensors(`${prefix}-behaviour.safetensors`);
+    if (this.behaviour instanceof ClonedBehaviour && existsSync(join(dir, "behaviour.safetensors"))) {
+      const { tensors, metadata } = loadTensors(join(dir, "behaviour.safetensors"));
       this.behaviour.policy.loadState({ tensors, meta: JSON.parse(metadata.meta ?? "{}") });
     }
-    const saved = JSON.parse(readFileSync(`${prefix}-adept.json`, "utf8")) as { rng: RngState; lastIteration: Metrics };
+    if (existsSync(join(dir, "previous-policy.safetensors"))) {
+      const { tensors, metadata } = loadTensors(join(dir, "previous-policy.safetensors"));
+      const copy = this.snapshotAgent();
+      copy.loadState({ tensors, meta: JSON.parse(metadata.meta ?? "{}") });
+      this.previousPolicy = copy;
+    }
+    const saved = JSON.parse(readFileSync(join(dir, "adept.json"), "utf8")) as { rng: RngState; lastIteration: Metrics };
     this.rng.setState(saved.rng);
     this.lastIteration = saved.lastIteration;
   }

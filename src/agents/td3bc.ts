@@ -92,7 +92,10 @@ export class TD3BC extends AgentBase implements Agent {
         polyakUpdate(this.targetCritic, this.critic, c.tau);
         polyakUpdate(this.targetActor, this.actor, c.tau);
       }
-      return { "loss/q": criticLoss.item(), "loss/actor": this.lastActorLoss, "value/q_mean": mean(minimum(q1, q2)).item() };
+      // Before the first actor update there is no actor loss to report (rather than a NaN, which the
+      // training loop would take for divergence).
+      const actor: Metrics = this.updates + 1 >= c.policyFreq ? { "loss/actor": this.lastActorLoss } : {};
+      return { "loss/q": criticLoss.item(), ...actor, "value/q_mean": mean(minimum(q1, q2)).item() };
     });
     this.updates++;
     return metrics;

@@ -137,6 +137,9 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
     throw new CliError((error as Error).message);
   }
   const { agent, info } = loaded;
+  const { nonFiniteTensor } = await import("../run/divergence.js");
+  const bad = nonFiniteTensor(agent.state().tensors);
+  if (bad) throw new CliError(`${name}: ${bad.quantity} is ${bad.value}: the checkpoint comes from a run that diverged and cannot act`);
   const S = context.spec.observationSpace.dim,
     A = context.spec.actionSpace.dim;
   if (agent.observationDim !== S || agent.actionDim !== A)

@@ -2,6 +2,7 @@
 // The `adept` command. Each command group lives in its own module and registers itself
 // on the program; errors of type CliError become a one-line message and exit code 1.
 import { Command } from "commander";
+import { UserError } from "../util/errors.js";
 import { CliError } from "./errors.js";
 
 async function main(argv: string[]): Promise<void> {
@@ -20,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof CliError) {
+  if (error instanceof CliError || error instanceof UserError) {
     process.stderr.write(`adept: ${error.message}\n`);
     process.exit(1);
   }

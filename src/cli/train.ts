@@ -2,9 +2,11 @@
  * `adept train`: train an offline agent on a dataset. Every algorithm config field is a
  * flag (kebab-case), shown in --help with each algorithm's default.
  */
+import { constants } from "node:os";
 import { type Command, Option } from "commander";
 import { algorithmNames, schemaOf } from "../run/train.js";
 import { kebab } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { CliError } from "./errors.js";
 
 /** Every config field of every algorithm, with the defaults per algorithm. */
@@ -37,7 +39,10 @@ export function register(program: Command): void {
     .option("--batch-size <n>", "batch size (CORL: 256)", "256")
     .option("--eval-every <n>", "evaluate every n updates; 0: only at the end (CORL: 5000)", "5000")
     .option("--eval-episodes <n>", "episodes per evaluation (CORL: 10); 0 disables evaluation", "10")
-    .option("--checkpoint-every <n>", "save latest.safetensors every n updates", "5000")
+    .option(
+      "--checkpoint-every <n>",
+      "save a checkpoint (latest.safetensors) every n updates (default: --eval-every, or 5000 when that is 0)",
+    )
     .option("--log-every <n>", "metrics line (means) every n updates", "1000")
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
     .addOption(
@@ -46,10 +51,13 @@ export function register(program: Command): void {
         "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)",
       ).choices(["auto", "corl", "none"]),
     )
-    .option("--resume", "continue the run in --out from its latest checkpoint")
+    .option(
+      "--resume",
+      "continue the run in --out from its latest checkpoint (settings other than --steps, --checkpoint-every, --log-every must match config.json)",
+    )
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
-  cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
+  cmd.action(async (opts: Record<string, string | boolean | undefined>, command: Command) => {
     const algo = String(opts.algo);
     if (!algorithmNames().includes(algo)) throw new CliError(`unknown --algo "${algo}" (known: ${algorithmNames().join(", ")})`);
     const schema = schemaOf(algo);
@@ -66,6 +74,11 @@ export function register(program: Command): void {
       return n;
     };
     const { trainOffline } = await import("../run/train.js");
+    const { watchParent } = await import("../run/parent-watch.js");
+    watchParent(); // a sweep's worker stops when its sweep is gone
+    // The flags typed (not defaults): on --resume only these are compared with config.json.
+    const runFlags = ["steps", "seed", "batchSize", "evalEvery", "evalEpisodes", "checkpointEvery", "logEvery", "env", "rewardScaling"];
+    const explicit = runFlags.filter((k) => command.getOptionValueSource(k) === "cli");
     try {
       const summary = await trainOffline({
         algo,
@@ -77,20 +90,27 @@ export function register(program: Command): void {
         batchSize: int("batch-size", opts.batchSize, 1),
         evalEvery: int("eval-every", opts.evalEvery),
         evalEpisodes: int("eval-episodes", opts.evalEpisodes),
-        checkpointEvery: int("checkpoint-every", opts.checkpointEvery, 1),
+        checkpointEvery: opts.checkpointEvery === undefined ? undefined : int("checkpoint-every", opts.checkpointEvery, 1),
         logEvery: int("log-every", opts.logEvery, 1),
         resume: Boolean(opts.resume),
         env: opts.env as string | undefined,
         rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
         progress: opts.progress !== false,
+        explicit: [...explicit, "algo", "dataset", "out", "config", "resume"],
       });
       const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>
         s ? `${s.normalized.mean.toFixed(1)} ± ${s.normalized.std.toFixed(1)} (step ${s.step})` : "not evaluated";
+      if (summary.status === "stopped" && summary.signal) {
+        // Stopped is not finished: 128 + the signal number, as a shell reports a process it killed.
+        process.exitCode = 128 + (constants.signals[summary.signal] ?? 15);
+        return;
+      }
       process.stdout.write(
         `${algo} on ${summary.dataset}: ${summary.steps} updates in ${summary.wallSeconds.toFixed(0)} s (${summary.updatesPerSecond.toFixed(0)}/s)\n` +
           `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
       );
     } catch (error) {
+      if (error instanceof UserError) throw new CliError(error.message);
       if (error instanceof Error && !(error instanceof CliError) && /^(run directory|unknown|steps|.*: )/.test(error.message))
         throw new CliError(error.message);
       throw error;

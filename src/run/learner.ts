@@ -13,10 +13,14 @@ export interface Learner {
   step(): Metrics;
   /** Diagnostics computed at each evaluation (e.g. the return-gap terms). */
   diagnostics?(): Promise<Metrics>;
-  /** Writes state beyond the agent and the sampler RNG (world model, model buffer…) next to `prefix`. */
-  saveExtra?(prefix: string): Promise<void>;
-  /** Restores what {@link saveExtra} wrote. */
-  loadExtra?(prefix: string): Promise<void>;
+  /**
+   * Writes state beyond the agent and the sampler RNG (world model, model buffer…) into `dir`,
+   * the checkpoint unit being written (see run/checkpoint-unit.ts): it becomes current with
+   * the agent, or not at all.
+   */
+  saveExtra?(dir: string): Promise<void>;
+  /** Restores what {@link saveExtra} wrote into `dir`. */
+  loadExtra?(dir: string): Promise<void>;
   /** The RNG state of the batch sampler, saved in every checkpoint. */
   samplerState(): RngState;
   restoreSampler(state: RngState): void;

@@ -4,12 +4,16 @@
  *   load dataset → statistics → normalized replay buffer → agent
  *   repeat: sample → update → (log) → (evaluate in the simulator) → (checkpoint)
  *
- * A run directory holds `config.json` (resolved), `metrics.jsonl`, `latest.safetensors`,
- * `best.safetensors` and, at the end, `summary.json`. `resume` continues from `latest`
- * with every piece of state restored (networks, optimizers, RNG streams, counters); SIGINT
- * and SIGTERM write a checkpoint before the process exits.
+ * A run directory holds `config.json` (resolved), `metrics.jsonl`, the current checkpoint
+ * unit (`checkpoints/step-…/`, linked as `latest.safetensors`; see checkpoint-unit.ts),
+ * `best.safetensors` and `summary.json` (`status`: finished, stopped or diverged). One
+ * process writes a run directory at a time (lock.ts). `resume` continues from the current
+ * unit with every piece of state restored (networks, optimizers, RNG streams, counters, the
+ * metrics being averaged) and refuses settings that differ from config.json (resume.ts);
+ * SIGINT and SIGTERM write a checkpoint before the process exits; a non-finite loss or
+ * parameter stops the run at that step (divergence.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
 import { AdeptLearner, type OfflineData } from "../adept/learner.js";
@@ -18,16 +22,29 @@ import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
 import { bestEpisodes } from "../data/filter.js";
-import { loadDataset } from "../data/load.js";
+import { loadDataset, resolveDatasetPath } from "../data/load.js";
 import { datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
+import { parseTask } from "../data/tasks.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
+import {
+  AGENT_FILE,
+  type CheckpointUnit,
+  cleanCheckpoints,
+  currentCheckpoint,
+  latestPath as latestOf,
+  writeCheckpointUnit,
+} from "./checkpoint-unit.js";
+import { DivergenceError, ExplosionWatch, type NonFinite, nonFiniteLoss, nonFiniteTensor } from "./divergence.js";
 import { type Learner, PlainLearner } from "./learner.js";
+import { RunLock } from "./lock.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
 import { createProgress } from "./progress.js";
+import { checkResume, fileSha256, type RunConfig } from "./resume.js";
 
 /** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
 export interface TrainOptions {
@@ -48,7 +65,7 @@ export interface TrainOptions {
   evalEvery?: number;
   /** Episodes per evaluation (CORL: 10). */
   evalEpisodes?: number;
-  /** Save `latest.safetensors` every this many updates. */
+  /** Save a checkpoint every this many updates (default: `evalEvery`, or 5000 when that is 0). */
   checkpointEvery?: number;
   /** Write a metrics line (means since the last one) every this many updates. */
   logEvery?: number;
@@ -60,10 +77,22 @@ export interface TrainOptions {
   progress?: boolean;
   /** Reward scaling (default: {@link defaultRewardScaling} of the algorithm). */
   rewardScaling?: RewardScaling;
+  /**
+   * The options the caller set on purpose (the CLI: the flags typed). On resume only these
+   * are compared with config.json, and the others are taken from it. Default: every option
+   * that is not undefined.
+   */
+  explicit?: readonly string[];
 }
 
-/** What a finished run reports (also written to summary.json). */
+/** What a run reports when it ends (also written to summary.json). */
 export interface RunSummary {
+  /** `finished`: all steps done; `stopped`: by a signal, resumable; `diverged`: a loss or parameter became non-finite. */
+  status: "finished" | "stopped" | "diverged";
+  /** The signal that stopped the run. */
+  signal?: NodeJS.Signals;
+  /** Where a diverged run stopped: the step and the first non-finite quantity. */
+  diverged?: { step: number; quantity: string; value: string };
   algo: string;
   dataset: string;
   task?: string;
@@ -77,16 +106,22 @@ export interface RunSummary {
   updatesPerSecond: number;
 }
 
-const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
+const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, logEvery: 1000 };
 
-/** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
+/**
+ * Loads a dataset and returns it with its statistics and a replay buffer of normalized
+ * transitions. `task` (the `--env` flag) decides the environment; without it, the file's
+ * metadata, else its name. That one resolution sets the reward scale here and the
+ * environment of evaluation, and the file's widths are checked against it before anything else.
+ */
 export async function prepareData(
   spec: string,
   rewardScaling: RewardScaling = "auto",
   bestFraction = 1,
+  task?: string,
 ): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
+  const dataset = bestEpisodes(await loadDataset(path, task === undefined ? {} : { task: parseTask(task) }), bestFraction);
   const stats = datasetStats(dataset, { rewardScaling });
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
@@ -132,61 +167,234 @@ function createLearner(
   return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
 }
 
+/** What the loop keeps in every checkpoint besides the agent and the learner's own state. */
+interface LoopState {
+  samplerRng: RngState;
+  best?: RunSummary["best"];
+  last?: RunSummary["last"];
+  /** Lines metrics.jsonl had at the checkpoint: a resume keeps exactly those. */
+  metricsLines?: number;
+  /** The running means of the next metrics line. */
+  pending?: ReturnType<MetricsAccumulator["state"]>;
+  explosion?: ReturnType<ExplosionWatch["state"]>;
+  /** The step of the last evaluation (the final one is not repeated by a resume). */
+  evaluatedAt?: number;
+}
+
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
-  const o = { ...DEFAULTS, ...options };
-  const schema = schemaOf(o.algo);
-  if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new Error(`steps must be a positive integer, got ${o.steps}`);
-  mkdirSync(o.out, { recursive: true });
-  const latest = join(o.out, "latest");
-  const latestPath = `${latest}.safetensors`;
-  const bestPath = join(o.out, "best.safetensors");
-  const resuming = Boolean(o.resume) && existsSync(latestPath);
-  if (!o.resume && readdirSync(o.out).length > 0)
-    throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
+  const explicit = new Set(options.explicit ?? Object.keys(options).filter((k) => options[k as keyof TrainOptions] !== undefined));
+  schemaOf(options.algo); // an unknown algorithm fails before anything is created
+  if (!(Number.isInteger(options.steps) && options.steps > 0))
+    throw new UserError(`steps must be a positive integer, got ${options.steps}`);
+  resolveDataset(options.dataset); // a missing dataset too
+  // 1. The run directory: ours alone while we write it (a second writer is refused), cleared of
+  // what a killed writer left, and removed again if we created it and fail before config.json.
+  const created = !existsSync(options.out);
+  mkdirSync(options.out, { recursive: true });
+  const lock = RunLock.acquire(options.out);
+  let started = false;
+  try {
+    return await trainLocked(options, explicit, () => {
+      started = true;
+    });
+  } catch (error) {
+    if (created && !started) {
+      lock.release();
+      rmSync(options.out, { recursive: true, force: true });
+    }
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
 
-  const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
-  // 1. The run's config: resolved from the flags, or the run's own when resuming.
-  const configPath = join(o.out, "config.json");
-  const config = resuming
-    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown> }).config
-    : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
-  // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
-  const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
-  const { dataset, path: datasetPath, stats } = data;
-  const task = o.env ?? dataset.task;
-  const log = new MetricsLog(join(o.out, "metrics.jsonl"));
+async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>, markStarted: () => void): Promise<RunSummary> {
+  const out = options.out;
+  const entries = readdirSync(out).filter((f) => f !== ".lock");
+  if (!options.resume && entries.length > 0)
+    throw new UserError(`run directory ${out} is not empty: pass --resume to continue it, or choose another --out`);
+  cleanCheckpoints(out); // temporary files and units an interrupted writer left (we hold the lock)
+  const configPath = join(out, "config.json");
+  const unit: CheckpointUnit | undefined = options.resume ? currentCheckpoint(out) : undefined;
+  const resuming = unit !== undefined;
+  const saved: RunConfig | undefined = resuming ? readRunConfig(configPath) : undefined;
+  if (options.resume && !resuming) {
+    if (entries.some((f) => f !== "log.txt"))
+      process.stderr.write(`no checkpoint in ${out} yet: starting fresh (its metrics.jsonl and summary are cleared)\n`);
+    for (const f of ["metrics.jsonl", "summary.json", "best.safetensors", "config.json"]) rmSync(join(out, f), { force: true });
+  }
+  if (saved && unit && !unit.unit && isAdeptVariant(saved.algo))
+    throw new UserError(`${out}: its checkpoint was written by an older adept, whose ADEPT checkpoints were not one unit; start a new run`);
 
-  // 2. The learner: fresh, or restored from the latest checkpoint.
-  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
-  const agent = learner.agent;
-  let best: RunSummary["best"];
-  let last: RunSummary["last"];
-  if (resuming) {
-    const info = restoreAgentCheckpoint(latestPath, agent);
-    const extra = info.extra as { samplerRng: RngState; best?: RunSummary["best"]; last?: RunSummary["last"] };
-    learner.restoreSampler(extra.samplerRng);
-    await learner.loadExtra?.(latest);
-    best = extra.best;
-    last = extra.last;
-    log.truncateAfter(agent.updates);
-  } else {
-    writeFileSync(
-      configPath,
-      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, config }, null, 2)}\n`,
+  // 2. The run's settings: from the command, or, when resuming, config.json's (the command may
+  // only change the few that do not change the run; see resume.ts).
+  const rewardScalingAsked = options.rewardScaling ?? defaultRewardScaling(options.algo);
+  const datasetPath = resolveDatasetPath(resolveDataset(options.dataset));
+  const datasetSha256 = await fileSha256(datasetPath);
+  if (saved) {
+    checkResume(
+      out,
+      saved,
+      {
+        algo: options.algo,
+        datasetSha256,
+        datasetPath,
+        task: options.env === undefined ? undefined : parseTask(options.env),
+        seed: options.seed,
+        batchSize: options.batchSize ?? DEFAULTS.batchSize,
+        evalEvery: options.evalEvery ?? DEFAULTS.evalEvery,
+        evalEpisodes: options.evalEpisodes ?? DEFAULTS.evalEpisodes,
+        rewardScaling: rewardScalingAsked,
+        config: options.config ?? {},
+        explicit,
+      },
+      schemaOf,
     );
   }
+  const pick = <K extends "steps" | "logEvery" | "checkpointEvery">(key: K, fallback: number | undefined): number | undefined =>
+    explicit.has(key) || saved === undefined ? (options[key] ?? fallback) : (saved[key] ?? fallback);
+  const o = {
+    algo: options.algo,
+    dataset: options.dataset,
+    seed: saved?.seed ?? options.seed,
+    out,
+    batchSize: saved?.batchSize ?? options.batchSize ?? DEFAULTS.batchSize,
+    evalEvery: saved?.evalEvery ?? options.evalEvery ?? DEFAULTS.evalEvery,
+    evalEpisodes: saved?.evalEpisodes ?? options.evalEpisodes ?? DEFAULTS.evalEpisodes,
+    env: saved ? (saved.task ?? undefined) : options.env,
+    steps: pick("steps", options.steps) as number,
+    logEvery: pick("logEvery", DEFAULTS.logEvery) as number,
+    checkpointEvery: 0,
+    progress: options.progress,
+    rewardScaling: (saved?.rewardScaling ?? rewardScalingAsked) as RewardScaling,
+  };
+  // The default checkpoint interval is the evaluation interval: a resume then never redoes more
+  // than one evaluation interval, and never finds evaluations logged after the last checkpoint.
+  o.checkpointEvery = pick("checkpointEvery", o.evalEvery > 0 ? o.evalEvery : 5000) as number;
+  const schema = schemaOf(o.algo);
+  const config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, options.config ?? {}, o.steps), o.algo);
+  // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
+  const bestFraction = typeof config.bestFraction === "number" ? config.bestFraction : 1;
+  const data = await prepareData(datasetPath, o.rewardScaling, bestFraction, o.env);
+  const { dataset, stats } = data;
+  const task = dataset.task;
+  const log = new MetricsLog(join(out, "metrics.jsonl"));
+  const latestPath = latestOf(out);
+  const bestPath = join(out, "best.safetensors");
 
-  const saveAgent = (path: string): void =>
-    saveAgentCheckpoint(path, agent, { stats, task, extra: { samplerRng: learner.samplerState(), best, last } });
-  const checkpoint = async (): Promise<void> => {
-    await learner.saveExtra?.(latest); // first the extra state, so an agent checkpoint never points at missing files
-    saveAgent(latestPath);
+  // 3. The learner: fresh, or restored from the current checkpoint unit.
+  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  const agent = learner.agent;
+  const acc = new MetricsAccumulator();
+  const explosion = new ExplosionWatch((line) => process.stderr.write(`${line}\n`));
+  let best: RunSummary["best"];
+  let last: RunSummary["last"];
+  let evaluatedAt = -1;
+  let lastCheckpoint: number | undefined;
+  if (resuming && unit) {
+    const info = restoreAgentCheckpoint(unit.agentPath, agent);
+    const extra = info.extra as unknown as LoopState;
+    learner.restoreSampler(extra.samplerRng);
+    if (unit.unit) await learner.loadExtra?.(unit.dir);
+    best = extra.best;
+    last = extra.last;
+    evaluatedAt = extra.evaluatedAt ?? -1;
+    acc.restore(extra.pending);
+    explosion.restore(extra.explosion);
+    if (extra.metricsLines !== undefined) log.truncateToLines(extra.metricsLines);
+    else log.truncateAfter(agent.updates);
+    lastCheckpoint = agent.updates;
+    rmSync(join(out, "summary.json"), { force: true }); // a stopped run's: it goes on now
+    if (o.steps !== saved?.steps) writeRunConfig(configPath, { ...(saved as RunConfig), steps: o.steps });
+    process.stderr.write(`resuming ${out} from step ${agent.updates} (${unit.unit ? unit.dir : unit.agentPath})\n`);
+  } else {
+    const runConfig: RunConfig = {
+      algo: o.algo,
+      dataset: o.dataset,
+      datasetPath,
+      datasetSha256,
+      task,
+      seed: o.seed,
+      steps: o.steps,
+      batchSize: o.batchSize,
+      evalEvery: o.evalEvery,
+      evalEpisodes: o.evalEpisodes,
+      checkpointEvery: o.checkpointEvery,
+      logEvery: o.logEvery,
+      rewardScaling: o.rewardScaling,
+      rewardScale: stats.rewardScale,
+      config,
+    };
+    writeRunConfig(configPath, runConfig);
+  }
+  markStarted();
+
+  let stopSignal: NodeJS.Signals | undefined;
+  const startedAt = Date.now();
+  const startStep = agent.updates;
+  const summaryOf = (status: RunSummary["status"]): RunSummary => {
+    const wallSeconds = (Date.now() - startedAt) / 1000;
+    return {
+      status,
+      ...(stopSignal && status === "stopped" ? { signal: stopSignal } : {}),
+      algo: o.algo,
+      dataset: o.dataset,
+      task,
+      seed: o.seed,
+      steps: agent.updates,
+      ...(last ? { last } : {}),
+      ...(best ? { best } : {}),
+      wallSeconds,
+      updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
+    };
+  };
+  // 4. Divergence: losses every update, parameters at each log line, evaluation and checkpoint.
+  let paramsCheckedAt = -1;
+  const diverge = (step: number, found: NonFinite): never => {
+    if (acc.pending > 0) log.write(step, acc.flush());
+    const where =
+      lastCheckpoint === undefined
+        ? "no checkpoint was written before it"
+        : `the last finite checkpoint is ${latestPath} (step ${lastCheckpoint})`;
+    writeSummary(out, {
+      ...summaryOf("diverged"),
+      diverged: { step, quantity: found.quantity, value: String(found.value) },
+    });
+    throw new DivergenceError(step, found, where);
+  };
+  const checkParameters = (): void => {
+    if (paramsCheckedAt === agent.updates) return;
+    const found = nonFiniteTensor(agent.state().tensors);
+    if (found) diverge(agent.updates, found);
+    paramsCheckedAt = agent.updates;
   };
 
-  // 3. Evaluation in the simulator, when the task is known.
+  const loopState = (): LoopState => ({
+    samplerRng: learner.samplerState(),
+    best,
+    last,
+    metricsLines: log.lineCount(),
+    pending: acc.state(),
+    explosion: explosion.state(),
+    evaluatedAt,
+  });
+  const saveAgent = (path: string): void =>
+    saveAgentCheckpoint(path, agent, { stats, task, extra: loopState() as unknown as Record<string, unknown> });
+  const checkpoint = async (): Promise<void> => {
+    checkParameters(); // a checkpoint on disk is always finite
+    await writeCheckpointUnit(out, agent.updates, async (dir) => {
+      saveAgent(join(dir, AGENT_FILE));
+      await learner.saveExtra?.(dir);
+    });
+    lastCheckpoint = agent.updates;
+  };
+
+  // 5. Evaluation in the simulator, when the task is known.
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
   const evaluateNow = async (): Promise<EvalResult | null> => {
+    checkParameters();
+    evaluatedAt = agent.updates;
     const diagnostics = (await learner.diagnostics?.()) ?? {};
     if (!evaluator) {
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
@@ -209,22 +417,26 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     return result;
   };
 
-  // 4. The loop. A signal sets a flag; the loop checkpoints and stops at the next update.
-  let stopRequested = false;
-  const onSignal = (): void => {
-    stopRequested = true;
+  // 6. The loop. A signal sets a flag; the loop checkpoints and stops at the next update.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopSignal ??= signal;
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const acc = new MetricsAccumulator();
   const progress = createProgress(`train ${o.algo}`, o.steps, { enabled: o.progress !== false });
-  const started = Date.now();
-  const startStep = agent.updates;
   try {
-    while (agent.updates < o.steps && !stopRequested) {
-      acc.add(learner.step());
+    while (agent.updates < o.steps && stopSignal === undefined) {
+      const metrics = learner.step();
+      acc.add(metrics);
       const step = agent.updates;
-      if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
+      const bad = nonFiniteLoss(metrics);
+      if (bad) diverge(step, bad);
+      if (step % o.logEvery === 0 || step === o.steps) {
+        const line = acc.flush();
+        log.write(step, line);
+        explosion.observe(step, line);
+        checkParameters();
+      }
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
       if (step % o.checkpointEvery === 0) await checkpoint();
       if (step % 50 === 0 || step === o.steps) {
@@ -232,7 +444,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
         await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run
       }
     }
-    if (!stopRequested) await evaluateNow();
+    if (stopSignal === undefined && evaluatedAt !== agent.updates) await evaluateNow();
     await checkpoint();
   } finally {
     progress.stop();
@@ -240,24 +452,34 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     process.off("SIGTERM", onSignal);
     evaluator?.close();
   }
-  const wallSeconds = (Date.now() - started) / 1000;
-  const summary: RunSummary = {
-    algo: o.algo,
-    dataset: o.dataset,
-    task,
-    seed: o.seed,
-    steps: agent.updates,
-    ...(last ? { last } : {}),
-    ...(best ? { best } : {}),
-    wallSeconds,
-    updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
-  };
-  if (stopRequested) {
-    process.stderr.write(`stopped at step ${agent.updates}; checkpoint written to ${latestPath} (continue with --resume)\n`);
+  if (stopSignal !== undefined) {
+    const summary = summaryOf("stopped");
+    writeSummary(out, summary);
+    process.stderr.write(
+      `stopped by ${stopSignal} at step ${agent.updates}; checkpoint written to ${latestPath} (continue with --resume)\n`,
+    );
     return summary;
   }
-  writeFileSync(join(o.out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const summary = summaryOf("finished");
+  writeSummary(out, summary);
   return summary;
+}
+
+function writeSummary(dir: string, summary: RunSummary): void {
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+function readRunConfig(path: string): RunConfig {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as RunConfig;
+  } catch (error) {
+    throw new UserError(`${path}: cannot read the run's config (${(error as Error).message}); it is needed to resume`);
+  }
+}
+
+function writeRunConfig(path: string, config: RunConfig): void {
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
 }
 
 /** Run-dependent defaults: a schema's `maxSteps` (e.g. IQL's cosine schedule) follows the step budget. */
