@@ -69,6 +69,10 @@ export function register(program: Command): void {
         process.exitCode = 130;
         return;
       }
+      if (result.locked.length > 0)
+        throw new CliError(
+          `${result.locked.length} run(s) not started because another process writes their directory: ${result.locked.join("; ")}; run the sweep again when it has ended`,
+        );
       if (result.failed.length > 0)
         throw new CliError(
           `${result.failed.length} of ${result.rows.length} runs failed: see ${result.failed.map((name) => join(spec.out, name, "log.txt")).join(", ")}; run the sweep again to retry them`,

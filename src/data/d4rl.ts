@@ -163,7 +163,9 @@ export function rowsOf(path: string, key: string, ds: H5Dataset): number {
  */
 export function widthOf(path: string, key: string, ds: H5Dataset, kind: "matrix" | "vector"): number {
   const shape = guarded(path, key, () => ds.shape) ?? [];
-  if (shape.length === 1) return 1;
+  // A vector may be [N]; a matrix must say its width (docs/data.md: observations [N, S]) — an
+  // [N] array is more likely a flattened [N, S] than S = 1.
+  if (shape.length === 1 && kind === "vector") return 1;
   if (shape.length === 2 && (kind === "matrix" || shape[1] === 1)) return shape[1];
   const want = kind === "vector" ? "[N] or [N, 1]" : "[N, width]";
   throw new DataError({ file: path, key }, `has shape [${shape.join(", ")}], expected ${want}`);

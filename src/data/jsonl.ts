@@ -85,7 +85,7 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
       }
       value.forEach((v, i) => {
         if (typeof v !== "number" || !Number.isFinite(v)) {
-          throw new DataError({ ...where, key }, `element ${i} is ${JSON.stringify(v)}, expected a finite number`);
+          throw new DataError({ ...where, key }, `element ${i} is ${shown(v)}, expected a finite number`);
         }
       });
       return value as number[];
@@ -104,7 +104,7 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
     const number = (key: string, value: unknown): number => {
       if (value === undefined) throw new DataError({ ...where, key }, "is missing");
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new DataError({ ...where, key }, `must be a finite number, got ${JSON.stringify(value)}`);
+        throw new DataError({ ...where, key }, `must be a finite number, got ${shown(value)}`);
       }
       return value;
     };
@@ -213,4 +213,9 @@ export async function importJsonl(input: string, output: string, options: ReadOp
   const dataset = await readJsonl(input, options);
   await writeD4rl(output, dataset, { metadata: { source: basename(input), format: "adept-jsonl-import" } });
   return dataset;
+}
+
+/** A value as the file had it: JSON.parse reads 1e999 as Infinity, which JSON.stringify would show as "null". */
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : JSON.stringify(value);
 }

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { datasetId } from "../data/cache.js";
+import { decodeMetricsLine } from "./metrics.js";
 
 /** Which evaluation of a run the table reports. */
 export type ScoreKind = "last" | "best";
@@ -85,13 +86,17 @@ export function readRun(dir: string): RunRecord {
   const task = config.task ?? dataset.split("-")[0]!;
   const kind = dataset.startsWith(`${task}-`) ? dataset.slice(task.length + 1) : dataset;
   const summaryFile = join(dir, "summary.json");
-  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunRecord["summary"]) : undefined;
+  const written = existsSync(summaryFile)
+    ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunRecord["summary"] & { status?: string })
+    : undefined;
+  // Only a finished run counts (a stopped or diverged one also writes summary.json, with its status).
+  const summary = written && (written.status ?? "finished") === "finished" ? written : undefined;
   const metricsFile = join(dir, "metrics.jsonl");
   const metrics = existsSync(metricsFile)
     ? readFileSync(metricsFile, "utf8")
         .split("\n")
         .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as Record<string, number>)
+        .map(decodeMetricsLine)
     : [];
   return {
     dir,

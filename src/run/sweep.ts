@@ -30,6 +30,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataset } from "../data/cache.js";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
+import { childPath } from "../util/paths.js";
+import { describeOwner, lockHolder } from "./lock.js";
+import { PARENT_ENV } from "./parent-watch.js";
 import { datasetName } from "./report.js";
 import { algorithmNames, schemaOf } from "./train.js";
 
@@ -124,6 +127,11 @@ export function parseSweepSpec(raw: unknown, algorithms: AlgorithmCatalog = trai
   const names = new Map<string, string>();
   for (const d of spec.datasets) {
     const name = datasetName(d);
+    try {
+      childPath(spec.out, name, `datasets: "${d}" gives the run name`);
+    } catch (error) {
+      throw new SpecError((error as Error).message);
+    }
     const other = names.get(name);
     if (other !== undefined) throw new SpecError(`datasets: "${other}" and "${d}" would share the run name "${name}"`);
     names.set(name, d);
@@ -246,7 +254,7 @@ export function sweepRuns(spec: SweepSpec, algorithms: AlgorithmCatalog = trainA
     for (const dataset of spec.datasets)
       for (const algo of spec.algos) {
         const name = `${datasetName(dataset)}/${algo}/seed${seed}`;
-        const dir = join(spec.out, name);
+        const dir = childPath(spec.out, name, "run name"); // a dataset named `..` must not put runs outside `out`
         // A dataset given as an existing file is passed by absolute path; ids resolve in the worker.
         const data = existsSync(dataset) ? resolve(dataset) : dataset;
         const args = ["--algo", algo, "--dataset", data, "--seed", String(seed), "--steps", String(spec.steps), "--out", dir];
@@ -297,11 +305,21 @@ export function inspectRun(run: SweepRun, steps: number): RunStatus {
   if (existsSync(summaryFile)) {
     try {
       const s = JSON.parse(readFileSync(summaryFile, "utf8")) as {
+        status?: "finished" | "stopped" | "diverged";
+        diverged?: { step: number; quantity: string; value: string };
         steps: number;
         wallSeconds?: number;
         last?: { normalized: { mean: number } };
         best?: { normalized: { mean: number } };
       };
+      if (s.status === "diverged" && s.diverged)
+        return {
+          ...status,
+          state: "failed",
+          step: s.steps,
+          note: `diverged at step ${s.diverged.step}: ${s.diverged.quantity} is ${s.diverged.value}`,
+        };
+      if (s.status === "stopped") throw new Error("stopped"); // resumable: judged by its checkpoint below
       return {
         ...status,
         state: "done",
@@ -311,7 +329,7 @@ export function inspectRun(run: SweepRun, steps: number): RunStatus {
         seconds: s.wallSeconds,
       };
     } catch {
-      // A summary being written: fall through to the metrics.
+      // A stopped run's summary, or one being written: fall through to the checkpoint and metrics.
     }
   }
   if (existsSync(join(run.dir, "latest.safetensors"))) status.state = "stopped";
@@ -426,6 +444,8 @@ export interface SweepResult {
   finished: string[];
   skipped: string[];
   failed: string[];
+  /** Runs not started because another process holds their run directory (see run/lock.ts), with the holder. */
+  locked: string[];
   /** True when the sweep was stopped before every run finished. */
   stopped: boolean;
 }
@@ -474,11 +494,20 @@ export class Sweep {
 
     const initial = sweepStatus(this.spec, this.runs);
     const skipped = initial.filter((r) => r.state === "done").map((r) => r.name);
-    const queue = this.runs.filter((_, i) => initial[i]!.state !== "done");
+    // A run directory another process writes (a worker of an earlier sweep, a hand-started
+    // trainer) is left alone: starting a second writer there would interleave their files.
+    const locked: string[] = [];
+    const queue = this.runs.filter((run, i) => {
+      if (initial[i]!.state === "done") return false;
+      const holder = lockHolder(run.dir);
+      if (holder) locked.push(`${run.name} (in use by ${describeOwner(holder)})`);
+      return holder === undefined;
+    });
     const finished: string[] = [];
     const failed: string[] = [];
     this.writeStatusFile();
     this.print(`sweep ${this.spec.out}: ${this.runs.length} runs, ${skipped.length} done, ${queue.length} to run, ${jobs} at a time\n`);
+    for (const line of locked) this.print(`not starting ${line}\n`);
     this.drawTable(true);
 
     const refresh = setInterval(() => this.drawTable(false), this.options.refreshMs ?? (this.stream.isTTY ? 2000 : 300_000));
@@ -503,7 +532,7 @@ export class Sweep {
     this.writeStatusFile();
     this.drawnLines = 0;
     this.print(formatStatus(rows));
-    return { rows, finished, skipped, failed, stopped: this.stopping && rows.some((r) => r.state !== "done") };
+    return { rows, finished, skipped, failed, locked, stopped: this.stopping && rows.some((r) => r.state !== "done") };
   }
 
   /** Asks every worker to checkpoint and exit (SIGTERM), and starts no more runs. */
@@ -535,6 +564,12 @@ export class Sweep {
 
   private start(run: SweepRun, cli: string, onExit: (run: SweepRun, outcome: "done" | "stopped" | "failed", note?: string) => void): void {
     mkdirSync(run.dir, { recursive: true });
+    const holder = lockHolder(run.dir); // taken since the sweep began: leave it to its holder
+    if (holder) {
+      this.recorded[run.name] = { state: "failed", note: `in use by ${describeOwner(holder)}` };
+      queueMicrotask(() => onExit(run, "failed", `in use by ${describeOwner(holder)}`));
+      return;
+    }
     const resuming = existsSync(join(run.dir, "latest.safetensors"));
     if (!resuming) for (const f of STALE) rmSync(join(run.dir, f), { force: true });
     // NOTE: `--resume` on a fresh start too: `adept train` refuses a non-empty directory
@@ -545,7 +580,9 @@ export class Sweep {
       log,
       `# adept sweep ${new Date().toISOString()}: ${resuming ? "resume from latest.safetensors" : "fresh start"}\n# ${["adept", ...args.slice(1)].join(" ")}\n`,
     );
-    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.options.env } });
+    // The worker watches this process and stops (checkpoint, exit) if the sweep dies without telling it.
+    const env = { ...process.env, ...this.options.env, [PARENT_ENV]: String(process.pid) };
+    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env });
     closeSync(log);
     const started = Date.now();
     this.workers.set(run.name, { child, started });
