@@ -62,9 +62,12 @@ describe("adept CLI: data build → train → eval", () => {
     const evalOut = await adept("eval", "--env", "hopper", "--policy", join(out, "latest.safetensors"), "--episodes", "2", "--json");
     const result = JSON.parse(evalOut.stdout);
     assert.equal(result.returns.length, 2);
-    // a resumed finished run does nothing more
-    const resumed = await adept(...bc200, "--resume", "--eval-episodes", "0");
+    // a resumed finished run does nothing more (its last evaluation is not repeated)
+    const linesBefore = readFileSync(join(out, "metrics.jsonl"), "utf8");
+    const resumed = await adept(...bc200, "--resume");
     assert.match(resumed.stdout, /200 updates/);
+    assert.match(resumed.stderr, /resuming .* from step 200/);
+    assert.equal(readFileSync(join(out, "metrics.jsonl"), "utf8"), linesBefore);
   });
 
   it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {
@@ -93,11 +96,14 @@ describe("adept CLI: data build → train → eval", () => {
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // SIGTERM once training runs (the first metrics line is written), not while it loads.
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(join(out, "metrics.jsonl")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGTERM");
     const code = await new Promise((r) => child.on("close", r));
-    assert.equal(code, 0);
-    const m = /stopped at step (\d+); checkpoint written/.exec(stderr);
+    assert.equal(code, 143, "stopped is not finished: 128 + SIGTERM");
+    assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).status, "stopped");
+    const m = /stopped by SIGTERM at step (\d+); checkpoint written/.exec(stderr);
     assert.ok(m, `stderr: ${stderr}`);
     const { loadAgentCheckpoint } = await import("../../src/agents/checkpoint.js");
     assert.equal(loadAgentCheckpoint(join(out, "latest.safetensors")).agent.updates, Number(m[1]));

@@ -165,9 +165,11 @@ describe("adept sweep", () => {
     assert.equal(result.stopped, true);
     assert.deepEqual(result.failed, []);
     for (const run of runs) {
-      assert.ok(!existsSync(join(run.dir, "summary.json")));
+      // A stopped run is not finished: no summary, or one that says "stopped".
+      const summary = join(run.dir, "summary.json");
+      assert.ok(!existsSync(summary) || JSON.parse(readFileSync(summary, "utf8")).status === "stopped");
       // Either the worker checkpointed on SIGTERM, or it was killed after the grace period.
-      assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /stopped at step \d+; checkpoint written|after SIGTERM; killed/);
+      assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /stopped by SIGTERM at step \d+; checkpoint written|after SIGTERM; killed/);
       assert.ok(existsSync(join(run.dir, "latest.safetensors")));
     }
     const rows = sweepStatus(long);
