@@ -29,6 +29,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { UserError } from "../util/errors.js";
+import { faultPoint } from "./_fault.js";
 
 /** The agent file inside a unit; `latest.safetensors` links to it. */
 export const AGENT_FILE = "agent.safetensors";
@@ -79,6 +80,7 @@ export async function writeCheckpointUnit(
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   await write(tmp);
+  faultPoint("unit-files");
   if (!existsSync(join(tmp, AGENT_FILE))) throw new Error(`checkpoint unit ${tmp}: the writer left no ${AGENT_FILE}`);
   const manifest: UnitManifest = { format: "adept-checkpoint-unit", version: 1, step, files: {} };
   for (const name of readdirSync(tmp).sort()) {
@@ -89,11 +91,13 @@ export async function writeCheckpointUnit(
   let final = join(units, `step-${step}`);
   for (let k = 1; existsSync(final); k++) final = join(units, `step-${step}-${k}`); // the same step written again (e.g. after the last evaluation)
   renameSync(tmp, final); // complete on disk, not yet current
+  faultPoint("unit-renamed");
   // The one atomic step: a new link under a private name, renamed over latest.safetensors.
   const link = `${latestPath(run)}.new-${process.pid}`;
   rmSync(link, { force: true });
   symlinkSync(relative(run, join(final, AGENT_FILE)), link);
   renameSync(link, latestPath(run));
+  faultPoint("unit-current");
   removeStaleUnits(run, final);
   return { dir: final, agentPath: join(final, AGENT_FILE), step, unit: true };
 }

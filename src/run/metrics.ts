@@ -9,11 +9,15 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 export class MetricsLog {
+  private lines: number | undefined; // counted once, then kept up to date
+
   constructor(readonly path: string) {}
 
   /** Appends one record. */
   write(step: number, values: Record<string, number>): void {
+    const count = this.lineCount();
     appendFileSync(this.path, `${encodeMetricsLine({ step, time: Date.now() / 1000, ...values })}\n`);
+    this.lines = count + 1;
   }
 
   /** Every record in the file (empty when it does not exist). */
@@ -39,14 +43,17 @@ export class MetricsLog {
         .join(""),
     );
     renameSync(`${this.path}.tmp`, this.path);
+    this.lines = undefined;
   }
 
   /** How many lines the file has. */
   lineCount(): number {
-    if (!existsSync(this.path)) return 0;
-    return readFileSync(this.path, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "").length;
+    this.lines ??= existsSync(this.path)
+      ? readFileSync(this.path, "utf8")
+          .split("\n")
+          .filter((line) => line.trim() !== "").length
+      : 0;
+    return this.lines;
   }
 
   /** Drops records after `step` (used on resume: what came after the checkpoint is redone). */
@@ -56,6 +63,7 @@ export class MetricsLog {
     const text = kept.map((r) => `${encodeMetricsLine(r)}\n`).join("");
     writeFileSync(`${this.path}.tmp`, text);
     renameSync(`${this.path}.tmp`, this.path);
+    this.lines = undefined;
   }
 }
 

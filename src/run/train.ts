@@ -31,6 +31,7 @@ import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
+import { faultPoint } from "./_fault.js";
 import {
   AGENT_FILE,
   type CheckpointUnit,
@@ -385,17 +386,21 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
     checkParameters(); // a checkpoint on disk is always finite
     await writeCheckpointUnit(out, agent.updates, async (dir) => {
       saveAgent(join(dir, AGENT_FILE));
+      faultPoint("unit-agent");
       await learner.saveExtra?.(dir);
     });
     lastCheckpoint = agent.updates;
   };
 
   // 5. Evaluation in the simulator, when the task is known.
-  const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
+  // Created at the first evaluation: a resumed run that stops before one does not pay for the simulator.
+  let evaluator: Evaluator | null | undefined = task && o.evalEpisodes > 0 ? undefined : null;
   const evaluateNow = async (): Promise<EvalResult | null> => {
     checkParameters();
     evaluatedAt = agent.updates;
     const diagnostics = (await learner.diagnostics?.()) ?? {};
+    faultPoint("eval");
+    if (evaluator === undefined) evaluator = await Evaluator.create(task as string, Math.min(o.evalEpisodes, 10));
     if (!evaluator) {
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
@@ -428,12 +433,14 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
     while (agent.updates < o.steps && stopSignal === undefined) {
       const metrics = learner.step();
       acc.add(metrics);
+      faultPoint("update");
       const step = agent.updates;
       const bad = nonFiniteLoss(metrics);
       if (bad) diverge(step, bad);
       if (step % o.logEvery === 0 || step === o.steps) {
         const line = acc.flush();
         log.write(step, line);
+        faultPoint("log");
         explosion.observe(step, line);
         checkParameters();
       }
@@ -450,7 +457,7 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
     progress.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    evaluator?.close();
+    (evaluator as Evaluator | null | undefined)?.close(); // (assigned in evaluateNow)
   }
   if (stopSignal !== undefined) {
     const summary = summaryOf("stopped");

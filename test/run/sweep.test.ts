@@ -169,7 +169,10 @@ describe("adept sweep", () => {
       const summary = join(run.dir, "summary.json");
       assert.ok(!existsSync(summary) || JSON.parse(readFileSync(summary, "utf8")).status === "stopped");
       // Either the worker checkpointed on SIGTERM, or it was killed after the grace period.
-      assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /stopped by SIGTERM at step \d+; checkpoint written|after SIGTERM; killed/);
+      assert.match(
+        readFileSync(join(run.dir, "log.txt"), "utf8"),
+        /stopped by SIGTERM at step \d+; checkpoint written|after SIGTERM; killed/,
+      );
       assert.ok(existsSync(join(run.dir, "latest.safetensors")));
     }
     const rows = sweepStatus(long);
