@@ -6,6 +6,7 @@ import type { Dataset } from "../data/index.js";
 import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
 import { type ConfigSchema, kebab } from "../util/config.js";
+import { childPath } from "../util/paths.js";
 import { CliError, parseInteger } from "./errors.js";
 
 /** File names inside a world-model directory written by `adept wm train`. */
@@ -184,8 +185,15 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
 function resolveDataset(name: string): string {
   if (existsSync(name)) return name;
   const dir = process.env.D4RL_DATASET_DIR ?? join(homedir(), ".d4rl", "datasets");
-  for (const candidate of [join(dir, `${name}.hdf5`), join(dir, `${name.replace("-", "_")}.hdf5`)])
-    if (existsSync(candidate)) return candidate;
+  // An id names a file inside `dir`: `../x` is refused rather than read from elsewhere.
+  const inside = (file: string): string => {
+    try {
+      return childPath(dir, file, "dataset name");
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  };
+  for (const candidate of [inside(`${name}.hdf5`), inside(`${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
   throw new CliError(
     `dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`,
   );

@@ -7,14 +7,14 @@
  *   every log line the agent's parameters and optimizer moments  — one pass over the weights
  *   and before every evaluation and checkpoint, so a checkpoint on disk is always finite.
  *
- * Losses that grow by {@link EXPLOSION_FACTOR} over their first logged value (e.g. a learning
- * rate far too high) are warned about once, without stopping the run.
+ * Losses that grow by {@link EXPLOSION_FACTOR} over their value at the first update (e.g. a
+ * learning rate far too high) are warned about once, without stopping the run.
  */
 import type { Metrics } from "../agents/agent.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { UserError } from "../util/errors.js";
 
-/** A logged loss this many times its first logged magnitude is worth a warning. */
+/** A logged loss this many times its magnitude at the first update is worth a warning. */
 export const EXPLOSION_FACTOR = 1e8;
 
 /** The first non-finite quantity found. */
@@ -78,20 +78,23 @@ export class ExplosionWatch {
     this.warned = state.warned;
   }
 
-  /** Looks at one log line (means since the last one). */
+  /** Records each loss's magnitude at its first update, the scale later values are compared with. */
+  baseline(metrics: Metrics): void {
+    if (this.warned) return;
+    for (const [key, value] of Object.entries(metrics))
+      if (isLossKey(key) && !this.first.has(key) && Number.isFinite(value) && value !== 0) this.first.set(key, Math.abs(value));
+  }
+
+  /** Looks at one log line (means since the last one); warns once when a loss has exploded. */
   observe(step: number, values: Metrics): void {
     if (this.warned) return;
     for (const [key, value] of Object.entries(values)) {
-      if (!isLossKey(key) || !Number.isFinite(value)) continue;
       const first = this.first.get(key);
-      if (first === undefined) {
-        if (value !== 0) this.first.set(key, Math.abs(value));
-        continue;
-      }
+      if (first === undefined || !Number.isFinite(value)) continue;
       if (Math.abs(value) >= EXPLOSION_FACTOR * first) {
         this.warned = true;
         this.warn(
-          `warning: ${key} is ${value.toExponential(2)} at step ${step}, ≥ ${EXPLOSION_FACTOR.toExponential(0)}× its first logged value ${first.toExponential(2)}: the run is likely diverging (a lower --lr, or reward scaling, may help)`,
+          `warning: ${key} is ${value.toExponential(2)} at step ${step}, ≥ ${EXPLOSION_FACTOR.toExponential(0)}× its value at the first update (${first.toExponential(2)}): the run is likely diverging (a lower --lr, or reward scaling, may help)`,
         );
         return;
       }

@@ -73,7 +73,9 @@ export function checkResume(dir: string, saved: RunConfig, request: ResumeReques
     );
   };
   if (request.algo !== saved.algo)
-    throw new UserError(`--resume: ${dir} is a ${saved.algo} run; --algo ${request.algo} cannot continue it (pass --algo ${saved.algo})`);
+    throw new UserError(
+      `--resume: ${dir} holds a run of --algo ${saved.algo}; --algo ${request.algo} cannot continue it (pass --algo ${saved.algo})`,
+    );
   if (saved.datasetSha256 !== undefined && request.datasetSha256 !== saved.datasetSha256)
     throw new UserError(
       `--resume: --dataset ${request.datasetPath} is not the data the run was started on (${saved.datasetPath}; its SHA-256 differs) — start a new run (another --out) to train on other data`,

@@ -437,6 +437,7 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
       const step = agent.updates;
       const bad = nonFiniteLoss(metrics);
       if (bad) diverge(step, bad);
+      explosion.baseline(metrics);
       if (step % o.logEvery === 0 || step === o.steps) {
         const line = acc.flush();
         log.write(step, line);
