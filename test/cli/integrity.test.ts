@@ -125,7 +125,7 @@ describe("adept train: runs that cannot lie", () => {
     it("halfcheetah data with --env hopper: one line, nothing written", async () => {
       const r = await train("cheetah-as-hopper", "--dataset", cheetah, "--env", "hopper", "--steps", "10");
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^adept: .*halfcheetah-toy\.jsonl: "observations" has width 17 but hopper observations have 11\n$/);
+      assert.match(r.stderr, /^adept: .*halfcheetah-toy\.jsonl: "observation" has width 17 but hopper observations have 11\n$/);
       assert.ok(!existsSync(join(dir, "cheetah-as-hopper")), "no run directory left behind");
     });
 
