@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { datasetId } from "../data/cache.js";
+import { UserError } from "../util/errors.js";
 
 /** Which evaluation of a run the table reports. */
 export type ScoreKind = "last" | "best";
@@ -64,7 +65,7 @@ export function findRuns(roots: string[]): RunRecord[] {
       if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") walk(join(dir, entry.name));
   };
   for (const root of roots) {
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`no such directory: ${root}`);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`no such directory: ${root}`);
     walk(root);
   }
   return [...new Set(dirs)].sort().map(readRun);
@@ -560,7 +561,7 @@ const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 /** Reads the runs under `roots` and writes `report.md`, `report.html` and `figures/*.svg` to `options.out`. */
 export async function writeReport(roots: string[], options: ReportOptions): Promise<Report> {
   const all = findRuns(roots);
-  if (all.length === 0) throw new Error(`no runs (folders with config.json) under ${roots.join(", ")}`);
+  if (all.length === 0) throw new UserError(`no runs (folders with config.json) under ${roots.join(", ")}`);
   const table = buildScoreTable(all, options.score ?? "last");
   const title = options.title ?? "adept report";
   const label = columnLabel(table);

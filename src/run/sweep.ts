@@ -30,6 +30,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataset } from "../data/cache.js";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { datasetName } from "./report.js";
 import { algorithmNames, schemaOf } from "./train.js";
 
@@ -93,7 +94,7 @@ export function trainAlgorithms(): AlgorithmCatalog {
 }
 
 /** An error in a sweep spec; the message names the field. */
-export class SpecError extends Error {
+export class SpecError extends UserError {
   override name = "SpecError";
 }
 
@@ -203,12 +204,13 @@ export function readSweepSpec(path: string, algorithms: AlgorithmCatalog = train
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new SpecError(`${path}: ${(error as Error).message}`);
+    throw new SpecError(`sweep spec ${path}: ${(error as Error).message}`);
   }
   try {
     return parseSweepSpec(raw, algorithms);
   } catch (error) {
-    throw new SpecError(`${path}: ${(error as Error).message}`);
+    if (error instanceof SpecError) throw new SpecError(`sweep spec ${path}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -462,13 +464,13 @@ export class Sweep {
   async run(): Promise<SweepResult> {
     const jobs = this.options.jobs ?? this.spec.jobs;
     const cli = this.options.cli ?? defaultCli();
-    if (!existsSync(cli)) throw new Error(`the adept CLI was not found at ${cli} (build with \`npx tsc -p .\`)`);
+    if (!existsSync(cli)) throw new UserError(`the adept CLI was not found at ${cli} (build with \`npx tsc -p .\`)`);
     // Datasets must exist before any worker starts: one clear error instead of N failed runs.
     for (const d of this.spec.datasets) resolveDataset(d);
     mkdirSync(this.spec.out, { recursive: true });
     const other = readStatusFile(this.spec);
     if (other && other.pid !== process.pid && processAlive(other.pid))
-      throw new Error(
+      throw new UserError(
         `another sweep (pid ${other.pid}) is running ${this.spec.out}: see \`adept sweep --status\` (if that process is not a sweep, delete ${statusPath(this.spec)})`,
       );
 
