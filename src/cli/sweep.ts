@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option("--status", "print the status of every run and exit (starts nothing)")
     .option("--dry-run", "print the `adept train` command of every run not done yet and exit")
     .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean }) => {
-      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep.js");
+      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
       const spec = readSweepSpec(specPath);
       if (opts.status) {
         process.stdout.write(formatStatus(sweepStatus(spec)));

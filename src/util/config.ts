@@ -53,42 +53,51 @@ export function defaults<S extends ConfigSchema>(schema: S): ConfigOf<S> {
 
 /**
  * Defaults overridden by `overrides`; values given as strings (from the command line) are
- * parsed to the field's type. Unknown keys, missing required fields and ill-typed values
- * throw a {@link ConfigError} naming the field as `<what>.<field>` (`<field>` when `what` is "").
+ * parsed to the field's type, unless `fromText` is false (JSON input: the types must match).
+ * Unknown keys, missing required fields and ill-typed values throw a {@link ConfigError}
+ * naming the field as `<what>.<field>` (`<field>` when `what` is "").
  */
-export function resolveConfig<S extends ConfigSchema>(schema: S, overrides: Record<string, unknown> = {}, what = "config"): ConfigOf<S> {
+export function resolveConfig<S extends ConfigSchema>(
+  schema: S,
+  overrides: Record<string, unknown> = {},
+  what = "config",
+  fromText = true,
+): ConfigOf<S> {
   const at = (key: string): string => (what === "" ? key : `${what}.${key}`);
   const out = defaults(schema) as Record<string, unknown>;
   for (const [key, raw] of Object.entries(overrides)) {
     if (raw === undefined) continue;
     const field = schema[key];
     if (!field) throw new ConfigError(`${what || "config"}: unknown field "${key}" (known: ${Object.keys(schema).join(", ")})`);
-    out[key] = parseValue(field, raw, at(key));
+    out[key] = parseValue(field, raw, at(key), fromText);
   }
   for (const [key, field] of Object.entries(schema))
     if (field.required && overrides[key] === undefined) throw new ConfigError(`missing "${at(key)}" (${field.doc})`);
   return out as ConfigOf<S>;
 }
 
-/** One field's value from JSON or the command line (a string), checked against its spec. */
-export function parseValue(field: FieldSpec, raw: unknown, where: string): Scalar | Scalar[] {
-  if (!field.list) return parseScalar(field, raw, where);
+/**
+ * One field's value, checked against its spec: from the command line (a string, parsed to
+ * the field's type) or, with `fromText` false, from JSON. A list's elements are never parsed.
+ */
+export function parseValue(field: FieldSpec, raw: unknown, where: string, fromText = true): Scalar | Scalar[] {
+  if (!field.list) return parseScalar(field, raw, where, fromText);
   if (!Array.isArray(raw) || raw.length === 0)
     throw new ConfigError(`${where}: expected a non-empty array of ${describe(field, true)}, got ${JSON.stringify(raw)}`);
   return raw.map((v, i) => {
     try {
-      return parseScalar(field, v, `${where}[${i}]`);
+      return parseScalar(field, v, `${where}[${i}]`, false);
     } catch {
       throw new ConfigError(`${where}: expected a non-empty array of ${describe(field, true)}, got ${JSON.stringify(raw)}`);
     }
   });
 }
 
-function parseScalar(field: FieldSpec, raw: unknown, where: string): Scalar {
+function parseScalar(field: FieldSpec, raw: unknown, where: string, fromText: boolean): Scalar {
   const type = typeof field.default;
   let value: unknown = raw;
-  if (typeof raw === "string" && type === "number") value = raw.trim() === "" ? Number.NaN : Number(raw);
-  if (typeof raw === "string" && type === "boolean") {
+  if (fromText && typeof raw === "string" && type === "number") value = raw.trim() === "" ? Number.NaN : Number(raw);
+  if (fromText && typeof raw === "string" && type === "boolean") {
     if (raw !== "true" && raw !== "false") throw new ConfigError(`${where}: expected true or false, got "${raw}"`);
     value = raw === "true";
   }
