@@ -125,7 +125,7 @@ function createLearner(
 
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
-  const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "");
+  const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false);
   const o = { ...options, ...run };
   const schema = schemaOf(o.algo);
   mkdirSync(o.out, { recursive: true });
