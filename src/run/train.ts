@@ -44,32 +44,24 @@ import { DivergenceError, ExplosionWatch, type NonFinite, nonFiniteLoss, nonFini
 import { type Learner, PlainLearner } from "./learner.js";
 import { RunLock } from "./lock.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
+import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { createProgress } from "./progress.js";
 import { checkResume, fileSha256, type RunConfig } from "./resume.js";
 
-/** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
-export interface TrainOptions {
+/**
+ * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
+ * options with a default (steps, seed, batch size, evaluation, checkpoint and log intervals)
+ * are those of {@link RUN_OPTIONS}, where their defaults and docs live.
+ */
+export interface TrainOptions extends Partial<RunOptions> {
   /** Algorithm name (see src/agents/registry.ts). */
   algo: string;
   /** A dataset file, or the id of a built dataset (`hopper-medium-replay`). */
   dataset: string;
-  /** Gradient updates in total. */
-  steps: number;
-  seed: number;
   /** Run directory. */
   out: string;
   /** Algorithm config overrides (field → value or string). */
   config?: Record<string, unknown>;
-  /** Batch size (D4RL/CORL: 256). */
-  batchSize?: number;
-  /** Evaluate every this many updates (0: only at the end; CORL: 5000). */
-  evalEvery?: number;
-  /** Episodes per evaluation (CORL: 10). */
-  evalEpisodes?: number;
-  /** Save a checkpoint every this many updates (default: `evalEvery`, or 5000 when that is 0). */
-  checkpointEvery?: number;
-  /** Write a metrics line (means since the last one) every this many updates. */
-  logEvery?: number;
   /** Continue the run in `out` from its latest checkpoint. */
   resume?: boolean;
   /** Environment for evaluation (default: the dataset's task; none → no evaluation). */
@@ -106,8 +98,6 @@ export interface RunSummary {
   wallSeconds: number;
   updatesPerSecond: number;
 }
-
-const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, logEvery: 1000 };
 
 /**
  * Loads a dataset and returns it with its statistics and a replay buffer of normalized
@@ -150,7 +140,7 @@ export function algorithmNames(): string[] {
 export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
   const entry = ALGORITHMS[algo];
-  if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
+  if (!entry) throw new UserError(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
 }
 
@@ -185,9 +175,8 @@ interface LoopState {
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const explicit = new Set(options.explicit ?? Object.keys(options).filter((k) => options[k as keyof TrainOptions] !== undefined));
+  const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false); // checked, defaults filled
   schemaOf(options.algo); // an unknown algorithm fails before anything is created
-  if (!(Number.isInteger(options.steps) && options.steps > 0))
-    throw new UserError(`steps must be a positive integer, got ${options.steps}`);
   resolveDataset(options.dataset); // a missing dataset too
   // 1. The run directory: ours alone while we write it (a second writer is refused), cleared of
   // what a killed writer left, and removed again if we created it and fail before config.json.
@@ -196,7 +185,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const lock = RunLock.acquire(options.out);
   let started = false;
   try {
-    return await trainLocked(options, explicit, () => {
+    return await trainLocked(options, run, explicit, () => {
       started = true;
     });
   } catch (error) {
@@ -210,7 +199,12 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   }
 }
 
-async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>, markStarted: () => void): Promise<RunSummary> {
+async function trainLocked(
+  options: TrainOptions,
+  run: RunOptions,
+  explicit: ReadonlySet<string>,
+  markStarted: () => void,
+): Promise<RunSummary> {
   const out = options.out;
   const entries = readdirSync(out).filter((f) => f !== ".lock");
   if (!options.resume && entries.length > 0)
@@ -242,10 +236,10 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
         datasetSha256,
         datasetPath,
         task: options.env === undefined ? undefined : parseTask(options.env),
-        seed: options.seed,
-        batchSize: options.batchSize ?? DEFAULTS.batchSize,
-        evalEvery: options.evalEvery ?? DEFAULTS.evalEvery,
-        evalEpisodes: options.evalEpisodes ?? DEFAULTS.evalEpisodes,
+        seed: run.seed,
+        batchSize: run.batchSize,
+        evalEvery: run.evalEvery,
+        evalEpisodes: run.evalEpisodes,
         rewardScaling: rewardScalingAsked,
         config: options.config ?? {},
         explicit,
@@ -253,26 +247,27 @@ async function trainLocked(options: TrainOptions, explicit: ReadonlySet<string>,
       schemaOf,
     );
   }
-  const pick = <K extends "steps" | "logEvery" | "checkpointEvery">(key: K, fallback: number | undefined): number | undefined =>
-    explicit.has(key) || saved === undefined ? (options[key] ?? fallback) : (saved[key] ?? fallback);
+  // A resume keeps config.json's value of anything the command does not set explicitly.
+  const pick = (key: "steps" | "logEvery" | "checkpointEvery"): number =>
+    explicit.has(key) || saved === undefined ? run[key] : (saved[key] ?? run[key]);
   const o = {
     algo: options.algo,
     dataset: options.dataset,
-    seed: saved?.seed ?? options.seed,
+    seed: saved?.seed ?? run.seed,
     out,
-    batchSize: saved?.batchSize ?? options.batchSize ?? DEFAULTS.batchSize,
-    evalEvery: saved?.evalEvery ?? options.evalEvery ?? DEFAULTS.evalEvery,
-    evalEpisodes: saved?.evalEpisodes ?? options.evalEpisodes ?? DEFAULTS.evalEpisodes,
+    batchSize: saved?.batchSize ?? run.batchSize,
+    evalEvery: saved?.evalEvery ?? run.evalEvery,
+    evalEpisodes: saved?.evalEpisodes ?? run.evalEpisodes,
     env: saved ? (saved.task ?? undefined) : options.env,
-    steps: pick("steps", options.steps) as number,
-    logEvery: pick("logEvery", DEFAULTS.logEvery) as number,
-    checkpointEvery: 0,
+    steps: pick("steps"),
+    logEvery: pick("logEvery"),
+    checkpointEvery: pick("checkpointEvery"),
     progress: options.progress,
     rewardScaling: (saved?.rewardScaling ?? rewardScalingAsked) as RewardScaling,
   };
-  // The default checkpoint interval is the evaluation interval: a resume then never redoes more
+  // checkpointEvery 0 (the default) is the evaluation interval: a resume then never redoes more
   // than one evaluation interval, and never finds evaluations logged after the last checkpoint.
-  o.checkpointEvery = pick("checkpointEvery", o.evalEvery > 0 ? o.evalEvery : 5000) as number;
+  if (o.checkpointEvery === 0) o.checkpointEvery = o.evalEvery > 0 ? o.evalEvery : 5000;
   const schema = schemaOf(o.algo);
   const config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, options.config ?? {}, o.steps), o.algo);
   // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
@@ -488,6 +483,11 @@ function readRunConfig(path: string): RunConfig {
 function writeRunConfig(path: string, config: RunConfig): void {
   writeFileSync(`${path}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
+}
+
+/** The run options among `options` (the rest are the run's identity and switches). */
+function pickRunOptions(options: TrainOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(RUN_OPTIONS).map((key) => [key, options[key as keyof RunOptions]]));
 }
 
 /** Run-dependent defaults: a schema's `maxSteps` (e.g. IQL's cosine schedule) follows the step budget. */
