@@ -185,9 +185,11 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
 function resolveDataset(name: string): string {
   if (existsSync(name)) return name;
   const dir = process.env.D4RL_DATASET_DIR ?? join(homedir(), ".d4rl", "datasets");
-  // An id names a file inside `dir`: `../x` is refused rather than read from elsewhere.
+  // A path that does not exist is just missing; an id names a file inside `dir` (`..` is refused
+  // rather than read from elsewhere).
   const inside = (file: string): string => childPath(dir, file, "dataset name");
-  for (const candidate of [inside(`${name}.hdf5`), inside(`${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
+  if (!/[/\\]/.test(name))
+    for (const candidate of [inside(`${name}.hdf5`), inside(`${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
   throw new CliError(
     `dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`,
   );
