@@ -11,7 +11,7 @@ import { makeAgent } from "../src/agents/registry.js";
 import { collectTransitions, uniformPolicy } from "../src/collect/collect.js";
 import { datasetStats, Normalizer } from "../src/data/normalizer.js";
 import { ReplayBuffer } from "../src/data/replay.js";
-import { PlainLearner } from "../src/run/learner.js";
+import { PlainLearner } from "../src/learner/learner.js";
 import { kernels } from "../src/tensor/backend.js";
 import { Rng } from "../src/util/rng.js";
 

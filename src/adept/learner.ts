@@ -14,8 +14,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Agent, Metrics } from "../agents/agent.js";
 import { BC } from "../agents/bc.js";
 import { makeAgent } from "../agents/registry.js";
-import type { Dataset } from "../data/dataset.js";
-import type { DatasetStats, Normalizer } from "../data/normalizer.js";
 import {
   allocateBatch,
   loadReplayBuffer,
@@ -28,10 +26,11 @@ import {
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { isLocomotionTask } from "../envs/scores.js";
+import type { Learner } from "../learner/learner.js";
+import type { OfflineData } from "../learner/offline-data.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
-import type { Learner } from "../run/learner.js";
-import { createProgress } from "../run/progress.js";
 import { type ConfigOf, resolveConfig } from "../util/config.js";
+import { createProgress } from "../util/progress.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
 import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldModelFields } from "./config.js";
@@ -39,14 +38,6 @@ import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
 import { importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
 import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
-
-/** The prepared offline data (see src/run/train.ts `prepareData`). */
-export interface OfflineData {
-  dataset: Dataset; // raw units
-  stats: DatasetStats;
-  normalizer: Normalizer; // observations
-  buffer: ReplayBuffer; // agent units
-}
 
 type AdeptConfig = ConfigOf<typeof ADEPT_CONFIG>;
 

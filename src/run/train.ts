@@ -12,22 +12,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
-import { AdeptLearner, type OfflineData } from "../adept/learner.js";
+import { AdeptLearner } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
-import { resolveDataset } from "../data/cache.js";
-import { bestEpisodes } from "../data/filter.js";
-import { loadDataset } from "../data/load.js";
-import { datasetStats, Normalizer } from "../data/normalizer.js";
-import { ReplayBuffer } from "../data/replay.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
+import { type Learner, PlainLearner } from "../learner/learner.js";
+import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
+import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { createProgress } from "../util/progress.js";
 import { Rng, type RngState } from "../util/rng.js";
-import { type Learner, PlainLearner } from "./learner.js";
-import { MetricsAccumulator, MetricsLog } from "./metrics.js";
-import { createProgress } from "./progress.js";
 
 /** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
 export interface TrainOptions {
@@ -78,27 +74,6 @@ export interface RunSummary {
 }
 
 const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
-
-/** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(
-  spec: string,
-  rewardScaling: RewardScaling = "auto",
-  bestFraction = 1,
-): Promise<OfflineData & { path: string }> {
-  const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
-  const normalizer = new Normalizer(stats.observations);
-  const observations = normalizer.normalize(dataset.observations.slice());
-  const nextObservations = normalizer.normalize(dataset.nextObservations.slice());
-  const rewards = dataset.rewards.map((r) => r * stats.rewardScale);
-  const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
-  buffer.addDataset({ ...dataset, observations, nextObservations, rewards });
-  return { dataset, path, stats, normalizer, buffer };
-}
-
-/** Reward scaling: CORL's locomotion scale (`auto`: on locomotion tasks), always, or never. */
-export type RewardScaling = "auto" | "corl" | "none";
 
 /** The reference setting per algorithm: CORL scales rewards for IQL/CQL-style learners, never for TD3+BC. */
 export function defaultRewardScaling(algo: string): RewardScaling {

@@ -12,19 +12,19 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BehaviourInfo, saveBehaviourPolicy } from "../collect/behaviour.js";
+import { loadAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
+import { agentPolicy } from "../agents/policy.js";
+import { SAC, type SACConfig } from "../agents/sac.js";
 import type { DatasetStats } from "../data/normalizer.js";
 import { allocateBatch, loadReplayBuffer, ReplayBuffer, saveReplayBuffer } from "../data/replay.js";
 import type { BatchPolicy } from "../envs/policy.js";
 import { makeEnv } from "../envs/registry.js";
 import { isLocomotionTask, normalizedScore } from "../envs/scores.js";
-import { MetricsAccumulator, MetricsLog } from "../run/metrics.js";
-import { createProgress } from "../run/progress.js";
 import { yieldToEventLoop } from "../util/async.js";
+import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { createProgress } from "../util/progress.js";
 import { Rng } from "../util/rng.js";
-import { loadAgentCheckpoint, saveAgentCheckpoint } from "./checkpoint.js";
-import { agentPolicy } from "./policy.js";
-import { SAC, type SACConfig } from "./sac.js";
+import { type BehaviourInfo, saveBehaviourPolicy } from "./behaviour.js";
 
 /** What online SAC needs of an environment (LocomotionEnv has it; so can a toy task). */
 export interface OnlineEnv {
