@@ -1,10 +1,11 @@
-// Replay buffers: fixed capacity, columnar Float32Array storage, ring overwrite, seeded
-// uniform sampling straight into a caller-owned batch (no allocation per sample call).
+// Replay buffers and samplers: fixed capacity, columnar Float32Array storage, ring overwrite,
+// seeded uniform sampling straight into a caller-owned batch (no allocation per sample call).
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Rng } from "../util/rng.js";
 import type { Dataset } from "./dataset.js";
 import { DataError } from "./errors.js";
+import { drawRows, gatherRowsInto, gatherTransitionsInto, type TransitionSource } from "./rows.js";
 
 /** Widths of a transition. */
 export interface TransitionSpec {
@@ -71,6 +72,8 @@ export class ReplayBuffer implements Sampler {
   private readonly terminals: Float32Array; // [C]
   private count = 0;
   private cursor = 0;
+  /** Storage rows of the current {@link sample} call (reused between calls). */
+  private drawn = new Int32Array(0);
 
   constructor(spec: TransitionSpec & { capacity: number }) {
     const { capacity, observationDim: S, actionDim: A } = spec;
@@ -135,17 +138,15 @@ export class ReplayBuffer implements Sampler {
         `ReplayBuffer.sample: batch is for (S ${out.observationDim}, A ${out.actionDim}), buffer holds (S ${S}, A ${A})`,
       );
     }
-    for (let r = start; r < end; r++) {
-      const i = rng.int(count);
-      // Why plain loops: subarray()/set() would create an object per row.
-      for (let j = 0; j < S; j++) {
-        out.observations[r * S + j] = this.observations[i * S + j];
-        out.nextObservations[r * S + j] = this.nextObservations[i * S + j];
-      }
-      for (let j = 0; j < A; j++) out.actions[r * A + j] = this.actions[i * A + j];
-      out.rewards[r] = this.rewards[i];
-      out.terminals[r] = this.terminals[i];
-    }
+    const n = end - start;
+    if (this.drawn.length < n) this.drawn = new Int32Array(n); // grows once, to the largest batch
+    const rows = this.drawn;
+    for (let k = 0; k < n; k++) rows[k] = rng.int(count);
+    gatherRowsInto(this.observations, S, rows, out.observations, n, start);
+    gatherRowsInto(this.actions, A, rows, out.actions, n, start);
+    gatherRowsInto(this.rewards, 1, rows, out.rewards, n, start);
+    gatherRowsInto(this.nextObservations, S, rows, out.nextObservations, n, start);
+    gatherRowsInto(this.terminals, 1, rows, out.terminals, n, start);
   }
 
   /** A copy of the buffer's state, for checkpoints. */
@@ -264,6 +265,34 @@ export class MixedSampler implements Sampler {
     if (this.first.size === 0) split = start;
     if (split > start) this.first.sample(rng, out, start, split);
     if (end > split) this.second.sample(rng, out, split, end);
+  }
+}
+
+/**
+ * Draws batches of `size` rows uniformly (with replacement) from a fixed set of `rows` of a
+ * dataset (a training split, the rows with a known s′) into a batch allocated once. The
+ * dataset rows of the last batch stay in {@link picked}, for per-row lookups such as π_β.
+ */
+export class RowSampler {
+  readonly batch: TransitionBatch;
+  /** The dataset row of each batch row, from the last {@link sample}. */
+  readonly picked: Int32Array;
+
+  constructor(
+    readonly dataset: TransitionSource,
+    readonly rows: Int32Array,
+    size: number,
+  ) {
+    if (rows.length === 0) throw new RangeError("RowSampler: no rows to sample from");
+    this.batch = allocateBatch(dataset, size);
+    this.picked = new Int32Array(size);
+  }
+
+  /** Refills and returns the batch. */
+  sample(rng: Rng): TransitionBatch {
+    drawRows(rng, this.rows, this.batch.size, this.picked);
+    gatherTransitionsInto(this.dataset, this.picked, this.batch);
+    return this.batch;
   }
 }
 

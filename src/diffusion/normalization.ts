@@ -8,6 +8,7 @@
  */
 import type { Dataset } from "../data/dataset.js";
 import { DEFAULT_EPS, type FeatureStats, featureStats } from "../data/normalizer.js";
+import { gatherRowsOf } from "../data/rows.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** Statistics of the training rows of a world model (JSON-safe). */
@@ -27,16 +28,6 @@ export function rowsWithNextObservation(dataset: Pick<Dataset, "size" | "nextObs
   const rows: number[] = [];
   for (let i = 0; i < dataset.size; i++) if (missing[i] !== 1) rows.push(i);
   return Int32Array.from(rows);
-}
-
-/** Copies rows `rows` of a row-major [N, dim] array into a new [rows.length, dim] array. */
-export function gatherRowsOf(data: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
-    out.set(data.subarray(i * dim, (i + 1) * dim), r * dim);
-  }
-  return out;
 }
 
 /** Statistics over `rows` of a dataset (default: every row with a known s′). */

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
+import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
 import { AdeptLearner } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
@@ -102,7 +102,7 @@ function createLearner(
   batchSize: number,
   options: { progress: boolean; resuming: boolean },
 ): Learner {
-  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, config, seed, batchSize, options);
+  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, options);
   const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
   return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
 }
