@@ -122,11 +122,16 @@ export function variantSections(variant: AdeptVariant): Record<keyof AdeptConfig
  * silently overwrite the other, so it throws.
  */
 export function variantSchema(variant: AdeptVariant): ConfigSchema {
+  return joinSections(variantSections(variant), variant);
+}
+
+/** Schemas side by side in one namespace; a name two of them share throws (`what` names the config). */
+export function joinSections(sections: Record<string, ConfigSchema>, what: string): ConfigSchema {
   const out: ConfigSchema = {};
   const owner: Record<string, string> = {};
-  for (const [section, schema] of Object.entries(variantSections(variant)))
+  for (const [section, schema] of Object.entries(sections))
     for (const [name, field] of Object.entries(schema)) {
-      if (name in owner) throw new Error(`${variant}: config field "${name}" is in both the ${owner[name]} and the ${section} section`);
+      if (name in owner) throw new Error(`${what}: config field "${name}" is in both the ${owner[name]} and the ${section} section`);
       owner[name] = section;
       out[name] = field;
     }
