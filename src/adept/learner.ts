@@ -32,7 +32,7 @@ import type { Learner } from "../learner/learner.js";
 import type { OfflineData } from "../learner/offline-data.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import { createProgress } from "../util/progress.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { type Rng, type RngState, runSeed, runStream } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
 import { ADEPT_VARIANTS, type AdeptConfig, type AdeptLoopConfig, type AdeptVariant } from "./config.js";
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
@@ -105,23 +105,36 @@ export class AdeptLearner implements Learner {
     const c = config.adept;
     const { dataset } = data;
     const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
-    const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, config.learner, seed);
+    const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, config.learner, runSeed(seed, "agent"));
+    // The split is a hash of (seed, episode), not a stream: a run begun before the named streams resumes on the same split.
     const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
-    const worldModel = DiffusionWorldModel.fromDataset(dataset, config.worldModel, seed + 101, split.train);
+    const worldModel = DiffusionWorldModel.fromDataset(dataset, config.worldModel, runSeed(seed, "worldModel"), split.train);
     const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
     const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), {
       enabled: options.progress !== false && pretrainSteps > 0,
     });
     worldModel.fit(dataset, pretrainSteps, { rows: split.train, onStep: (t) => (t + 1) % 100 === 0 && bar.update(t + 1) });
     bar.stop();
-    const rng = new Rng(seed + 202);
+    const rng = runStream(seed, "loop");
     const useLogged = c.behaviour === "logged" || (c.behaviour === "auto" && hasLoggedLogProbs(dataset));
     if (c.behaviour === "logged" && !hasLoggedLogProbs(dataset))
       throw new Error(`${algo}: behaviour "logged" needs finite infos/action_log_probs in the dataset`);
     const behaviour = useLogged
       ? new LoggedBehaviour(dataset.actionLogProbs!)
-      : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, seed + 303, rng);
-    const learner = new AdeptLearner(algo, agent, worldModel, behaviour, data, c, termination, rng, new Rng(seed + 1), batchSize, split);
+      : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, runSeed(seed, "behaviour"), rng);
+    const learner = new AdeptLearner(
+      algo,
+      agent,
+      worldModel,
+      behaviour,
+      data,
+      c,
+      termination,
+      rng,
+      runStream(seed, "sampler"),
+      batchSize,
+      split,
+    );
     if (variant.synthetic && !options.resuming) learner.generateSynthetic();
     return learner;
   }

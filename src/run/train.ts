@@ -23,7 +23,7 @@ import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
 import { createProgress } from "../util/progress.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { type RngState, runSeed, runStream } from "../util/rng.js";
 
 /** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
 export interface TrainOptions {
@@ -103,8 +103,8 @@ function createLearner(
   options: { progress: boolean; resuming: boolean },
 ): Learner {
   if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, options);
-  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
-  return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
+  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, runSeed(seed, "agent"));
+  return new PlainLearner(agent, data.buffer, runStream(seed, "sampler"), batchSize);
 }
 
 /** Trains an offline agent end to end (see the module comment). */
@@ -167,7 +167,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
-    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: o.seed + 1000 });
+    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
     const score = { step: agent.updates, normalized: result.normalized };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
