@@ -1,5 +1,5 @@
 /**
- * Policy evaluation in the model (DESIGN §4): start states drawn from the dataset, then for
+ * Policy evaluation in the model (Fang & Lan 2024, §4.1; docs/adept.md): start states drawn from the dataset, then for
  * t < H: a_t ~ π_φ(·|s_t), s_{t+1} ~ world model, (r_t, d_t) = f_ψ(s_t, a_t, s_{t+1}); a rollout
  * stops at d_t. All rollouts advance together as one batch; every transition goes to the
  * model buffer in the agent's units (z-scored observations, scaled rewards).

@@ -47,7 +47,7 @@ export interface ReadOptions {
   task?: LocomotionTask | null;
 }
 
-/** Reads a D4RL-layout HDF5 file (see DESIGN.md §5 and docs/data.md). */
+/** Reads a D4RL-layout HDF5 file (see docs/data.md). */
 export async function readD4rl(path: string, options: ReadOptions = {}): Promise<Dataset> {
   const file = await openForRead(path);
   try {

@@ -8,7 +8,7 @@ export type StepColumns = Omit<Dataset, "nextObservations" | "nextObservationMis
 export type TransitionColumns = StepColumns & Pick<Dataset, "nextObservations" | "nextObservationMissing">;
 
 /**
- * Derives s' from the next row, never across an episode boundary (DESIGN.md §5: D4RL's
+ * Derives s' from the next row, never across an episode boundary (docs/data.md, "Episode boundaries and derived next observations": D4RL's
  * `qlearning_dataset` takes the next row even after a terminal, which is the next episode's
  * first state — wrong for a world model).
  *

@@ -2,7 +2,7 @@
  * Normalization statistics of a world model, computed on its training rows and saved with
  * it, and a z-scoring helper that moves raw Float32Array rows in and out of tensors.
  *
- * s and s′ are z-scored with the same (observation) statistics, as DESIGN.md §4 says; a Δs
+ * s and s′ are z-scored with the same (observation) statistics, as the paper does (§4.1: states z-scored with the dataset's mean and std; docs/world-model.md); a Δs
  * target gets statistics of its own (Δs is an order of magnitude smaller than s). The
  * [min, max] ranges are what clipping bounds generated states and rewards to.
  */

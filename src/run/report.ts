@@ -112,15 +112,15 @@ export function readRun(dir: string): RunRecord {
 // 2. The paper's numbers and the score table
 
 /**
- * The paper's published D4RL normalized scores (DESIGN.md §4). Per-task numbers keyed by
+ * The paper's published D4RL normalized scores (Fang & Lan 2024, Tables 1 and 4; docs/experiments.md). Per-task numbers keyed by
  * dataset; `averages` per dataset kind where only the average over the three tasks exists.
  */
 export const PAPER_SCORES: Record<string, { source: string; scores: Record<string, number>; averages?: Record<string, number> }> = {
   iql: {
     source: "Table 1",
-    // NOTE(deviation): DESIGN.md gives medium-replay as 44.2 / 94.7 / 73.9 in the order
+    // NOTE(deviation): our reading of the paper's Table 1 gives medium-replay as 44.2 / 94.7 / 73.9 in the order
     // halfcheetah / walker2d / hopper used for every other row; the IQL paper itself reports
-    // hopper-medium-replay 94.7 and walker2d-medium-replay 73.9 (swapped). We print DESIGN.md's order.
+    // hopper-medium-replay 94.7 and walker2d-medium-replay 73.9 (swapped). We print the paper's order.
     scores: {
       "halfcheetah-random": 12.5,
       "walker2d-random": 5.4,
@@ -198,7 +198,7 @@ function algoRank(algo: string): number {
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function meanStd(values: number[]): { mean: number; std: number } {
+export function meanSampleStd(values: number[]): { mean: number; std: number } {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
@@ -292,7 +292,7 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
         const group = runs.filter((r) => r.dataset === dataset && r.algo === c.algo && r.steps === c.steps).sort((a, b) => a.seed - b.seed);
         if (group.length === 0) continue;
         const scores = group.map((r) => runScore(r, score)!);
-        cells[c.key] = { n: group.length, ...meanStd(scores), seeds: group.map((r) => r.seed), scores };
+        cells[c.key] = { n: group.length, ...meanSampleStd(scores), seeds: group.map((r) => r.seed), scores };
       }
       const paper: ScoreRow["paper"] = {};
       for (const c of columns) paper[c.algo] = PAPER_SCORES[c.algo]?.scores[dataset];
@@ -308,13 +308,13 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
     const paper: AverageRow["paper"] = {};
     for (const c of columns) {
       const means = kindRows.map((r) => r.cells[c.key]?.mean);
-      ours[c.key] = means.every((m) => m !== undefined) ? meanStd(means as number[]).mean : undefined;
+      ours[c.key] = means.every((m) => m !== undefined) ? meanSampleStd(means as number[]).mean : undefined;
       const published = PAPER_SCORES[c.algo];
       if (!published) continue;
       const perTask = kindRows.map((r) => published.scores[r.dataset]);
       const allTasks = PAPER_TASKS.every((t) => kindRows.some((r) => r.task === t));
       paper[c.algo] = perTask.every((p) => p !== undefined)
-        ? meanStd(perTask as number[]).mean
+        ? meanSampleStd(perTask as number[]).mean
         : allTasks
           ? published.averages?.[kind]
           : undefined;
@@ -440,7 +440,7 @@ export function curvePoints(
       }
   return [...groups.values()]
     .map((g) => {
-      const { mean, std } = meanStd(g.values);
+      const { mean, std } = meanSampleStd(g.values);
       return { series: g.series, metric: g.metric, step: g.step, mean, lo: mean - std, hi: mean + std, n: g.values.length };
     })
     .sort((a, b) => a.series.localeCompare(b.series) || a.metric.localeCompare(b.metric) || a.step - b.step);
@@ -723,7 +723,7 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
       ...DIAGNOSTIC_COLUMNS.map(([key]) => {
         const values = group.map((r) => lastValue(r, key)).filter((v): v is number => v !== undefined);
         if (values.length === 0) return "–";
-        const { mean } = meanStd(values);
+        const { mean } = meanSampleStd(values);
         return Math.abs(mean) >= 100 ? mean.toFixed(0) : mean.toFixed(2);
       }),
     ]);
