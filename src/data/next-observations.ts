@@ -33,7 +33,7 @@ export function deriveNextObservations(
   for (let i = 0; i < size; i++) {
     const end = terminals[i] === 1 || timeouts[i] === 1 || i === size - 1;
     keep[i] = !end || terminals[i] === 1 || known?.mask[i] === 1 ? 1 : 0;
-    kept += keep[i];
+    kept += keep[i]!;
   }
   const index = new Int32Array(kept); // [N'] source row of each kept row
   for (let i = 0, k = 0; i < size; i++) if (keep[i]) index[k++] = i;
@@ -44,7 +44,7 @@ export function deriveNextObservations(
   const nextObservationMissing = new Uint8Array(kept);
   const newTimeouts = gather(timeouts, 1);
   for (let k = 0; k < kept; k++) {
-    const i = index[k];
+    const i = index[k]!;
     const end = terminals[i] === 1 || timeouts[i] === 1 || i === size - 1;
     if (known?.mask[i] === 1) {
       nextObservations.set(known.nextObservations.subarray(i * S, (i + 1) * S), k * S);

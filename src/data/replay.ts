@@ -110,10 +110,10 @@ export class ReplayBuffer implements Sampler {
     const { observationDim: S, actionDim: A } = this;
     const row = this.cursor;
     for (let j = 0; j < S; j++) {
-      this.observations[row * S + j] = observation[j];
-      this.nextObservations[row * S + j] = nextObservation[j];
+      this.observations[row * S + j] = observation[j]!;
+      this.nextObservations[row * S + j] = nextObservation[j]!;
     }
-    for (let j = 0; j < A; j++) this.actions[row * A + j] = action[j];
+    for (let j = 0; j < A; j++) this.actions[row * A + j] = action[j]!;
     this.rewards[row] = reward;
     this.terminals[row] = terminal ? 1 : 0;
     this.advance(1);
