@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import type { Rng } from "../util/rng.js";
 import type { Dataset } from "./dataset.js";
 import { DataError } from "./errors.js";
-import { drawRows, gatherRowsInto, gatherTransitionsInto, type TransitionSource } from "./rows.js";
+import { drawRows, gatherTransitionsInto, type TransitionSource } from "./rows.js";
 
 /** Widths of a transition. */
 export interface TransitionSpec {
@@ -74,6 +74,8 @@ export class ReplayBuffer implements Sampler {
   private cursor = 0;
   /** Storage rows of the current {@link sample} call (reused between calls). */
   private drawn = new Int32Array(0);
+  /** The storage columns, as a source for {@link gatherTransitionsInto}. */
+  private readonly storage: TransitionSource;
 
   constructor(spec: TransitionSpec & { capacity: number }) {
     const { capacity, observationDim: S, actionDim: A } = spec;
@@ -87,6 +89,15 @@ export class ReplayBuffer implements Sampler {
     this.rewards = new Float32Array(capacity);
     this.nextObservations = new Float32Array(capacity * S);
     this.terminals = new Float32Array(capacity);
+    this.storage = {
+      observationDim: S,
+      actionDim: A,
+      observations: this.observations,
+      actions: this.actions,
+      rewards: this.rewards,
+      nextObservations: this.nextObservations,
+      terminals: this.terminals,
+    };
   }
 
   /** Transitions held (≤ capacity). */
@@ -142,11 +153,7 @@ export class ReplayBuffer implements Sampler {
     if (this.drawn.length < n) this.drawn = new Int32Array(n); // grows once, to the largest batch
     const rows = this.drawn;
     for (let k = 0; k < n; k++) rows[k] = rng.int(count);
-    gatherRowsInto(this.observations, S, rows, out.observations, n, start);
-    gatherRowsInto(this.actions, A, rows, out.actions, n, start);
-    gatherRowsInto(this.rewards, 1, rows, out.rewards, n, start);
-    gatherRowsInto(this.nextObservations, S, rows, out.nextObservations, n, start);
-    gatherRowsInto(this.terminals, 1, rows, out.terminals, n, start);
+    gatherTransitionsInto(this.storage, rows, out, n, start);
   }
 
   /** A copy of the buffer's state, for checkpoints. */

@@ -59,7 +59,11 @@ export interface TransitionSource {
   terminals: Column; // [N]
 }
 
-/** Copies transitions `rows[0..n)` of `source` into rows [at, at + n) of `out` (s, a, r, s′, d). */
+/**
+ * Copies transitions `rows[0..n)` of `source` into rows [at, at + n) of `out` (s, a, r, s′, d)
+ * in one pass over the rows — what every sampler runs per batch, so it is written out rather
+ * than five {@link gatherRowsInto} calls (each of which would walk `rows` again).
+ */
 export function gatherTransitionsInto(
   source: TransitionSource,
   rows: ArrayLike<number>,
@@ -69,9 +73,17 @@ export function gatherTransitionsInto(
 ): void {
   const S = source.observationDim,
     A = source.actionDim;
-  gatherRowsInto(source.observations, S, rows, out.observations, n, at);
-  gatherRowsInto(source.actions, A, rows, out.actions, n, at);
-  gatherRowsInto(source.rewards, 1, rows, out.rewards, n, at);
-  gatherRowsInto(source.nextObservations, S, rows, out.nextObservations, n, at);
-  gatherRowsInto(source.terminals, 1, rows, out.terminals, n, at);
+  const { observations: s, actions: a, rewards: r, nextObservations: s2, terminals: d } = source;
+  const { observations: outS, actions: outA, rewards: outR, nextObservations: outS2, terminals: outD } = out;
+  for (let k = 0; k < n; k++) {
+    const i = rows[k]!,
+      o = at + k;
+    for (let j = 0; j < S; j++) {
+      outS[o * S + j] = s[i * S + j]!;
+      outS2[o * S + j] = s2[i * S + j]!;
+    }
+    for (let j = 0; j < A; j++) outA[o * A + j] = a[i * A + j]!;
+    outR[o] = r[i]!;
+    outD[o] = d[i]!;
+  }
 }
