@@ -174,7 +174,7 @@ describe("adept train: runs that cannot lie", () => {
       const run = join(dir, "unit");
       const target = join(run, "checkpoints", "step-60-1", "agent.safetensors");
       const bytes = readFileSync(target);
-      bytes[bytes.length - 1] ^= 1;
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
       writeFileSync(target, bytes);
       const r = await train("unit", "--dataset", toy, "--steps", "80", "--eval-episodes", "0", "--resume");
       assert.equal(r.code, 1);

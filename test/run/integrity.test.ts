@@ -10,10 +10,10 @@ import { after, describe, it } from "node:test";
 import { cleanCheckpoints, currentCheckpoint, latestPath, writeCheckpointUnit } from "../../src/run/checkpoint-unit.js";
 import { ExplosionWatch, nonFiniteLoss, nonFiniteTensor } from "../../src/run/divergence.js";
 import { lockHolder, lockPath, RunLock, readLock } from "../../src/run/lock.js";
-import { decodeMetricsLine, encodeMetricsLine, MetricsAccumulator, MetricsLog } from "../../src/run/metrics.js";
 import { checkResume, type RunConfig } from "../../src/run/resume.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { UserError } from "../../src/util/errors.js";
+import { decodeMetricsLine, encodeMetricsLine, MetricsAccumulator, MetricsLog } from "../../src/util/metrics.js";
 import { childPath } from "../../src/util/paths.js";
 
 const root = mkdtempSync(join(tmpdir(), "adept-integrity-units-"));

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { datasetName } from "../../data/cache.js";
 import { UserError } from "../../util/errors.js";
-import { decodeMetricsLine } from "../metrics.js";
+import { decodeMetricsLine } from "../../util/metrics.js";
 
 /** One evaluation of a run: its step and D4RL normalized score over the episodes. */
 export interface Evaluation {

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeMetricsLine } from "../../util/metrics.js";
 import { processAlive } from "../lock.js";
-import { decodeMetricsLine } from "../metrics.js";
 import { type SweepRun, type SweepSpec, sweepRuns } from "./spec.js";
 
 /** Where a run stands. `stopped`: it has a checkpoint but no summary (it will be resumed). */
