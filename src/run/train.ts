@@ -9,13 +9,14 @@
  * with every piece of state restored (networks, optimizers, RNG streams, counters); SIGINT
  * and SIGTERM write a checkpoint before the process exits.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
 import { AdeptLearner, type OfflineData } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
+import { withScaledActions } from "../data/action-scaler.js";
 import { resolveDataset } from "../data/cache.js";
 import { bestEpisodes } from "../data/filter.js";
 import { loadDataset } from "../data/load.js";
@@ -29,6 +30,7 @@ import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
+import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { createProgress } from "./progress.js";
 
 /**
@@ -77,8 +79,9 @@ export async function prepareData(
   bestFraction = 1,
 ): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
+  // Actions outside [−1, 1] are min–max scaled for training; the scaler travels in the stats.
+  const { dataset, scaler } = withScaledActions(bestEpisodes(await loadDataset(path), bestFraction));
+  const stats = { ...datasetStats(dataset, { rewardScaling }), ...(scaler ? { actionScaler: scaler } : {}) };
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
   const nextObservations = normalizer.normalize(dataset.nextObservations.slice());
@@ -128,12 +131,11 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false);
   const o = { ...options, ...run };
   const schema = schemaOf(o.algo);
-  mkdirSync(o.out, { recursive: true });
   const latest = join(o.out, "latest");
   const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
   const resuming = Boolean(o.resume) && existsSync(latestPath);
-  if (!o.resume && readdirSync(o.out).length > 0)
+  if (!o.resume && existsSync(o.out) && readdirSync(o.out).length > 0)
     throw new UserError(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
@@ -146,10 +148,22 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
+  // Fail before work: the data must fit the environment before anything trains or is written.
+  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
+  const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
+  // A fresh run that fails before its first update removes what it wrote (see preflight.ts).
+  const fresh = resuming ? null : new FreshRunDir(o.out, ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors"]);
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
-  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  let learner: Learner;
+  try {
+    learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  } catch (error) {
+    evaluator?.close();
+    fresh?.abandon();
+    throw error;
+  }
   const agent = learner.agent;
   let best: RunSummary["best"];
   let last: RunSummary["last"];
@@ -175,8 +189,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     saveAgent(latestPath);
   };
 
-  // 3. Evaluation in the simulator, when the task is known.
-  const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
+  // 3. Evaluation in the simulator, when the task is known (the evaluator was made above).
   const evaluateNow = async (): Promise<EvalResult | null> => {
     const diagnostics = (await learner.diagnostics?.()) ?? {};
     if (!evaluator) {
@@ -213,7 +226,12 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const startStep = agent.updates;
   try {
     while (agent.updates < o.steps && !stopRequested) {
-      acc.add(learner.step());
+      try {
+        acc.add(learner.step());
+      } catch (error) {
+        if (agent.updates === startStep) fresh?.abandon(); // nothing trained yet: leave --out as it was
+        throw error;
+      }
       const step = agent.updates;
       if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
