@@ -32,6 +32,7 @@ import { MetricsAccumulator, MetricsLog } from "./metrics.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { createProgress } from "./progress.js";
+import { type TrainingOpe, trainingOpe } from "./training-ope.js";
 
 /**
  * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
@@ -68,6 +69,8 @@ export interface RunSummary {
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
+  /** The last offline estimate, for runs without a simulator (`opeEvery`). */
+  ope?: TrainingOpe;
   wallSeconds: number;
   updatesPerSecond: number;
 }
@@ -190,9 +193,17 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   };
 
   // 3. Evaluation in the simulator, when the task is known (the evaluator was made above).
+  // Without a simulator, offline estimates stand in for scores when asked for (`opeEvery`).
+  const offline = !evaluator && o.opeEvery > 0 ? trainingOpe(dataset, stats, agent, o.opeSteps, o.seed) : null;
+  let ope: TrainingOpe | undefined;
   const evaluateNow = async (): Promise<EvalResult | null> => {
     const diagnostics = (await learner.diagnostics?.()) ?? {};
     if (!evaluator) {
+      if (offline) {
+        const result = offline();
+        ope = result.summary;
+        Object.assign(diagnostics, result.metrics);
+      }
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
@@ -234,7 +245,8 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       }
       const step = agent.updates;
       if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
+      const due = evaluator ? o.evalEvery : offline ? o.opeEvery : o.evalEvery;
+      if (due > 0 && step % due === 0 && step < o.steps) await evaluateNow();
       if (step % o.checkpointEvery === 0) await checkpoint();
       if (step % 50 === 0 || step === o.steps) {
         progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
@@ -258,6 +270,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     steps: agent.updates,
     ...(last ? { last } : {}),
     ...(best ? { best } : {}),
+    ...(ope ? { ope } : {}),
     wallSeconds,
     updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
   };
