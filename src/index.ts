@@ -15,6 +15,7 @@ export { ALGORITHMS, type AlgorithmEntry, makeAgent } from "./agents/registry.js
 export { SAC, SAC_CONFIG, type SACConfig } from "./agents/sac.js";
 export { TD3BC, TD3BC_CONFIG, type TD3BCConfig } from "./agents/td3bc.js";
 export { buildDataset } from "./collect/build.js";
+export { type ActionScaler, fitActionScaler, scaleActions, unscaleActions } from "./data/action-scaler.js";
 export * as data from "./data/index.js";
 export { loadDataset } from "./data/load.js";
 export { type DatasetStats, datasetStats, Normalizer } from "./data/normalizer.js";
@@ -23,6 +24,7 @@ export { type EvalResult, Evaluator, evaluate } from "./envs/evaluate.js";
 export * as envs from "./envs/index.js";
 export { makeEnv } from "./envs/registry.js";
 export { normalizedScore } from "./envs/scores.js";
+export { evaluateOffline, FQE_CONFIG, type FqeResult, fqe, type ModelOpeResult, type OpeReport, prepareOpeData } from "./ope/index.js";
 export { prepareData, type RunSummary, type TrainOptions, trainOffline } from "./run/train.js";
 export * as tensor from "./tensor/index.js";
 export { Rng } from "./util/rng.js";

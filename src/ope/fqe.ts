@@ -18,7 +18,7 @@ import { episodeRanges } from "../data/dataset.js";
 import type { BatchPolicy } from "../envs/policy.js";
 import { MLP } from "../nn/layers.js";
 import { Adam } from "../nn/optim.js";
-import { concatCols, mean, square, sub } from "../tensor/ops.js";
+import { mean, square, sub } from "../tensor/ops.js";
 import { backward, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
 import { Rng } from "../util/rng.js";
