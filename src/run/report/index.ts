@@ -40,7 +40,7 @@ export {
   diagnosticsGrid,
   formatCell,
   isDiagnostic,
-  meanStd,
+  meanSampleStd,
   runListGrid,
   runScore,
   type ScoreCell,
