@@ -4,13 +4,14 @@
  * (z-scored observations, scaled rewards). The training loop prepares it once per run;
  * every learner (plain offline RL, ADEPT) reads it.
  */
+import { withScaledActions } from "../data/action-scaler.js";
 import { resolveDataset } from "../data/cache.js";
 import type { Dataset } from "../data/dataset.js";
 import { bestEpisodes } from "../data/filter.js";
 import { loadDataset } from "../data/load.js";
 import { type DatasetStats, datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
-import { parseTask } from "../data/tasks.js";
+import type { LocomotionTask } from "../envs/scores.js";
 
 /** The prepared offline data (see {@link prepareData}). */
 export interface OfflineData {
@@ -35,11 +36,19 @@ export async function prepareData(
   spec: string,
   rewardScaling: RewardScaling = "auto",
   bestFraction = 1,
-  task?: string,
+  task?: LocomotionTask,
 ): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path, task === undefined ? {} : { task: parseTask(task) }), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
+  // Actions outside [−1, 1] are min–max scaled for training; the scaler travels in the stats.
+  // The environment the caller names overrides what the file says (the caller checks the widths
+  // against it); without one, the reader infers it from the metadata or the name and checks them.
+  const loaded = await loadDataset(path, task === undefined ? {} : { task: null });
+  if (task !== undefined) {
+    loaded.task = task;
+    loaded.source.taskFrom = "the caller";
+  }
+  const { dataset, scaler } = withScaledActions(bestEpisodes(loaded, bestFraction));
+  const stats = { ...datasetStats(dataset, { rewardScaling }), ...(scaler ? { actionScaler: scaler } : {}) };
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
   const nextObservations = normalizer.normalize(dataset.nextObservations.slice());

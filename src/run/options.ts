@@ -23,6 +23,13 @@ export const RUN_OPTIONS = defineConfig({
     min: 0,
     doc: "save a checkpoint (latest.safetensors) every n updates; 0: at every evaluation (--eval-every; 5000 when that is 0)",
   },
+  opeEvery: {
+    default: 0,
+    integer: true,
+    min: 0,
+    doc: "without a simulator: offline estimate (FQE) of the policy every n updates and at the end; 0: never",
+  },
+  opeSteps: { default: 2000, integer: true, min: 1, doc: "gradient steps of each training-time FQE critic" },
   logEvery: { default: 1000, integer: true, min: 1, doc: "a metrics line (means since the last one) every n updates" },
 });
 

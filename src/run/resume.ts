@@ -27,6 +27,8 @@ export interface RunConfig {
   evalEpisodes: number;
   checkpointEvery?: number;
   logEvery?: number;
+  opeEvery?: number;
+  opeSteps?: number;
   rewardScaling: string;
   rewardScale: number;
   config: Record<string, unknown>;
@@ -38,6 +40,7 @@ export const CHANGEABLE_ON_RESUME = {
   checkpointEvery: "--checkpoint-every",
   logEvery: "--log-every",
   progress: "--no-progress",
+  opeEvery: "--ope-every, --ope-steps (offline estimates without a simulator; they do not touch training)",
 } as const;
 
 /** Run settings a resume compares with config.json; a difference is refused. */

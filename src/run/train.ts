@@ -13,7 +13,7 @@
  * SIGINT and SIGTERM write a checkpoint before the process exits; a non-finite loss or
  * parameter stops the run at that step (divergence.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
 import { AdeptLearner } from "../adept/learner.js";
@@ -22,8 +22,9 @@ import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
 import { resolveDatasetPath } from "../data/load.js";
-import { parseTask } from "../data/tasks.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
+import { resolveEnv } from "../envs/registry.js";
+import type { LocomotionTask } from "../envs/scores.js";
 import { type Learner, PlainLearner } from "../learner/learner.js";
 import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
 import { yieldToEventLoop } from "../util/async.js";
@@ -44,7 +45,9 @@ import {
 import { DivergenceError, ExplosionWatch, type NonFinite, nonFiniteLoss, nonFiniteTensor } from "./divergence.js";
 import { RunLock } from "./lock.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
+import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { checkResume, fileSha256, type RunConfig } from "./resume.js";
+import { type TrainingOpe, trainingOpe } from "./training-ope.js";
 
 /**
  * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
@@ -93,6 +96,8 @@ export interface RunSummary {
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
+  /** The last offline estimate, for runs without a simulator (`opeEvery`). */
+  ope?: TrainingOpe;
   wallSeconds: number;
   updatesPerSecond: number;
 }
@@ -141,6 +146,8 @@ interface LoopState {
   explosion?: ReturnType<ExplosionWatch["state"]>;
   /** The step of the last evaluation (the final one is not repeated by a resume). */
   evaluatedAt?: number;
+  /** The last offline estimate (runs without a simulator). */
+  ope?: TrainingOpe;
 }
 
 /** Trains an offline agent end to end (see the module comment). */
@@ -149,20 +156,19 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false); // checked, defaults filled
   schemaOf(options.algo); // an unknown algorithm fails before anything is created
   resolveDataset(options.dataset); // a missing dataset too
+  if (options.env !== undefined) resolveEnv(options.env); // and an unknown environment
   // 1. The run directory: ours alone while we write it (a second writer is refused), cleared of
-  // what a killed writer left, and removed again if we created it and fail before config.json.
-  const created = !existsSync(options.out);
-  mkdirSync(options.out, { recursive: true });
+  // what a killed writer left; a fresh run that fails before its first update leaves it as it
+  // found it (removed, if this run created it), so the fixed command works.
+  const fresh = new FreshRunDir(options.out, FRESH_FILES);
   const lock = RunLock.acquire(options.out);
-  let started = false;
+  const state = { fresh: true, started: false };
   try {
-    return await trainLocked(options, run, explicit, () => {
-      started = true;
-    });
+    return await trainLocked(options, run, explicit, state);
   } catch (error) {
-    if (created && !started) {
-      lock.release();
-      rmSync(options.out, { recursive: true, force: true });
+    if (state.fresh && !state.started) {
+      lock.release(); // first, so that a directory this run created is empty and goes too
+      fresh.abandon();
     }
     throw error;
   } finally {
@@ -170,11 +176,14 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   }
 }
 
+/** What a fresh run writes into its directory (removed again when it fails before its first update). */
+const FRESH_FILES = ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json", "checkpoints"];
+
 async function trainLocked(
   options: TrainOptions,
   run: RunOptions,
   explicit: ReadonlySet<string>,
-  markStarted: () => void,
+  state: { fresh: boolean; started: boolean },
 ): Promise<RunSummary> {
   const out = options.out;
   const entries = readdirSync(out).filter((f) => f !== ".lock");
@@ -184,6 +193,8 @@ async function trainLocked(
   const configPath = join(out, "config.json");
   const unit: CheckpointUnit | undefined = options.resume ? currentCheckpoint(out) : undefined;
   const resuming = unit !== undefined;
+  state.fresh = !resuming;
+  state.started = resuming; // a failing resume never deletes anything
   const saved: RunConfig | undefined = resuming ? readRunConfig(configPath) : undefined;
   if (options.resume && !resuming) {
     if (entries.some((f) => f !== "log.txt"))
@@ -206,7 +217,7 @@ async function trainLocked(
         algo: options.algo,
         datasetSha256,
         datasetPath,
-        task: options.env === undefined ? undefined : parseTask(options.env),
+        task: options.env === undefined ? undefined : resolveEnv(options.env).task,
         seed: run.seed,
         batchSize: run.batchSize,
         evalEvery: run.evalEvery,
@@ -219,7 +230,7 @@ async function trainLocked(
     );
   }
   // A resume keeps config.json's value of anything the command does not set explicitly.
-  const pick = (key: "steps" | "logEvery" | "checkpointEvery"): number =>
+  const pick = (key: "steps" | "logEvery" | "checkpointEvery" | "opeEvery" | "opeSteps"): number =>
     explicit.has(key) || saved === undefined ? run[key] : (saved[key] ?? run[key]);
   const o = {
     algo: options.algo,
@@ -229,10 +240,12 @@ async function trainLocked(
     batchSize: saved?.batchSize ?? run.batchSize,
     evalEvery: saved?.evalEvery ?? run.evalEvery,
     evalEpisodes: saved?.evalEpisodes ?? run.evalEpisodes,
-    env: saved ? (saved.task ?? undefined) : options.env,
+    task: saved ? (saved.task as LocomotionTask | undefined) : options.env === undefined ? undefined : resolveEnv(options.env).task,
     steps: pick("steps"),
     logEvery: pick("logEvery"),
     checkpointEvery: pick("checkpointEvery"),
+    opeEvery: pick("opeEvery"),
+    opeSteps: pick("opeSteps"),
     progress: options.progress,
     rewardScaling: (saved?.rewardScaling ?? rewardScalingAsked) as RewardScaling,
   };
@@ -243,9 +256,11 @@ async function trainLocked(
   const config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, options.config ?? {}, o.steps), o.algo);
   // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
   const bestFraction = typeof config.bestFraction === "number" ? config.bestFraction : 1;
-  const data = await prepareData(datasetPath, o.rewardScaling, bestFraction, o.env);
+  const data = await prepareData(datasetPath, o.rewardScaling, bestFraction, o.task);
   const { dataset, stats } = data;
   const task = dataset.task;
+  // Fail before work: the data must fit the environment before anything trains.
+  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
   const log = new MetricsLog(join(out, "metrics.jsonl"));
   const latestPath = latestOf(out);
   const bestPath = join(out, "best.safetensors");
@@ -258,6 +273,7 @@ async function trainLocked(
   let best: RunSummary["best"];
   let last: RunSummary["last"];
   let evaluatedAt = -1;
+  let ope: TrainingOpe | undefined;
   let lastCheckpoint: number | undefined;
   if (resuming && unit) {
     const info = restoreAgentCheckpoint(unit.agentPath, agent);
@@ -267,6 +283,7 @@ async function trainLocked(
     best = extra.best;
     last = extra.last;
     evaluatedAt = extra.evaluatedAt ?? -1;
+    ope = extra.ope;
     acc.restore(extra.pending);
     explosion.restore(extra.explosion);
     if (extra.metricsLines !== undefined) log.truncateToLines(extra.metricsLines);
@@ -289,13 +306,14 @@ async function trainLocked(
       evalEpisodes: o.evalEpisodes,
       checkpointEvery: o.checkpointEvery,
       logEvery: o.logEvery,
+      opeEvery: o.opeEvery,
+      opeSteps: o.opeSteps,
       rewardScaling: o.rewardScaling,
       rewardScale: stats.rewardScale,
       config,
     };
     writeRunConfig(configPath, runConfig);
   }
-  markStarted();
 
   let stopSignal: NodeJS.Signals | undefined;
   const startedAt = Date.now();
@@ -312,6 +330,7 @@ async function trainLocked(
       steps: agent.updates,
       ...(last ? { last } : {}),
       ...(best ? { best } : {}),
+      ...(ope ? { ope } : {}),
       wallSeconds,
       updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
     };
@@ -345,6 +364,7 @@ async function trainLocked(
     pending: acc.state(),
     explosion: explosion.state(),
     evaluatedAt,
+    ope,
   });
   const saveAgent = (path: string): void =>
     saveAgentCheckpoint(path, agent, { stats, task, extra: loopState() as unknown as Record<string, unknown> });
@@ -361,6 +381,8 @@ async function trainLocked(
   // 5. Evaluation in the simulator, when the task is known.
   // Created at the first evaluation: a resumed run that stops before one does not pay for the simulator.
   let evaluator: Evaluator | null | undefined = task && o.evalEpisodes > 0 ? undefined : null;
+  // Without a simulator, offline estimates stand in for scores when asked for (`opeEvery`).
+  const offline = evaluator === null && o.opeEvery > 0 ? trainingOpe(dataset, stats, agent, o.opeSteps, o.seed) : null;
   const evaluateNow = async (): Promise<EvalResult | null> => {
     checkParameters();
     evaluatedAt = agent.updates;
@@ -368,6 +390,11 @@ async function trainLocked(
     faultPoint("eval");
     if (evaluator === undefined) evaluator = await Evaluator.create(task as string, Math.min(o.evalEpisodes, 10));
     if (!evaluator) {
+      if (offline) {
+        const result = offline();
+        ope = result.summary;
+        Object.assign(diagnostics, result.metrics);
+      }
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
@@ -398,6 +425,7 @@ async function trainLocked(
   try {
     while (agent.updates < o.steps && stopSignal === undefined) {
       const metrics = learner.step();
+      state.started = true; // trained: from here on the run directory is the run's record
       acc.add(metrics);
       faultPoint("update");
       const step = agent.updates;
@@ -411,7 +439,8 @@ async function trainLocked(
         explosion.observe(step, line);
         checkParameters();
       }
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
+      const due = evaluator !== null ? o.evalEvery : offline ? o.opeEvery : o.evalEvery;
+      if (due > 0 && step % due === 0 && step < o.steps) await evaluateNow();
       if (step % o.checkpointEvery === 0) await checkpoint();
       if (step % 50 === 0 || step === o.steps) {
         progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
