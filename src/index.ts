@@ -19,8 +19,19 @@ export * as data from "./data/index.js";
 export { loadDataset } from "./data/load.js";
 export { type DatasetStats, datasetStats, Normalizer } from "./data/normalizer.js";
 export { allocateBatch, MixedSampler, ReplayBuffer, type TransitionBatch } from "./data/replay.js";
+export * as diffusion from "./diffusion/index.js";
+export {
+  DiffusionWorldModel,
+  GaussianEnsembleWorldModel,
+  loadWorldModel,
+  splitByEpisodes,
+  WORLD_MODEL_CONFIG,
+  type WorldModel,
+  type WorldModelConfig,
+} from "./diffusion/index.js";
 export { type EvalResult, Evaluator, evaluate } from "./envs/evaluate.js";
 export * as envs from "./envs/index.js";
+export { type BatchPolicy, randomPolicy } from "./envs/policy.js";
 export { makeEnv } from "./envs/registry.js";
 export { normalizedScore } from "./envs/scores.js";
 export { prepareData, type RunSummary, type TrainOptions, trainOffline } from "./run/train.js";
