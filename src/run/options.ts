@@ -19,6 +19,10 @@ export const RUN_OPTIONS = defineConfig({
   batchSize: { default: 256, integer: true, min: 1, doc: "batch size (CORL: 256)" },
   checkpointEvery: { default: 5000, integer: true, min: 1, doc: "save latest.safetensors every n updates" },
   logEvery: { default: 1000, integer: true, min: 1, doc: "a metrics line (means since the last one) every n updates" },
+  log: {
+    default: "jsonl",
+    doc: "logs: metrics.jsonl always, plus csv (metrics.csv) and/or tensorboard (event files in tensorboard/), comma-separated: csv,tensorboard",
+  },
 });
 
 /** The run options, resolved. */

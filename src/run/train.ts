@@ -27,7 +27,8 @@ import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
-import { MetricsAccumulator, MetricsLog } from "./metrics.js";
+import { parseLogFormats, RunLogs } from "./logs/index.js";
+import { MetricsAccumulator } from "./metrics.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { createProgress } from "./progress.js";
 
@@ -146,7 +147,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
-  const log = new MetricsLog(join(o.out, "metrics.jsonl"));
+  const log = new RunLogs(o.out, parseLogFormats(o.log));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
   const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
