@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
     import("./sweep.js"),
     import("./report.js"),
     import("./quickstart.js"),
+    import("./export.js"),
   ]);
   for (const group of groups) group.register(program);
   hintAfterErrors(program, []);
