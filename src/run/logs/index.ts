@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
-import { MetricsLog } from "../metrics.js";
+import { MetricsLog } from "../../util/metrics.js";
 import { metricsCsv } from "./csv.js";
 import { TensorBoardWriter } from "./tensorboard.js";
 

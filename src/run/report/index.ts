@@ -39,7 +39,7 @@ export {
   diagnosticsGrid,
   formatCell,
   isDiagnostic,
-  meanStd,
+  meanSampleStd,
   runListGrid,
   runScore,
   type ScoreCell,
