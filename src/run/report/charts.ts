@@ -112,7 +112,7 @@ export function learningCurveSpec(dataset: string, points: CurvePoint[], colors:
 }
 
 /** Panels per row, and each panel's plot size: three across the page. */
-const PANEL = { columns: 3, width: 300, height: 160 };
+const PANEL = { columns: 3, width: 260, height: 150 };
 
 /**
  * Vega-Lite spec of one panel per metric key of one dataset (the series: the algorithms),
