@@ -122,7 +122,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
-  const log = new RunLogs(o.out, parseLogFormats(o.log));
+  const log = await RunLogs.open(o.out, parseLogFormats(o.log));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
   const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });

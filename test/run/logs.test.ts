@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { metricsCsv, parseLogFormats, RunLogs, readEventFile } from "../../src/run/logs/index.js";
+import { metricsCsv, parseLogFormats, RunLogs } from "../../src/run/logs/index.js";
+import { readEventFile } from "../../src/run/logs/tensorboard.js";
 import { repoRoot } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-logs-"));
@@ -19,10 +20,10 @@ const eventFiles = (run: string): string[] =>
 describe("run logs", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes TensorBoard events that read back by the same schema, and a CSV of every key", () => {
+  it("writes TensorBoard events that read back by the same schema, and a CSV of every key", async () => {
     const run = join(dir, "a");
     mkdirSync(run);
-    const logs = new RunLogs(run, parseLogFormats("csv,tensorboard"));
+    const logs = await RunLogs.open(run, parseLogFormats("csv,tensorboard"));
     logs.write(100, { "loss/q": 0.25, "value/q_mean": 12.5 });
     logs.write(200, { "loss/q": 0.125, "value/q_mean": 13.75, "eval/normalized_mean": 33.3, "bad/nan": Number.NaN });
     const [file, ...others] = eventFiles(run);
@@ -51,12 +52,12 @@ describe("run logs", () => {
     assert.throws(() => readEventFile(file!), /bad data CRC/);
   });
 
-  it("a resumed run's logs drop what came after the checkpoint, in every format", () => {
+  it("a resumed run's logs drop what came after the checkpoint, in every format", async () => {
     const run = join(dir, "b");
     mkdirSync(run);
-    const logs = new RunLogs(run, parseLogFormats("tensorboard,csv"));
+    const logs = await RunLogs.open(run, parseLogFormats("tensorboard,csv"));
     for (const step of [1, 2, 3, 4]) logs.write(step, { "loss/actor": step });
-    const resumed = new RunLogs(run, parseLogFormats("tensorboard,csv"));
+    const resumed = await RunLogs.open(run, parseLogFormats("tensorboard,csv"));
     resumed.truncateAfter(2);
     resumed.write(3, { "loss/actor": 30 });
     const files = eventFiles(run);

@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { MetricsLog } from "../../util/metrics.js";
 import { metricsCsv } from "./csv.js";
-import { TensorBoardWriter } from "./tensorboard.js";
+import type { TensorBoardWriter } from "./tensorboard.js";
 
 export { metricsCsv } from "./csv.js";
-export { readEventFile, type TensorBoardEvent, TensorBoardWriter } from "./tensorboard.js";
 
 /** The log formats, `jsonl` always among them. */
 export const LOG_FORMATS = ["jsonl", "csv", "tensorboard"] as const;
@@ -36,9 +35,16 @@ export class RunLogs {
   private readonly jsonl: MetricsLog;
   private tensorboard?: TensorBoardWriter;
 
-  constructor(
+  /** Opens the logs of the run in `dir`; the protobuf code loads only when TensorBoard is asked for. */
+  static async open(dir: string, formats: Set<LogFormat>): Promise<RunLogs> {
+    const writer = formats.has("tensorboard") ? (await import("./tensorboard.js")).TensorBoardWriter : undefined;
+    return new RunLogs(dir, formats, writer);
+  }
+
+  private constructor(
     readonly dir: string,
     readonly formats: Set<LogFormat>,
+    private readonly Writer?: typeof TensorBoardWriter,
   ) {
     this.jsonl = new MetricsLog(join(dir, "metrics.jsonl"));
     this.rebuild();
@@ -71,11 +77,11 @@ export class RunLogs {
   /** The derived logs, rewritten from metrics.jsonl. */
   private rebuild(): void {
     if (this.formats.has("csv")) this.writeCsv();
-    if (!this.formats.has("tensorboard")) return;
+    if (!this.Writer) return;
     const dir = join(this.dir, "tensorboard");
     mkdirSync(dir, { recursive: true });
     for (const f of readdirSync(dir)) if (f.startsWith("events.out.tfevents.")) rmSync(join(dir, f));
-    this.tensorboard = new TensorBoardWriter(dir);
+    this.tensorboard = new this.Writer(dir);
     for (const { step, time, ...values } of this.jsonl.read()) this.tensorboard.write(step ?? 0, values, time);
   }
 }
