@@ -1,7 +1,7 @@
 /**
  * `adept export <checkpoint> --format onnx|json --out <file>`: a trained policy for use outside
  * adept (docs/export.md). Both formats hold the whole deterministic policy: observation
- * normalization, the actor, the tanh squashing and the map onto the environment's action bounds.
+ * normalization, the actor, the tanh squashing and the map back onto the data's action units.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -19,9 +19,8 @@ export function register(program: Command): void {
         .default("onnx"),
     )
     .requiredOption("--out <file>", "the file to write (policy.onnx, policy.json)")
-    .option("--env <name>", "environment whose action bounds the actions are mapped onto (default: the checkpoint's task)")
     .option("--force", "overwrite an existing file")
-    .action(async (checkpoint: string, opts: { format: "onnx" | "json"; out: string; env?: string; force?: boolean }) => {
+    .action(async (checkpoint: string, opts: { format: "onnx" | "json"; out: string; force?: boolean }) => {
       if (!existsSync(checkpoint)) throw new CliError(`${checkpoint}: no such checkpoint`);
       if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists (use --force to overwrite)`);
       const { loadAgentCheckpoint } = await import("../agents/checkpoint.js");
@@ -32,16 +31,8 @@ export function register(program: Command): void {
         throw new CliError((error as Error).message);
       }
       const { agent, info } = loaded;
-      const envName = opts.env ?? info.task;
-      let bounds: { low: Float64Array; high: Float64Array } | undefined;
-      if (envName) {
-        const { makeEnv } = await import("../envs/index.js");
-        const env = await makeEnv(envName);
-        bounds = { low: env.spec.actionSpace.low, high: env.spec.actionSpace.high };
-        env.close();
-      }
       const { policySpec } = await import("../export/policy.js");
-      const spec = policySpec(agent, info.stats, bounds);
+      const spec = policySpec(agent, info.stats);
       mkdirSync(dirname(opts.out), { recursive: true });
       const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
       if (opts.format === "onnx") {
@@ -57,7 +48,5 @@ export function register(program: Command): void {
         writeFileSync(forward, POLICY_FORWARD_SOURCE);
         process.stdout.write(`${opts.out}: weights (JSON); ${forward}: act(policy, observations, n)\n`);
       }
-      if (!bounds)
-        process.stderr.write("adept: no task known: actions stay in [-1, 1] (give --env to map them onto an environment's bounds)\n");
     });
 }

@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
     import("./wm.js"),
     import("./sweep.js"),
     import("./report.js"),
+    import("./ope.js"),
     import("./quickstart.js"),
     import("./export.js"),
   ]);

@@ -1,9 +1,10 @@
 /**
  * A trained agent's deterministic policy as plain arrays, the common source of every export
  * format: the observation z-scoring of training, the actor MLP (its Linear layers, ReLU
- * between them), the tanh squashing of its mean, and the affine map of [-1, 1] onto the
- * environment's action bounds. Exported policies compute exactly what `agentPolicy(agent,
- * stats)` computes, in float32.
+ * between them), the tanh squashing of its mean, and the affine map of [-1, 1] back onto
+ * the data's action units (the min–max action scaler in the statistics, when training had
+ * one: src/data/action-scaler.ts). Exported policies compute what `agentPolicy(agent, stats)`
+ * computes, in float32.
  */
 import type { Agent } from "../agents/agent.js";
 import type { DatasetStats } from "../data/normalizer.js";
@@ -48,14 +49,15 @@ function actorNet(agent: Agent): MLP {
   return net;
 }
 
-/** The policy of `agent` acting on raw observations normalized with `stats`, with actions mapped onto [low, high]. */
-export function policySpec(agent: Agent, stats: DatasetStats, bounds?: { low: ArrayLike<number>; high: ArrayLike<number> }): PolicySpec {
+/** The policy of `agent` acting on raw observations normalized with `stats`, its actions in the data's units. */
+export function policySpec(agent: Agent, stats: DatasetStats): PolicySpec {
   const net = actorNet(agent);
   const A = agent.actionDim;
-  const low = Float32Array.from(bounds?.low ?? Array(A).fill(-1));
-  const high = Float32Array.from(bounds?.high ?? Array(A).fill(1));
+  const scaler = stats.actionScaler;
+  const low = Float32Array.from(scaler?.low ?? Array(A).fill(-1));
+  const high = Float32Array.from(scaler?.high ?? Array(A).fill(1));
   if (low.length !== A || high.length !== A)
-    throw new UserError(`action bounds have ${low.length}/${high.length} values, the agent acts in ${A}`);
+    throw new UserError(`the action scaler has ${low.length}/${high.length} bounds, the agent acts in ${A}`);
   return {
     algo: agent.algo,
     observationDim: agent.observationDim,
@@ -71,9 +73,4 @@ export function policySpec(agent: Agent, stats: DatasetStats, bounds?: { low: Ar
     actionLow: low,
     actionHigh: high,
   };
-}
-
-/** True when the bounds are [-1, 1] everywhere (the scaling step is then the identity). */
-export function unitBounds(spec: PolicySpec): boolean {
-  return spec.actionLow.every((v) => v === -1) && spec.actionHigh.every((v) => v === 1);
 }

@@ -82,19 +82,22 @@ describe("policy export", () => {
       assert.ok(expected.some((a) => Math.abs(a) < 0.9));
     });
 
-  it("the graph has named input/output with a dynamic batch, and maps actions onto non-unit bounds", async () => {
+  it("the graph has named input/output with a dynamic batch, and maps actions back through the action scaler", async () => {
     const agent = makeAgent("sac", S, A, { hiddenWidth: 16 }, 7);
-    const { observations, stats } = data(7);
+    const { observations, stats: unscaled } = data(7);
     const low = [-2, 0, -0.5],
       high = [2, 1, 0.5];
-    const bytes = policyToOnnx(policySpec(agent, stats, { low, high }), "test");
+    const stats: DatasetStats = { ...unscaled, actionScaler: { kind: "min-max", low, high } };
+    const bytes = policyToOnnx(policySpec(agent, stats), "test");
     const graph = readOnnx(bytes).graph!;
     assert.equal(graph.input![0]!.name, "observation");
     assert.equal(graph.output![0]!.name, "action");
     assert.equal(graph.input![0]!.type!.tensorType!.shape!.dim![0]!.dimParam, "batch");
-    const unit = agentPolicy(agent, stats)(observations, 5);
-    const scaled = Float32Array.from(unit, (a, k) => low[k % A]! + ((a + 1) * (high[k % A]! - low[k % A]!)) / 2);
-    for (const n of [1, 5]) assert.ok(maxDiff(await runOnnx(bytes, observations, n), scaled.subarray(0, n * A)) <= 1e-5);
+    const scaled = agentPolicy(agent, stats)(observations, N).slice();
+    assert.ok(maxDiff(scaled, agentPolicy(agent, unscaled)(observations, N)) > 0.1, "the scaler changes the actions");
+    for (const n of [1, 5, N]) assert.ok(maxDiff(await runOnnx(bytes, observations, n), scaled.subarray(0, n * A)) <= 1e-5);
+    const { act } = (await import(pathToFileURL(forwardFile).href)) as { act: (p: unknown, o: Float32Array, n: number) => Float32Array };
+    assert.ok(maxDiff(act(JSON.parse(JSON.stringify(policyToJson(policySpec(agent, stats)))), observations, N), scaled) <= 1e-5);
   });
 
   it("adept export writes both formats from a checkpoint", async () => {

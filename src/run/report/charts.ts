@@ -139,9 +139,14 @@ export function panelsSpec(title: string, points: CurvePoint[], colors: SeriesCo
   } as TopLevelSpec;
 }
 
-/** The world-model diagnostics of one dataset (`wm/*`, `gap/*`), one panel per key. */
-export function diagnosticsSpec(dataset: string, points: CurvePoint[], colors: SeriesColors): TopLevelSpec {
-  return panelsSpec(`${dataset}: world-model diagnostics`, points, colors);
+/** The world-model diagnostics of one dataset (`wm/*`, `gap/*`; or `what` else), one panel per key. */
+export function diagnosticsSpec(
+  dataset: string,
+  points: CurvePoint[],
+  colors: SeriesColors,
+  what = "world-model diagnostics",
+): TopLevelSpec {
+  return panelsSpec(`${dataset}: ${what}`, points, colors);
 }
 
 /** Compiles a Vega-Lite spec and renders it to an SVG string (headless: no canvas, no network). */
