@@ -40,6 +40,7 @@ export const CHANGEABLE_ON_RESUME = {
   checkpointEvery: "--checkpoint-every",
   logEvery: "--log-every",
   progress: "--no-progress",
+  log: "--log (which logs besides metrics.jsonl)",
   opeEvery: "--ope-every, --ope-steps (offline estimates without a simulator; they do not touch training)",
 } as const;
 

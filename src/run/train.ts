@@ -30,7 +30,7 @@ import { type OfflineData, prepareData, type RewardScaling } from "../learner/of
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
-import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { MetricsAccumulator } from "../util/metrics.js";
 import { createProgress } from "../util/progress.js";
 import { type RngState, runSeed, runStream } from "../util/rng.js";
 import { faultPoint } from "./_fault.js";
@@ -44,6 +44,7 @@ import {
 } from "./checkpoint-unit.js";
 import { DivergenceError, ExplosionWatch, type NonFinite, nonFiniteLoss, nonFiniteTensor } from "./divergence.js";
 import { RunLock } from "./lock.js";
+import { parseLogFormats, RunLogs } from "./logs/index.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { checkResume, fileSha256, type RunConfig } from "./resume.js";
@@ -177,7 +178,16 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
 }
 
 /** What a fresh run writes into its directory (removed again when it fails before its first update). */
-const FRESH_FILES = ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json", "checkpoints"];
+const FRESH_FILES = [
+  "config.json",
+  "metrics.jsonl",
+  "metrics.csv",
+  "tensorboard",
+  "latest.safetensors",
+  "best.safetensors",
+  "summary.json",
+  "checkpoints",
+];
 
 async function trainLocked(
   options: TrainOptions,
@@ -261,7 +271,7 @@ async function trainLocked(
   const task = dataset.task;
   // Fail before work: the data must fit the environment before anything trains.
   if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
-  const log = new MetricsLog(join(out, "metrics.jsonl"));
+  const log = await RunLogs.open(out, parseLogFormats(run.log));
   const latestPath = latestOf(out);
   const bestPath = join(out, "best.safetensors");
 

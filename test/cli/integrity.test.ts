@@ -125,14 +125,20 @@ describe("adept train: runs that cannot lie", () => {
     it("halfcheetah data with --env hopper: one line, nothing written", async () => {
       const r = await train("cheetah-as-hopper", "--dataset", cheetah, "--env", "hopper", "--steps", "10");
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^adept: .*halfcheetah-toy\.jsonl has observations of width 17 and actions of width 6, but environment hopper has 11 and 3: pass the matching --env/);
+      assert.match(
+        r.stderr,
+        /^adept: .*halfcheetah-toy\.jsonl has observations of width 17 and actions of width 6, but environment hopper has 11 and 3: pass the matching --env/,
+      );
       assert.ok(!existsSync(join(dir, "cheetah-as-hopper")), "no run directory left behind");
     });
 
     it("hopper data with --env halfcheetah: refused before training", async () => {
       const r = await train("hopper-as-cheetah", "--dataset", hopper, "--env", "halfcheetah", "--steps", "10");
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /hopper-toy\.jsonl has observations of width 11 and actions of width 3, but environment halfcheetah has 17 and 6/);
+      assert.match(
+        r.stderr,
+        /hopper-toy\.jsonl has observations of width 11 and actions of width 3, but environment halfcheetah has 17 and 6/,
+      );
       assert.ok(!existsSync(join(dir, "hopper-as-cheetah")));
     });
 
