@@ -10,7 +10,7 @@ export {
 } from "./evaluate.js";
 export { LocomotionEnv, type LocomotionEnvOptions } from "./locomotion.js";
 export { loadMujoco } from "./mujoco.js";
-export { type BatchPolicy, randomPolicy } from "./policy.js";
+export { type BatchPolicy, RANDOM_POLICY_SEED_OFFSET, randomPolicy } from "./policy.js";
 export {
   D4RL_DATASET_KINDS,
   type D4rlDatasetKind,

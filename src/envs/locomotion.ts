@@ -1,7 +1,6 @@
 // One MuJoCo locomotion environment with D4RL (Gym "-v3") semantics.
 import type { MainModule, MjData, MjModel } from "mujoco-js";
 import { Rng } from "../util/rng.js";
-import { readAsset } from "./assets.js";
 import { compileModel, loadMujoco, wasmMemoryBytes } from "./mujoco.js";
 import type { LocomotionTask } from "./scores.js";
 import { LOCOMOTION_TASKS, type LocomotionTaskDef, MAX_EPISODE_STEPS } from "./tasks.js";
@@ -84,13 +83,24 @@ export class LocomotionEnv implements Env {
     if (!def) throw new Error(`unknown locomotion task ${task}`);
     const maxSteps = options.maxEpisodeSteps ?? MAX_EPISODE_STEPS;
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxEpisodeSteps must be a positive integer, got ${maxSteps}`);
-    const [mujoco, xml] = await Promise.all([loadMujoco(), options.xml ?? readAsset(def.asset)]);
+    // The asset reader (node:fs) loads only when no XML is given, so a web page can pass the
+    // model's text and run this class unchanged (adept view: docs/viewer.md).
+    const readXml = async (): Promise<string> => (await import("./assets.js")).readAsset(def.asset);
+    const [mujoco, xml] = await Promise.all([loadMujoco(), options.xml ?? readXml()]);
     const model = compileModel(mujoco, xml, task);
     return new LocomotionEnv(mujoco, model, def, options);
   }
 
   get elapsedSteps(): number {
     return this.steps;
+  }
+
+  /**
+   * The live MuJoCo model and data, for renderers that draw the bodies (adept view); they stay
+   * owned by this environment: read them, never step, reset or free them.
+   */
+  get simulation(): { model: MjModel; data: MjData } {
+    return this.handles();
   }
 
   /** The (nq, nv, nu) sizes of the compiled model. */
