@@ -11,39 +11,13 @@ import { type BatchPolicy, RANDOM_POLICY_SEED_OFFSET, randomPolicy } from "../..
 import type { LocomotionTask } from "../../envs/scores.js";
 import { normalizedScore } from "../../envs/scores.js";
 import { Rng } from "../../util/rng.js";
+import type { ViewerState } from "../state.js";
 import { BodyScene } from "./scene.js";
 
 interface PageConfig {
   task: LocomotionTask;
   label: string;
   policy: "checkpoint" | "random";
-}
-
-/** One finished episode. */
-export interface EpisodeRecord {
-  /** 0-based index in the seed's episode sequence. */
-  index: number;
-  /** The reset seed (the index-th draw of Rng(seed)). */
-  resetSeed: number;
-  length: number;
-  return: number;
-  /** D4RL normalized score. */
-  score: number;
-  terminated: boolean;
-}
-
-export interface ViewerState {
-  ready: boolean;
-  playing: boolean;
-  seed: number;
-  episode: number;
-  step: number;
-  return: number;
-  episodes: EpisodeRecord[];
-  /** Environment steps taken since the page loaded (all episodes). */
-  totalSteps: number;
-  drawing: boolean;
-  error?: string;
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
