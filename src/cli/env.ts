@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       const { LOCOMOTION_TASKS, isLocomotionTask, makeEnv } = await import("../envs/index.js");
       const entry = await resolve(name);
-      const instance = await makeEnv(name);
+      const instance = await makeEnv(entry.task);
       try {
         const { spec, sizes, task } = instance;
         // The locomotion tasks' reward weights; a user's task has its own reward function.
@@ -155,7 +155,9 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
 }
 
 async function resolve(name: string): Promise<EnvEntry> {
-  const { resolveEnv } = await import("../envs/index.js");
+  const { isEnvModulePath, openEnv, resolveEnv } = await import("../envs/index.js");
+  // A module that exports a MuJoCo task registers it as it loads.
+  if (isEnvModulePath(name)) return (await openEnv(name)).entry;
   return resolveEnv(name);
 }
 

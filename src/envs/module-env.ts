@@ -7,14 +7,18 @@
 //   export const maxEpisodeSteps = 200;                            // optional (default 1000)
 //   export function make() { return { reset(seed) { … return obs }, step(action) { … return { observation, reward, terminated, truncated } } }; }
 //
+// A module may instead export `task`, a MuJoCo task definition (task.ts): it is registered
+// (`registerTask`) and the module's environments are that task's.
+//
 // `reset` may also return Gymnasium's [observation, info] and `step` its
 // [observation, reward, terminated, truncated, info]. See docs/envs.md, "Any environment in JS".
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError } from "../util/errors.js";
+import { registerTask } from "./registry.js";
 import type { EnvSource, EpisodicEnv } from "./source.js";
-import { MAX_EPISODE_STEPS } from "./task.js";
+import { MAX_EPISODE_STEPS, type MujocoTask } from "./task.js";
 import type { BoxSpace } from "./types.js";
 
 /** A module that does not load, or exports the wrong shape; the message names the module. */
@@ -24,6 +28,7 @@ export class EnvModuleError extends UserError {
 
 interface ModuleExports {
   make?: unknown;
+  task?: unknown;
   observationSpace?: unknown;
   actionSpace?: unknown;
   maxEpisodeSteps?: unknown;
@@ -40,9 +45,12 @@ export async function loadEnvModule(path: string): Promise<EnvSource> {
     throw new EnvModuleError(`--env ${path}: the module does not load: ${firstLine(error)}`);
   }
   // Named exports, or the same fields on a default export.
-  const mod: ModuleExports = typeof namespace.make === "function" ? namespace : (namespace.default ?? namespace);
+  const mod: ModuleExports = typeof namespace.make === "function" || namespace.task ? namespace : (namespace.default ?? namespace);
+  if (mod.task !== undefined && mod.make === undefined) return mujocoTaskSource(path, mod.task);
   if (typeof mod.make !== "function")
-    throw new EnvModuleError(`--env ${path}: the module must export make() returning an environment with reset(seed) and step(action)`);
+    throw new EnvModuleError(
+      `--env ${path}: the module must export make() returning an environment with reset(seed) and step(action), or a MuJoCo task definition as \`task\``,
+    );
   const observationSpace = boxOf(path, "observationSpace", mod.observationSpace);
   const actionSpace = boxOf(path, "actionSpace", mod.actionSpace);
   for (let i = 0; i < actionSpace.dim; i++)
@@ -72,6 +80,14 @@ export async function loadEnvModule(path: string): Promise<EnvSource> {
       return new ModuleEnv(path, env as UserEnv, observationSpace, actionSpace, options.maxEpisodeSteps ?? (limit as number));
     },
   };
+}
+
+/** The source of a module's MuJoCo task: registered, then opened like any task name. */
+async function mujocoTaskSource(path: string, task: unknown): Promise<EnvSource> {
+  const { openEnv } = await import("./source.js"); // source.ts imports this module: loaded when needed
+  const registered = registerTask(task as MujocoTask); // checks every field, naming the task
+  const source = await openEnv(registered.name);
+  return { ...source, entry: { ...source.entry, name: path } };
 }
 
 /** What a module's `make()` returns. */
