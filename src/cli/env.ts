@@ -36,6 +36,10 @@ export function register(program: Command): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       const { LOCOMOTION_TASKS, isLocomotionTask, makeEnv } = await import("../envs/index.js");
       const entry = await resolve(name);
+      if (entry.task === name)
+        throw new CliError(
+          `${name} is a JavaScript environment module, not a MuJoCo task: env info describes tasks (adept eval --env ${name} runs it)`,
+        );
       const instance = await makeEnv(entry.task);
       try {
         const { spec, sizes, task } = instance;
