@@ -34,9 +34,9 @@ export function register(program: Command): void {
     .argument("<name>", "halfcheetah | hopper | walker2d, a D4RL id (hopper-medium-v2) or a Gym id (Hopper-v3)")
     .option("--json", "print the report as JSON")
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { LOCOMOTION_TASKS, isLocomotionTask, makeEnv } = await import("../envs/index.js");
+      const { LOCOMOTION_TASKS, isEnvModulePath, isLocomotionTask, makeEnv } = await import("../envs/index.js");
       const entry = await resolve(name);
-      if (entry.task === name)
+      if (isEnvModulePath(name) && entry.task === name)
         throw new CliError(
           `${name} is a JavaScript environment module, not a MuJoCo task: env info describes tasks (adept eval --env ${name} runs it)`,
         );

@@ -137,6 +137,10 @@ describe("--env ./my-env.js", () => {
     await userError(["eval", "--env", join(dir, "missing.js")], /missing\.js: no such file/);
   });
 
+  it("adept env info on a module that is not a MuJoCo task says so in one line", async () => {
+    await userError(["env", "info", PENDULUM_ENV], /pendulum-env\.js is a JavaScript environment module, not a MuJoCo task/);
+  });
+
   it("a module exporting a MuJoCo task: eval with normalized scores, env info", async () => {
     const { stdout } = await adept("eval", "--env", INVERTED_PENDULUM, "--episodes", "3", "--json");
     const result = JSON.parse(stdout) as { task: string; normalized: { mean: number }; terminated: boolean[] };
