@@ -23,12 +23,14 @@ import type { ViewTarget } from "./target.js";
 export const PAGE_MODULES = [
   "view/page/viewer.js",
   "view/page/scene.js",
-  "envs/locomotion.js",
+  "envs/mujoco-env.js",
   "envs/mujoco.js",
+  "envs/task.js",
   "envs/tasks.js",
   "envs/scores.js",
   "envs/policy.js",
   "util/rng.js",
+  "util/errors.js",
 ];
 
 /** Bare specifiers the page imports → the URL each is served at (the page's import map). */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { loadAgentCheckpoint } from "../agents/checkpoint.js";
 import { LOCOMOTION_TASKS } from "../envs/index.js";
 import { resolveEnv } from "../envs/registry.js";
-import type { LocomotionTask } from "../envs/scores.js";
+import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
 import { policyToJson } from "../export/json.js";
 import { policySpec } from "../export/policy.js";
 import { UserError } from "../util/errors.js";
@@ -39,7 +39,7 @@ export function checkpointPath(what: string): string {
 export function resolveTarget(what: string, env?: string): ViewTarget {
   if (what === "random") {
     if (!env) throw new UserError("the random policy needs an environment: adept view random --env hopper");
-    return { label: "random", task: resolveEnv(env).task };
+    return { label: "random", task: builtInTask(env) };
   }
   const path = checkpointPath(what);
   let loaded: ReturnType<typeof loadAgentCheckpoint>;
@@ -51,11 +51,19 @@ export function resolveTarget(what: string, env?: string): ViewTarget {
   const { agent, info } = loaded;
   const name = env ?? info.task;
   if (!name) throw new UserError(`${path}: the checkpoint does not record its task; pass --env`);
-  const task = resolveEnv(name).task;
+  const task = builtInTask(name);
   const def = LOCOMOTION_TASKS[task];
   if (agent.observationDim !== def.obsDim || agent.actionDim !== def.actDim)
     throw new UserError(
       `${path}: the agent acts on ${agent.observationDim} observations / ${agent.actionDim} actions, ${task} has ${def.obsDim} / ${def.actDim}`,
     );
   return { label: path, task, policy: policyToJson(policySpec(agent, info.stats)) };
+}
+
+/** The built-in task an environment name resolves to: the page has their task code, not a user module's. */
+function builtInTask(name: string): LocomotionTask {
+  const task = resolveEnv(name).task;
+  if (!isLocomotionTask(task))
+    throw new UserError(`adept view plays the built-in tasks (${Object.keys(LOCOMOTION_TASKS).join(", ")}); "${name}" is not one of them`);
+  return task;
 }

@@ -62,7 +62,7 @@ describe("adept view: the server", () => {
     assert.equal(page.status, 200);
     assert.match(page.body, /<script type="importmap">/);
     assert.match(String(page.headers["content-security-policy"]), /default-src 'self'/);
-    for (const path of ["/app/view/page/viewer.js", "/app/envs/locomotion.js", "/vendor/three/three.module.js", "/model.xml"])
+    for (const path of ["/app/view/page/viewer.js", "/app/envs/mujoco-env.js", "/vendor/three/three.module.js", "/model.xml"])
       assert.equal((await get(viewer, path)).status, 200, path);
     const policy = JSON.parse((await get(viewer, "/policy.json")).body) as { format: string; observationDim: number };
     assert.equal(policy.format, "adept-policy");

@@ -1,15 +1,16 @@
 /**
  * The page of `adept view` (docs/viewer.md): MuJoCo (the same wasm build and the same
- * LocomotionEnv as `adept eval`) and the policy run here, in the browser. Episodes follow
+ * MujocoEnv and task table as `adept eval`) and the policy run here, in the browser. Episodes follow
  * `adept eval --seed s`: episode i resets with the i-th draw of Rng(s), so the first episode
  * of seed s is `adept eval --episodes 1 --seed s`, step for step.
  *
  * `window.adeptViewer.state()` reports what the panel shows, for tests and scripts.
  */
-import { LocomotionEnv } from "../../envs/locomotion.js";
+import { MujocoEnv } from "../../envs/mujoco-env.js";
 import { type BatchPolicy, RANDOM_POLICY_SEED_OFFSET, randomPolicy } from "../../envs/policy.js";
 import type { LocomotionTask } from "../../envs/scores.js";
 import { normalizedScore } from "../../envs/scores.js";
+import { LOCOMOTION_TASKS } from "../../envs/tasks.js";
 import { Rng } from "../../util/rng.js";
 import type { ViewerState } from "../state.js";
 import { BodyScene } from "./scene.js";
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   $("title").textContent = `adept view · ${config.task}`;
   $("policy").textContent = `policy: ${config.label}`;
   const xml = await (await fetch("/model.xml")).text();
-  const env = await LocomotionEnv.create(config.task, { xml });
+  const env = await MujocoEnv.create(LOCOMOTION_TASKS[config.task], { xml });
   const dt = env.spec.dt;
   const actionSpace = env.spec.actionSpace;
 
