@@ -126,7 +126,7 @@ describe("adept view in headless Chromium", { skip, timeout: 90_000 }, () => {
     await page.close();
   });
 
-  it(`plays adept eval's episodes: the first ${EPISODES} of seed ${SEED} match its returns and lengths`, async () => {
+  it(`plays adept eval's episodes: the first ${EPISODES} of seed ${SEED} match its returns and lengths`, async (t) => {
     const evaluated = promisify(execFile)(process.execPath, [
       main,
       "eval",
@@ -152,6 +152,7 @@ describe("adept view in headless Chromium", { skip, timeout: 90_000 }, () => {
       assert.ok(got.length > 50, `episode ${i} is long enough to mean something (${got.length} steps)`);
       // The page's policy is the exported JSON forward (float32, summed in its own order),
       // adept eval's is the native kernel: actions agree to ~1e-7, returns to float error.
+      t.diagnostic(`episode ${i}: ${got.length} steps, return ${got.return} (page) vs ${expected.returns[i]} (adept eval)`);
       const tolerance = 1e-5 * Math.max(1, Math.abs(expected.returns[i]!));
       assert.ok(
         Math.abs(got.return - expected.returns[i]!) <= tolerance,
