@@ -14,6 +14,10 @@
  * which is WebAssembly (IEEE arithmetic, no FMA; the build uses no relaxed SIMD).
  *
  * Only the behaviour policy's calls are switched; training keeps the fast kernels.
+ *
+ * Limits: the fdlibm ports are C++ compiled into the node binary, so the argument covers one
+ * Node build on any x86-64 CPU; on another architecture (arm64), whether its compiler fused
+ * operations there is not checked.
  */
 import { withKernels } from "../tensor/backend.js";
 import { tsKernels } from "../tensor/ts-kernels.js";
