@@ -24,7 +24,7 @@ export function register(program: Command): void {
         seed = parseInteger("--seed", opts.seed, 0);
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
-      const { createProgress } = await import("../run/progress.js");
+      const { createProgress } = await import("../util/progress.js");
       mkdirSync(opts.out, { recursive: true });
       const started = Date.now();
       const say = (text: string): void => {
@@ -75,7 +75,7 @@ export function register(program: Command): void {
 
       // 3. The report.
       const reportDir = join(opts.out, "report");
-      const { writeReport } = await import("../run/report.js");
+      const { writeReport } = await import("../run/report/index.js");
       await writeReport([join(opts.out, "runs")], { out: reportDir, score: "last" });
       say(`report: ${join(reportDir, "report.md")} and report.html — done in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     });

@@ -11,47 +11,36 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
-import { AdeptLearner, type OfflineData } from "../adept/learner.js";
+import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
+import { AdeptLearner } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
-import { resolveDataset } from "../data/cache.js";
-import { bestEpisodes } from "../data/filter.js";
-import { loadDataset } from "../data/load.js";
-import { datasetStats, Normalizer } from "../data/normalizer.js";
-import { ReplayBuffer } from "../data/replay.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
+import { type Learner, PlainLearner } from "../learner/learner.js";
+import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
-import { Rng, type RngState } from "../util/rng.js";
-import { type Learner, PlainLearner } from "./learner.js";
-import { MetricsAccumulator, MetricsLog } from "./metrics.js";
-import { createProgress } from "./progress.js";
+import { UserError } from "../util/errors.js";
+import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { createProgress } from "../util/progress.js";
+import { type RngState, runSeed, runStream } from "../util/rng.js";
+import { RUN_OPTIONS, type RunOptions } from "./options.js";
 
-/** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
-export interface TrainOptions {
+/**
+ * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
+ * options with a default (steps, seed, batch size, evaluation, checkpoint and log intervals)
+ * are those of {@link RUN_OPTIONS}, where their defaults and docs live.
+ */
+export interface TrainOptions extends Partial<RunOptions> {
   /** Algorithm name (see src/agents/registry.ts). */
   algo: string;
   /** A dataset file, or the id of a built dataset (`hopper-medium-replay`). */
   dataset: string;
-  /** Gradient updates in total. */
-  steps: number;
-  seed: number;
   /** Run directory. */
   out: string;
   /** Algorithm config overrides (field → value or string). */
   config?: Record<string, unknown>;
-  /** Batch size (D4RL/CORL: 256). */
-  batchSize?: number;
-  /** Evaluate every this many updates (0: only at the end; CORL: 5000). */
-  evalEvery?: number;
-  /** Episodes per evaluation (CORL: 10). */
-  evalEpisodes?: number;
-  /** Save `latest.safetensors` every this many updates. */
-  checkpointEvery?: number;
-  /** Write a metrics line (means since the last one) every this many updates. */
-  logEvery?: number;
   /** Continue the run in `out` from its latest checkpoint. */
   resume?: boolean;
   /** Environment for evaluation (default: the dataset's task; none → no evaluation). */
@@ -77,29 +66,6 @@ export interface RunSummary {
   updatesPerSecond: number;
 }
 
-const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
-
-/** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(
-  spec: string,
-  rewardScaling: RewardScaling = "auto",
-  bestFraction = 1,
-): Promise<OfflineData & { path: string }> {
-  const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
-  const normalizer = new Normalizer(stats.observations);
-  const observations = normalizer.normalize(dataset.observations.slice());
-  const nextObservations = normalizer.normalize(dataset.nextObservations.slice());
-  const rewards = dataset.rewards.map((r) => r * stats.rewardScale);
-  const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
-  buffer.addDataset({ ...dataset, observations, nextObservations, rewards });
-  return { dataset, path, stats, normalizer, buffer };
-}
-
-/** Reward scaling: CORL's locomotion scale (`auto`: on locomotion tasks), always, or never. */
-export type RewardScaling = "auto" | "corl" | "none";
-
 /** The reference setting per algorithm: CORL scales rewards for IQL/CQL-style learners, never for TD3+BC. */
 export function defaultRewardScaling(algo: string): RewardScaling {
   return algo === "td3bc" ? "none" : "auto";
@@ -114,7 +80,7 @@ export function algorithmNames(): string[] {
 export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
   const entry = ALGORITHMS[algo];
-  if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
+  if (!entry) throw new UserError(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
 }
 
@@ -127,23 +93,23 @@ function createLearner(
   batchSize: number,
   options: { progress: boolean; resuming: boolean },
 ): Learner {
-  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, config, seed, batchSize, options);
-  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
-  return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
+  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, options);
+  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, runSeed(seed, "agent"));
+  return new PlainLearner(agent, data.buffer, runStream(seed, "sampler"), batchSize);
 }
 
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
-  const o = { ...DEFAULTS, ...options };
+  const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false);
+  const o = { ...options, ...run };
   const schema = schemaOf(o.algo);
-  if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new Error(`steps must be a positive integer, got ${o.steps}`);
   mkdirSync(o.out, { recursive: true });
   const latest = join(o.out, "latest");
   const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
   const resuming = Boolean(o.resume) && existsSync(latestPath);
   if (!o.resume && readdirSync(o.out).length > 0)
-    throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
+    throw new UserError(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
   // 1. The run's config: resolved from the flags, or the run's own when resuming.
@@ -192,7 +158,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
-    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: o.seed + 1000 });
+    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
     const score = { step: agent.updates, normalized: result.normalized };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
@@ -258,6 +224,11 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   }
   writeFileSync(join(o.out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/** The run options among `options` (the rest are the run's identity and switches). */
+function pickRunOptions(options: TrainOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(RUN_OPTIONS).map((key) => [key, options[key as keyof RunOptions]]));
 }
 
 /** Run-dependent defaults: a schema's `maxSteps` (e.g. IQL's cosine schedule) follows the step budget. */

@@ -73,16 +73,16 @@ export function referenceSgemm(
 ): void {
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
-  for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
+  for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i]!;
   for (let i = 0; i < m; i++) {
     const cRow = i * n;
     for (let p = 0; p < k; p++) {
-      const aip = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
+      const aip = alpha * (transA ? a[p * lda + i]! : a[i * lda + p]!);
       if (aip === 0) continue;
-      if (transB) for (let j = 0; j < n; j++) c[cRow + j] += aip * b[j * ldb + p];
+      if (transB) for (let j = 0; j < n; j++) c[cRow + j]! += aip * b[j * ldb + p]!;
       else {
         const bRow = p * ldb;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+        for (let j = 0; j < n; j++) c[cRow + j]! += aip * b[bRow + j]!;
       }
     }
   }
@@ -90,7 +90,7 @@ export function referenceSgemm(
 
 /** c_ij's value before the sum: β·c_ij rounded to float32, as the reference stores it. */
 function initial(c: Float32Array, at: number, beta: number): number {
-  return beta === 0 ? 0 : Math.fround(beta * c[at]);
+  return beta === 0 ? 0 : Math.fround(beta * c[at]!);
 }
 
 /** Row i's nonzero α·a_ip: their offsets p·n into B and values (grown on demand, never shrunk). */
@@ -115,7 +115,7 @@ function sgemmNN(m: number, n: number, k: number, alpha: number, a: Float32Array
   for (let i = 0; i < m; i++) {
     let nz = 0;
     for (let p = 0; p < k; p++) {
-      const aip = alpha * a[i * k + p];
+      const aip = alpha * a[i * k + p]!;
       if (aip === 0) continue;
       off[nz] = p * n;
       val[nz++] = aip;
@@ -132,16 +132,16 @@ function sgemmNN(m: number, n: number, k: number, alpha: number, a: Float32Array
         s6 = initial(c, row + j + 6, beta),
         s7 = initial(c, row + j + 7, beta);
       for (let q = 0; q < nz; q++) {
-        const x = val[q],
-          o = off[q] + j;
-        s0 = f(s0 + x * b[o]);
-        s1 = f(s1 + x * b[o + 1]);
-        s2 = f(s2 + x * b[o + 2]);
-        s3 = f(s3 + x * b[o + 3]);
-        s4 = f(s4 + x * b[o + 4]);
-        s5 = f(s5 + x * b[o + 5]);
-        s6 = f(s6 + x * b[o + 6]);
-        s7 = f(s7 + x * b[o + 7]);
+        const x = val[q]!,
+          o = off[q]! + j;
+        s0 = f(s0 + x * b[o]!);
+        s1 = f(s1 + x * b[o + 1]!);
+        s2 = f(s2 + x * b[o + 2]!);
+        s3 = f(s3 + x * b[o + 3]!);
+        s4 = f(s4 + x * b[o + 4]!);
+        s5 = f(s5 + x * b[o + 5]!);
+        s6 = f(s6 + x * b[o + 6]!);
+        s7 = f(s7 + x * b[o + 7]!);
       }
       c[row + j] = s0;
       c[row + j + 1] = s1;
@@ -154,7 +154,7 @@ function sgemmNN(m: number, n: number, k: number, alpha: number, a: Float32Array
     }
     for (; j < n; j++) {
       let s = initial(c, row + j, beta);
-      for (let q = 0; q < nz; q++) s = f(s + val[q] * b[off[q] + j]);
+      for (let q = 0; q < nz; q++) s = f(s + val[q]! * b[off[q]! + j]!);
       c[row + j] = s;
     }
   }
@@ -172,7 +172,7 @@ export const tsKernels: Kernels = {
     for (let i = 0; i < rows; i++) {
       const row = i * cols;
       for (let j = 0; j < cols; j++) {
-        const zij = bias ? z[row + j] + bias[j] : z[row + j];
+        const zij = bias ? z[row + j]! + bias[j]! : z[row + j]!;
         z[row + j] = zij;
         y[row + j] = activate(act, Math.fround(zij));
       }
@@ -181,14 +181,14 @@ export const tsKernels: Kernels = {
 
   activationBackward(dz, dy, z, y, n, act, accumulate) {
     for (let i = 0; i < n; i++) {
-      const g = dy[i] * activationDerivative(act, z[i], y[i]);
-      dz[i] = accumulate ? dz[i] + g : g;
+      const g = dy[i]! * activationDerivative(act, z[i]!, y[i]!);
+      dz[i] = accumulate ? dz[i]! + g : g;
     }
   },
 
   columnSum(out, x, rows, cols, beta) {
-    for (let j = 0; j < cols; j++) out[j] = beta === 0 ? 0 : beta * out[j];
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j] += x[i * cols + j];
+    for (let j = 0; j < cols; j++) out[j] = beta === 0 ? 0 : beta * out[j]!;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j]! += x[i * cols + j]!;
   },
 
   adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2) {
@@ -196,20 +196,20 @@ export const tsKernels: Kernels = {
     const decay = 1 - lr * weightDecay;
     const sqrtBc2 = Math.sqrt(biasCorrection2);
     for (let i = 0; i < param.length; i++) {
-      const g = grad[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      param[i] = decay * param[i] - (step * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
+      const g = grad[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * g;
+      v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
+      param[i] = decay * param[i]! - (step * m[i]!) / (Math.sqrt(v[i]!) / sqrtBc2 + eps);
     }
   },
 
   polyak(target, source, tau) {
-    for (let i = 0; i < target.length; i++) target[i] = (1 - tau) * target[i] + tau * source[i];
+    for (let i = 0; i < target.length; i++) target[i] = (1 - tau) * target[i]! + tau * source[i]!;
   },
 
   sumSquares(x) {
     let acc = 0;
-    for (let i = 0; i < x.length; i++) acc += x[i] * x[i];
+    for (let i = 0; i < x.length; i++) acc += x[i]! * x[i]!;
     return acc;
   },
 };
