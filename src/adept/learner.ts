@@ -111,7 +111,7 @@ export class AdeptLearner implements Learner {
     config: Record<string, unknown>,
     seed: number,
     batchSize: number,
-    options: { progress?: boolean; resuming?: boolean } = {},
+    options: { progress?: boolean; resuming?: boolean; worldModel?: DiffusionWorldModel } = {},
   ): AdeptLearner {
     const variant = ADEPT_VARIANTS[algo];
     const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
@@ -119,9 +119,11 @@ export class AdeptLearner implements Learner {
     const { dataset } = data;
     const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
     const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
-    const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
-    const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
-    const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
+    // A pretrained model (--world-model) keeps the held-out episodes it was trained without.
+    const from = options.worldModel?.provenance;
+    const split = from ? splitByEpisodes(dataset, from.heldOutFraction, from.splitSeed) : splitByEpisodes(dataset, c.heldOutFraction, seed);
+    const worldModel = options.worldModel ?? DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
+    const pretrainSteps = options.resuming || options.worldModel ? 0 : c.wmPretrainSteps;
     const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), {
       enabled: options.progress !== false && pretrainSteps > 0,
     });

@@ -38,6 +38,12 @@ export interface RolloutOptions {
   terminals?: "sample" | "threshold" | "task";
   /** The task's termination rule, for `terminals: "task"` (halfcheetah: none, never terminal). */
   terminationRule?: TerminationRule | null;
+  /**
+   * λ of the penalized reward r̃ = r̂ − λ·u(s, a) (MOPO, Yu et al. 2020 eq. 7), with u the
+   * world model's own uncertainty; 0 (default) keeps r̂. A positive λ needs a model whose
+   * steps report `uncertainties`.
+   */
+  rewardPenalty?: number;
 }
 
 export interface RolloutStats {
@@ -49,6 +55,10 @@ export interface RolloutStats {
   meanReward: number;
   /** Fraction of rollouts that ended in a predicted terminal. */
   terminalFraction: number;
+  /** Mean u(s, a) per transition (raw units; NaN when the model reports none). */
+  meanUncertainty: number;
+  /** Mean λ·u subtracted from the model reward per transition (raw units). */
+  meanPenalty: number;
 }
 
 /** Rolls `count` start states out for `horizon` model steps under the agent's policy. */
@@ -65,7 +75,10 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
   let active = n,
     transitions = 0,
     rewardSum = 0,
-    terminalCount = 0;
+    terminalCount = 0,
+    uncertaintySum = 0,
+    reported = false;
+  const penalty = o.rewardPenalty ?? 0;
   // NOTE(deviation): the paper does not say how d_t is drawn. Thresholding P(done) at 0.5
   // almost never ends a rollout when terminals are rare in the data (1–5 % of rows), which
   // lets the policy exploit states where the real robot would fall; sampling keeps the
@@ -80,8 +93,14 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     const s2 = out.nextObservations.subarray(0, active * S);
     s2.set(next.nextObservations);
     o.normalizer.normalize(s2);
+    const u = next.uncertainties;
+    reported ||= u !== undefined;
+    if (penalty !== 0 && !u)
+      throw new Error(`rollouts: a reward penalty needs a world model that reports uncertainties (${o.worldModel.kind} does not)`);
     for (let i = 0; i < active; i++) {
-      out.rewards[i] = next.rewards[i]! * o.rewardScale;
+      const ui = u ? u[i]! : 0;
+      uncertaintySum += ui;
+      out.rewards[i] = (next.rewards[i]! - penalty * ui) * o.rewardScale;
       if (mode === "task") out.terminals[i] = o.terminationRule?.(next.nextObservations, i, S) ? 1 : 0;
       else if (mode === "sample") out.terminals[i] = o.rng.uniform() < next.doneProbabilities[i]! ? 1 : 0;
       else out.terminals[i] = next.terminals[i]!;
@@ -106,5 +125,7 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     meanLength: transitions / n,
     meanReward: rewardSum / Math.max(transitions, 1),
     terminalFraction: terminalCount / n,
+    meanUncertainty: reported ? uncertaintySum / transitions : Number.NaN,
+    meanPenalty: (penalty * uncertaintySum) / Math.max(transitions, 1),
   };
 }

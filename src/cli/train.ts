@@ -46,6 +46,10 @@ export function register(program: Command): void {
         "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)",
       ).choices(["auto", "corl", "none"]),
     )
+    .option(
+      "--world-model <file|dir>",
+      "start from a pretrained world model instead of pretraining one (ADEPT variants: the diffusion model; mopo: the ensemble), a file or an `adept wm train` directory; it must have been trained on this dataset",
+    )
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
@@ -80,6 +84,7 @@ export function register(program: Command): void {
         checkpointEvery: int("checkpoint-every", opts.checkpointEvery, 1),
         logEvery: int("log-every", opts.logEvery, 1),
         resume: Boolean(opts.resume),
+        ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
         env: opts.env as string | undefined,
         rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
         progress: opts.progress !== false,

@@ -18,7 +18,7 @@ import { Rng } from "../util/rng.js";
 import { type FitOptions, fitOnRows } from "./batches.js";
 import { ConditionalDDPM } from "./ddpm.js";
 import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
-import { headerOf, readWorldModel, writeWorldModel } from "./persist.js";
+import { headerOf, readWorldModel, type WorldModelProvenance, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 
@@ -67,6 +67,8 @@ export class DiffusionWorldModel implements WorldModel {
   readonly ddpm: ConditionalDDPM;
   readonly rewardModel: RewardTerminalModel;
   readonly rng: Rng;
+  /** The data it was trained on, saved with it (set by whoever trains it; see persist.ts). */
+  provenance?: WorldModelProvenance;
   private readonly obs: Standardizer;
   private readonly act: Standardizer;
   private readonly next: Standardizer; // s′ (observation mean/std, s′ range)
@@ -230,6 +232,7 @@ export class DiffusionWorldModel implements WorldModel {
     model.rewardModel.optimizer.loadStateDict(part("opt.reward"), `${path} (reward optimizer)`);
     model.ddpm.updates = header.updates;
     model.rng.setState(header.rng);
+    if (header.provenance) model.provenance = header.provenance;
     return model;
   }
 }

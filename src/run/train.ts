@@ -18,16 +18,21 @@ import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
 import { bestEpisodes } from "../data/filter.js";
+import { datasetFingerprint } from "../data/fingerprint.js";
 import { loadDataset } from "../data/load.js";
 import { datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
+import type { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
+import type { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
+import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
 import { createProgress } from "./progress.js";
+import { type ReusedWorldModel, reuseWorldModel, type WorldModelRecord, worldModelFile, worldModelKindOf } from "./world-model-file.js";
 
 /** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
 export interface TrainOptions {
@@ -60,6 +65,11 @@ export interface TrainOptions {
   progress?: boolean;
   /** Reward scaling (default: {@link defaultRewardScaling} of the algorithm). */
   rewardScaling?: RewardScaling;
+  /**
+   * A pretrained world model to start from instead of pretraining one (ADEPT variants: a
+   * diffusion model; mopo: a Gaussian ensemble), as a file or a `wm train` directory.
+   */
+  worldModel?: string;
 }
 
 /** What a finished run reports (also written to summary.json). */
@@ -105,14 +115,15 @@ export function defaultRewardScaling(algo: string): RewardScaling {
   return algo === "td3bc" ? "none" : "auto";
 }
 
-/** Every name `--algo` accepts: the offline agents and the ADEPT variants. */
+/** Every name `--algo` accepts: the offline agents, the ADEPT variants and MOPO. */
 export function algorithmNames(): string[] {
-  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS)];
+  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS), "mopo"];
 }
 
 /** The config schema of an `--algo` name. */
 export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
+  if (algo === "mopo") return MOPO_SCHEMA;
   const entry = ALGORITHMS[algo];
   if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
@@ -125,9 +136,18 @@ function createLearner(
   config: Record<string, unknown>,
   seed: number,
   batchSize: number,
-  options: { progress: boolean; resuming: boolean },
+  options: { progress: boolean; resuming: boolean; dataset: string; worldModel?: ReusedWorldModel["model"] },
 ): Learner {
-  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, config, seed, batchSize, options);
+  if (isAdeptVariant(algo))
+    return AdeptLearner.create(algo, data, config, seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as DiffusionWorldModel | undefined,
+    });
+  if (algo === "mopo")
+    return MopoLearner.create(data, config, seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as GaussianEnsembleWorldModel | undefined,
+    });
   const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
   return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
 }
@@ -137,28 +157,54 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const o = { ...DEFAULTS, ...options };
   const schema = schemaOf(o.algo);
   if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new Error(`steps must be a positive integer, got ${o.steps}`);
-  mkdirSync(o.out, { recursive: true });
   const latest = join(o.out, "latest");
   const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
   const resuming = Boolean(o.resume) && existsSync(latestPath);
-  if (!o.resume && readdirSync(o.out).length > 0)
+  if (!o.resume && existsSync(o.out) && readdirSync(o.out).length > 0)
     throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
   // 1. The run's config: resolved from the flags, or the run's own when resuming.
   const configPath = join(o.out, "config.json");
-  const config = resuming
-    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown> }).config
-    : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
+  const saved = resuming
+    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown>; worldModel?: WorldModelRecord })
+    : null;
+  let config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
   // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
+  // A pretrained world model is checked against the data and config before anything is written.
+  let reused: ReusedWorldModel | null = null;
+  if (o.worldModel && saved) {
+    // Resuming restores the run's own copy of the model; the flag may only repeat the original.
+    const kind = worldModelKindOf(o.algo);
+    if (!kind || !saved.worldModel || worldModelFile(o.worldModel, kind) !== saved.worldModel.file)
+      throw new Error(
+        `${o.worldModel}: this run started from ${saved.worldModel?.file ?? "a world model it pretrained itself"}; resume it without --world-model`,
+      );
+  } else if (o.worldModel) {
+    reused = reuseWorldModel(
+      o.worldModel,
+      o.algo,
+      { ...dataset, path: datasetPath },
+      datasetFingerprint(dataset),
+      config,
+      Object.keys(o.config ?? {}),
+    );
+    config = reused.config;
+  }
+  mkdirSync(o.out, { recursive: true });
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
-  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, {
+    progress: o.progress !== false,
+    resuming,
+    dataset: o.dataset,
+    ...(reused ? { worldModel: reused.model } : {}),
+  });
   const agent = learner.agent;
   let best: RunSummary["best"];
   let last: RunSummary["last"];
@@ -173,7 +219,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   } else {
     writeFileSync(
       configPath,
-      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, config }, null, 2)}\n`,
+      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, ...(reused ? { worldModel: reused.record } : {}), config }, null, 2)}\n`,
     );
   }
 
