@@ -26,6 +26,7 @@ import {
   type TransitionBatch,
 } from "../data/replay.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
+import type { WorldModel } from "../diffusion/types.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { isLocomotionTask } from "../envs/scores.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
@@ -36,7 +37,7 @@ import { Rng, type RngState } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
 import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldModelFields } from "./config.js";
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
-import { importanceWeights } from "./importance.js";
+import { anchorWeights, importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
 import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
 
@@ -156,27 +157,36 @@ export class AdeptLearner implements Learner {
     if (this.variant.importanceSampling) {
       let ess = 0,
         loss = 0,
-        clipped = 0;
+        clipped = 0,
+        maxShare = 0,
+        anchoredEss = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
         const stats = this.fillImportanceBatch();
+        if (this.c.isAnchor > 0) anchoredEss += anchorWeights(this.isWeights, this.c.isBatchSize, this.c.isAnchor).ess;
         const m = this.worldModel.update(this.isBatch, this.isWeights);
         ess += stats.ess;
         clipped += stats.clippedFraction;
+        maxShare += stats.maxShare;
         loss += m["loss/diffusion"] ?? 0;
       }
       const k = Math.max(1, this.c.wmStepsPerIteration);
+      // The weights' degeneracy (of π/π_β after clip and temper; before the anchor's mix).
       Object.assign(out, {
         "wm/ess": ess / k,
         "wm/ess_fraction": ess / k / this.c.isBatchSize,
         "wm/clipped_fraction": clipped / k,
+        "wm/max_share": maxShare / k,
         "wm/is_loss": loss / k,
       });
+      if (this.c.isAnchor > 0) out["wm/anchored_ess_fraction"] = anchoredEss / k / this.c.isBatchSize;
     }
     const t1 = performance.now();
     out["time/wm_update_ms"] = t1 - t0;
     if (this.variant.rollouts) {
+      const penalized = this.c.rewardPenalty > 0;
       const r = rolloutInModel({
-        worldModel: this.worldModel,
+        worldModel: penalized ? withSampleSpread(this.worldModel, this.c.penaltySamples) : this.worldModel,
+        rewardPenalty: this.c.rewardPenalty,
         agent: this.agent,
         dataset: this.data.dataset,
         startRows: this.train,
@@ -196,6 +206,7 @@ export class AdeptLearner implements Learner {
         "model/terminal_fraction": r.terminalFraction,
         "model/buffer_size": this.modelBuffer.size,
       });
+      if (penalized) Object.assign(out, { "model/uncertainty_mean": r.meanUncertainty, "model/penalty_mean": r.meanPenalty });
     }
     out["time/rollout_ms"] = performance.now() - t1;
     return out;
@@ -221,7 +232,7 @@ export class AdeptLearner implements Learner {
     normalizer.normalize(this.isObsNorm);
     const logPi = this.agent.logProb(this.isObsNorm, b.actions, N);
     this.behaviour.logProb(this.isRows, this.isObsNorm, b.actions, N, this.isLogBeta);
-    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights);
+    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights, this.c.isTemperature);
   }
 
   /** synther-iql: one fixed set of model transitions from dataset (s, a) pairs, generated once. */
@@ -350,6 +361,19 @@ export class AdeptLearner implements Learner {
     this.rng.setState(saved.rng);
     this.lastIteration = saved.lastIteration;
   }
+}
+
+/** The diffusion model whose steps also report u(s, a), the spread of K samples (for `rewardPenalty`). */
+function withSampleSpread(model: DiffusionWorldModel, samples: number): WorldModel {
+  return {
+    kind: model.kind,
+    observationDim: model.observationDim,
+    actionDim: model.actionDim,
+    updates: model.updates,
+    update: (batch, weights) => model.update(batch, weights),
+    save: (path) => model.save(path),
+    step: (observations, actions, n, rng) => model.stepWithUncertainty(observations, actions, n, samples, rng),
+  };
 }
 
 /**
