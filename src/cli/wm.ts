@@ -67,14 +67,14 @@ export function register(program: Command): void {
     const holdout = Number(opts.holdout);
     if (!(holdout >= 0 && holdout < 1)) throw new CliError(`--holdout must be in [0, 1), got ${opts.holdout}`);
     const out = String(opts.out);
-    if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
-      throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
     const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, opts[k]]));
     const config = userError(() => resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train"));
     const datasetPath = resolveDataset(String(opts.dataset));
     const dataset = await readDataset(datasetPath, opts.env as string | undefined);
     const { train: rows, test } = splitByEpisodes(dataset, holdout, seed);
     if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
+    if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
+      throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
     const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
     const log = (name: string, offset: number) => (t: number, m: Record<string, number>) => {

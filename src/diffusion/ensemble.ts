@@ -123,8 +123,8 @@ export class GaussianEnsembleWorldModel implements WorldModel {
     this.ensemble = new GaussianEnsemble(observationDim + actionDim, observationDim + 1, c, this.rng);
     this.optimizer = new Adam(this.ensemble.parameters(), { lr: c.lr });
     this.elites = Array.from({ length: c.members }, (_, e) => e);
-    if (!(Number.isInteger(c.elites) && c.elites >= 1 && c.elites <= c.members))
-      throw new RangeError(`ensemble world model: elites must be an integer in [1, members = ${c.members}], got ${c.elites}`);
+    if (!(Number.isInteger(c.elites) && c.elites >= 1))
+      throw new RangeError(`ensemble world model: elites must be an integer ≥ 1, got ${c.elites}`);
     this.terminalModel = new RewardTerminalModel(
       observationDim,
       actionDim,
@@ -223,7 +223,7 @@ export class GaussianEnsembleWorldModel implements WorldModel {
     this.elites = mse
       .map((v, e) => [v, e] as const)
       .sort((p, q) => p[0] - q[0])
-      .slice(0, this.config.elites)
+      .slice(0, Math.min(this.config.elites, E)) // an ensemble smaller than `elites` keeps every member
       .map(([, e]) => e)
       .sort((p, q) => p - q);
     return mse;
