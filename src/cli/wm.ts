@@ -28,6 +28,7 @@ interface TrainRecord {
   holdout: number;
   config: object;
   ensembleConfig?: object;
+  ensembleSteps?: number;
   metrics: Record<string, Record<string, number>>;
   seconds: Record<string, number>;
 }
@@ -46,7 +47,8 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "output directory (world-model.safetensors, train.json)")
     .option("--seed <s>", "seed of initialization, batches and sampling", "0")
     .option("--holdout <fraction>", "fraction of episodes held out for `wm eval` (and the ensemble's elites)", "0.1")
-    .option("--baseline", "also train the MOPO-style Gaussian ensemble with the same steps and batch size")
+    .option("--baseline", "also train the MOPO-style Gaussian ensemble (same batch size; its steps: --ensemble-steps)")
+    .option("--ensemble-steps <n>", "gradient steps of the --baseline ensemble (default: --steps)")
     .option("--env <name>", "the environment, when the file does not say")
     .option("--log-every <n>", "print the losses every n steps (0: never)", "1000")
     .option("--checkpoint-every <n>", "save the model(s) every n steps, so that --resume loses at most that many", "5000")
@@ -61,6 +63,7 @@ export function register(program: Command): void {
     const { datasetFingerprint } = await import("../data/fingerprint.js");
     const { resolveConfig } = await import("../util/config.js");
     const steps = parseInteger("--steps", String(opts.steps), 0);
+    const ensembleSteps = opts.ensembleSteps === undefined ? steps : parseInteger("--ensemble-steps", String(opts.ensembleSteps), 0);
     const seed = parseInteger("--seed", String(opts.seed), 0);
     const logEvery = parseInteger("--log-every", String(opts.logEvery), 0);
     const checkpointEvery = parseInteger("--checkpoint-every", String(opts.checkpointEvery), 1);
@@ -77,16 +80,17 @@ export function register(program: Command): void {
       throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
     const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
-    const log = (name: string, offset: number) => (t: number, m: Record<string, number>) => {
+    const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {
       const step = offset + t + 1;
-      if (logEvery > 0 && (step % logEvery === 0 || step === steps))
-        process.stdout.write(`${name} step ${step}/${steps}  ${formatMetrics(m)}\n`);
+      if (logEvery > 0 && (step % logEvery === 0 || step === total))
+        process.stdout.write(`${name} step ${step}/${total}  ${formatMetrics(m)}\n`);
     };
     // Each model trains in chunks of --checkpoint-every steps and is saved after each (atomically),
     // so that a resumed run continues from the last save with the same batches and noise.
     const trainModel = <M extends TrainableWorldModel>(
       name: "diffusion" | "ensemble",
       path: string,
+      total: number,
       fresh: () => M,
       load: (p: string) => M,
     ): M => {
@@ -98,9 +102,9 @@ export function register(program: Command): void {
       const t0 = performance.now();
       let metrics: Record<string, number> = {};
       mkdirSync(out, { recursive: true });
-      while (model.updates < steps) {
-        const n = Math.min(checkpointEvery, steps - model.updates);
-        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates) });
+      while (model.updates < total) {
+        const n = Math.min(checkpointEvery, total - model.updates);
+        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates, total) });
         model.save(path);
       }
       if (!existsSync(path)) model.save(path);
@@ -111,6 +115,7 @@ export function register(program: Command): void {
     trainModel(
       "diffusion",
       join(out, WM_FILES.diffusion),
+      steps,
       () => DiffusionWorldModel.fromDataset(dataset, config, seed, rows),
       (p) => DiffusionWorldModel.load(p),
     );
@@ -119,6 +124,7 @@ export function register(program: Command): void {
       const ensemble = trainModel(
         "ensemble",
         path,
+        ensembleSteps,
         () => GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows),
         (p) => GaussianEnsembleWorldModel.load(p),
       );
@@ -127,6 +133,7 @@ export function register(program: Command): void {
         ensemble.selectElites(dataset, test.length > 0 ? test : rows).map((v, e) => [`member${e}`, v]),
       );
       record.ensembleConfig = ensemble.config;
+      record.ensembleSteps = ensembleSteps;
       ensemble.save(path);
     }
     writeFileSync(join(out, WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
