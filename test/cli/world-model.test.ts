@@ -72,6 +72,8 @@ describe("world models as reusable artifacts", () => {
       "--out",
       wm,
       "--baseline",
+      "--ensemble-steps",
+      "20",
       ...wmFlags,
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -80,10 +82,13 @@ describe("world models as reusable artifacts", () => {
 
   it("wm train records the fingerprint of its data and the held-out split in each model file", async () => {
     const fingerprint = datasetFingerprint(await loadDataset(dataset));
-    for (const file of ["world-model.safetensors", "ensemble.safetensors"]) {
+    for (const [file, updates] of [
+      ["world-model.safetensors", 30],
+      ["ensemble.safetensors", 20], // --ensemble-steps
+    ] as const) {
       const header = readWorldModelHeader(join(wm, file));
       assert.equal(header.provenance?.fingerprint, fingerprint, file);
-      assert.deepEqual([header.provenance?.heldOutFraction, header.provenance?.splitSeed, header.updates], [0.1, 0, 30], file);
+      assert.deepEqual([header.provenance?.heldOutFraction, header.provenance?.splitSeed, header.updates], [0.1, 0, updates], file);
     }
     assert.notEqual(datasetFingerprint(await loadDataset(other)), fingerprint);
   });
@@ -105,6 +110,8 @@ describe("world models as reusable artifacts", () => {
       split,
       "--resume",
       "--baseline",
+      "--ensemble-steps",
+      "20",
       ...wmFlags,
     ]);
     assert.equal(resumed.code, 0, resumed.stderr);
