@@ -8,7 +8,7 @@ import type { Agent } from "../agents/agent.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Normalizer } from "../data/normalizer.js";
 import { allocateBatch, type ReplayBuffer } from "../data/replay.js";
-import type { WorldModel } from "../diffusion/types.js";
+import type { WorldModel, WorldModelStep } from "../diffusion/types.js";
 import type { Rng } from "../util/rng.js";
 import type { TerminationRule } from "./termination.js";
 
@@ -84,14 +84,14 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
   // lets the policy exploit states where the real robot would fall; sampling keeps the
   // model's terminal rate calibrated, and the task's rule (where known) is exact.
   const mode = o.terminals ?? "sample";
+  const chunked = new ChunkedStep(o, n);
   for (let t = 0; t < horizon && active > 0; t++) {
     const s = out.observations.subarray(0, active * S);
     s.set(raw.subarray(0, active * S));
     o.normalizer.normalize(s);
-    out.actions.set(o.agent.act(s, active, o.deterministic ?? false).subarray(0, active * A));
-    const next = o.worldModel.step(raw, out.actions, active, o.rng);
+    const next = chunked.step(raw, s, out.actions, active);
     const s2 = out.nextObservations.subarray(0, active * S);
-    s2.set(next.nextObservations);
+    s2.set(next.nextObservations.subarray(0, active * S));
     o.normalizer.normalize(s2);
     const u = next.uncertainties;
     reported ||= u !== undefined;
@@ -128,4 +128,71 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     meanUncertainty: reported ? uncertaintySum / transitions : Number.NaN,
     meanPenalty: (penalty * uncertaintySum) / Math.max(transitions, 1),
   };
+}
+
+/** Rows per policy call and model step in a rollout; every call has exactly this many (see {@link ChunkedStep}). */
+const ROLLOUT_CHUNK = 512;
+
+/**
+ * a ~ π(·|s) and one model step for the `active` rollouts, in chunks of one fixed size C,
+ * the last one padded with copies of its first row (their results are dropped). A fixed size
+ * matters: the tensor pool keeps buffers by length, so a batch that shrank by a different
+ * number of terminated rollouts at every step would leave buffers of every length behind
+ * (MOPO's 50 000 rollouts: gigabytes per iteration), and one chunk bounds the peak memory.
+ */
+class ChunkedStep {
+  private readonly size: number;
+  private readonly padRaw: Float32Array;
+  private readonly padNorm: Float32Array;
+  private readonly next: Required<WorldModelStep>;
+
+  constructor(
+    private readonly o: RolloutOptions,
+    n: number,
+  ) {
+    const S = o.dataset.observationDim;
+    this.size = Math.min(n, ROLLOUT_CHUNK);
+    this.padRaw = new Float32Array(this.size * S);
+    this.padNorm = new Float32Array(this.size * S);
+    this.next = {
+      nextObservations: new Float32Array(n * S),
+      rewards: new Float32Array(n),
+      doneProbabilities: new Float32Array(n),
+      terminals: new Uint8Array(n),
+      uncertainties: new Float32Array(n),
+    };
+  }
+
+  /** Writes the actions of rows [0, active) into `actions` and returns their step (views valid until the next call). */
+  step(raw: Float32Array, normalized: Float32Array, actions: Float32Array, active: number): WorldModelStep {
+    const { o, size: C, next } = this;
+    const S = o.dataset.observationDim,
+      A = o.dataset.actionDim;
+    let reportsUncertainty = true;
+    for (let start = 0; start < active; start += C) {
+      const m = Math.min(C, active - start);
+      let r = raw.subarray(start * S, (start + C) * S),
+        z = normalized.subarray(start * S, (start + C) * S);
+      if (m < C) {
+        this.padRaw.set(raw.subarray(start * S, (start + m) * S));
+        this.padNorm.set(normalized.subarray(start * S, (start + m) * S));
+        for (let i = m; i < C; i++) {
+          this.padRaw.copyWithin(i * S, 0, S);
+          this.padNorm.copyWithin(i * S, 0, S);
+        }
+        r = this.padRaw;
+        z = this.padNorm;
+      }
+      const a = o.agent.act(z, C, o.deterministic ?? false); // [C, A]
+      actions.set(a.subarray(0, m * A), start * A);
+      const step = o.worldModel.step(r, a, C, o.rng);
+      next.nextObservations.set(step.nextObservations.subarray(0, m * S), start * S);
+      next.rewards.set(step.rewards.subarray(0, m), start);
+      next.doneProbabilities.set(step.doneProbabilities.subarray(0, m), start);
+      next.terminals.set(step.terminals.subarray(0, m), start);
+      if (step.uncertainties) next.uncertainties.set(step.uncertainties.subarray(0, m), start);
+      else reportsUncertainty = false;
+    }
+    return reportsUncertainty ? next : { ...next, uncertainties: undefined };
+  }
 }

@@ -8,7 +8,7 @@ import { GaussianEnsembleWorldModel } from "../../src/diffusion/ensemble.js";
 import type { WorldModel, WorldModelStep } from "../../src/diffusion/types.js";
 import { mopoTaskSettings } from "../../src/mopo/config.js";
 import { MopoLearner } from "../../src/mopo/learner.js";
-import { noGrad, Tensor } from "../../src/tensor/tensor.js";
+import { noGrad, poolStats, Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/util/rng.js";
 import { A, banditData, banditReturn, RANDOM_RETURN, S } from "../agents/toy.js";
 
@@ -138,6 +138,39 @@ describe("mopo", () => {
       assert.ok(Math.abs(batch.rewards[i]! - expected) < 1e-4, `row ${i}: reward ${batch.rewards[i]} vs ${expected}`);
     }
     assert.ok(Math.abs(stats.meanPenalty - 0.5 * stats.meanUncertainty) < 1e-6);
+  });
+
+  it("rollouts whose batch shrinks by random terminations at every step do not grow the tensor pool", () => {
+    // Every policy call and model step sees one fixed chunk size, so the pool (buffers kept by
+    // length) holds the same memory after the first rollout batch however many rows remain.
+    const data = banditData(2000, 5);
+    const model = GaussianEnsembleWorldModel.fromDataset(data.dataset, { width: 32, depth: 2, members: 3 }, 1);
+    const agent = MopoLearner.create(data, { ...SMALL_SAC, modelSteps: 0, penalty: 0, rolloutLength: 1 }, 0, 16, {
+      dataset: "memory",
+      progress: false,
+    }).agent;
+    const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: 10_000 });
+    const rows = Int32Array.from({ length: 2000 }, (_, i) => i);
+    const rollout = (seed: number): void => {
+      // P(done) from an untrained terminal model is ≈ 0.5: about half the rows end at each step.
+      rolloutInModel({
+        worldModel: model,
+        agent,
+        dataset: data.dataset,
+        startRows: rows,
+        count: 1500,
+        horizon: 6,
+        normalizer: data.normalizer,
+        rewardScale: 1,
+        buffer,
+        rng: new Rng(seed),
+        terminals: "sample",
+      });
+    };
+    rollout(1);
+    const held = poolStats().heldFloats;
+    for (let seed = 2; seed < 6; seed++) rollout(seed);
+    assert.equal(poolStats().heldFloats, held, "pooled floats after more rollouts of other lengths");
   });
 
   it("takes MOPO's λ and h for a known dataset, and asks for them otherwise", () => {
