@@ -2,13 +2,14 @@
  * Importance weights of ADEPT's world-model update (DESIGN §4):
  *
  *   log wᵢ = log π_φ(aᵢ|sᵢ) − log π_β(aᵢ|sᵢ),  clipped to [−log c, log c],
- *   wᵢ ← wᵢ^α           (tempering, α ∈ (0, 1]; 1 = the paper: flattens weights that degenerate),
+ *   wᵢ ← wᵢ^α           (tempering, α ∈ (0, 1]: α < 1 flattens weights that degenerate; 1 = the paper),
  *   wᵢ ← wᵢ / mean(w)   (self-normalized, so the loss Σ wᵢLᵢ / Σ wᵢ keeps its scale),
  *   ESS = (Σ w)² / Σ w².
  *
  * Computed in log space with the maximum subtracted before exponentiating, so that
  * extreme log-ratios (policies far from the data) neither overflow nor underflow.
  */
+import { UserError } from "../util/errors.js";
 
 /** Diagnostics of one set of weights. */
 export interface WeightStats {
@@ -82,4 +83,10 @@ export function anchorWeights(w: Float32Array, n: number, beta: number): { ess: 
     if (v > largest) largest = v;
   }
   return { ess: (sum * sum) / sumSq, maxShare: largest / sum };
+}
+
+/** Checks the weighting flags of a run before any training: α ∈ (0, 1], β ∈ [0, 1]; a one-line error naming the flag. */
+export function checkWeighting(c: { isTemperature: number; isAnchor: number }): void {
+  if (!(c.isTemperature > 0 && c.isTemperature <= 1)) throw new UserError(`--is-temperature must be in (0, 1], got ${c.isTemperature}`);
+  if (!(c.isAnchor >= 0 && c.isAnchor <= 1)) throw new UserError(`--is-anchor must be in [0, 1], got ${c.isAnchor}`);
 }

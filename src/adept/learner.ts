@@ -33,11 +33,12 @@ import { loadTensors, saveTensors } from "../nn/serialize.js";
 import type { Learner } from "../run/learner.js";
 import { createProgress } from "../run/progress.js";
 import { type ConfigOf, resolveConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
 import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldModelFields } from "./config.js";
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
-import { anchorWeights, importanceWeights } from "./importance.js";
+import { anchorWeights, checkWeighting, importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
 import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
 
@@ -119,6 +120,9 @@ export class AdeptLearner implements Learner {
     const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
     const { dataset } = data;
     const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
+    checkWeighting(c);
+    if (c.rewardPenalty > 0 && !(Number.isInteger(c.penaltySamples) && c.penaltySamples >= 2))
+      throw new UserError(`--penalty-samples must be an integer ≥ 2 with --reward-penalty, got ${c.penaltySamples}`);
     const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
     // A pretrained model (--world-model) keeps the held-out episodes it was trained without.
     const from = options.worldModel?.provenance;

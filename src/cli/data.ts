@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { LogProbCheck } from "../collect/verify.js";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
-import { CliError, parseInteger } from "./errors.js";
+import { kebab } from "../util/config.js";
+import { UserError } from "../util/errors.js";
+import { CliError, parseInteger, parseNumber } from "./errors.js";
 
 /** Registers `adept data info` and `adept data import`. */
 export function register(program: Command): void {
@@ -17,11 +19,9 @@ export function register(program: Command): void {
     .option("--no-env", "do not infer or check the environment")
     .action(async (file: string, opts: { json?: boolean; env?: string | boolean }) => {
       const { describeDataset, inspectFile, loadDataset } = await import("../data/index.js");
-      const info = await userErrors(async () => {
-        const options = await readOptions(opts.env);
-        const fileInfo = await inspectFile(file);
-        return describeDataset(fileInfo, await loadDataset(file, options));
-      });
+      const options = await readOptions(opts.env);
+      const fileInfo = await inspectFile(file);
+      const info = describeDataset(fileInfo, await loadDataset(file, options));
       process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
     });
 
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { out: string; env?: string; force?: boolean }) => {
       const { importJsonl, summarize } = await import("../data/index.js");
       if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists (use --force to overwrite)`);
-      const dataset = await userErrors(async () => importJsonl(file, opts.out, await readOptions(opts.env ?? false)));
+      const dataset = await importJsonl(file, opts.out, await readOptions(opts.env ?? false));
       const s = summarize(dataset);
       const dropped = dataset.source.droppedRows > 0 ? `, ${dataset.source.droppedRows} rows without a next observation dropped` : "";
       process.stdout.write(
@@ -61,13 +61,15 @@ function registerVerify(data: Command): void {
       const { resolveDataset } = await import("../data/cache.js");
       const { verifyLogProbs } = await import("../collect/verify.js");
       const sample = parseInteger("--sample", opts.sample, 1);
-      const path = await userErrors(async () => resolveDataset(spec));
-      const dataset = await userErrors(() => loadDataset(path));
+      const path = resolveDataset(spec);
+      const dataset = await loadDataset(path);
       let check: LogProbCheck;
       try {
         check = verifyLogProbs(dataset, path, { sample });
       } catch (error) {
-        throw new CliError((error as Error).message); // DataErrors, and a missing policy or manifest entry
+        // NOTE: collect/ reports a missing policy or manifest entry as a plain Error.
+        if (error instanceof UserError) throw error;
+        throw new CliError((error as Error).message);
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
       else {
@@ -110,29 +112,27 @@ function registerTrainPolicy(data: Command): void {
       const { isLocomotionTask } = await import("../envs/scores.js");
       if (!isLocomotionTask(task)) throw new CliError(`unknown task "${task}" (expected halfcheetah, hopper or walker2d)`);
       const { MEDIUM_TARGETS } = await import("../collect/build.js");
-      const num = (flag: string, v: unknown): number => {
-        const n = Number(v);
-        if (!Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"`);
-        return n;
-      };
-      const seed = num("seed", opts.seed);
-      const targetScore = opts.targetScore === undefined ? MEDIUM_TARGETS[task] : num("target-score", opts.targetScore);
+      const int = (flag: string, min: number): number => parseInteger(`--${kebab(flag)}`, String(opts[flag]), min);
+      const seed = int("seed", 0);
+      const totalSteps = int("totalSteps", 1);
+      const targetScore = opts.targetScore === undefined ? MEDIUM_TARGETS[task] : parseNumber("--target-score", String(opts.targetScore));
       const { cacheDir } = await import("../data/cache.js");
       const { join } = await import("node:path");
       const out = String(opts.out ?? join(cacheDir(), "behaviour", `${task}-seed${seed}`));
-      const warmupSteps = num("warmup-steps", opts.warmupSteps);
-      const snapshotEvery = num("snapshot-every", opts.snapshotEvery);
-      const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${opts.totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
+      const warmupSteps = int("warmupSteps", 0);
+      const snapshotEvery = int("snapshotEvery", 1);
+      const evalEvery = int("evalEvery", 1);
+      const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
       const { trainOnlineSAC } = await import("../agents/online-sac.js");
       const result = await trainOnlineSAC({
         task,
         out,
         seed,
-        totalSteps: num("total-steps", opts.totalSteps),
+        totalSteps,
         targetScore,
         warmupSteps,
         snapshotEvery,
-        evalEvery: num("eval-every", opts.evalEvery),
+        evalEvery,
         resume: Boolean(opts.resume),
         progress: opts.progress !== false,
         command,
@@ -141,7 +141,7 @@ function registerTrainPolicy(data: Command): void {
       process.stdout.write(
         `${task}: ${result.envSteps} steps, last score ${last ? last[1].toFixed(1) : "n/a"}, ${result.reachedTarget ? "reached" : "did not reach"} ${targetScore}\n`,
       );
-      if (opts.publish !== false && (result.reachedTarget || result.envSteps >= num("total-steps", opts.totalSteps))) {
+      if (opts.publish !== false && (result.reachedTarget || result.envSteps >= totalSteps)) {
         const { publishPolicies } = await import("../collect/publish.js");
         const entry = publishPolicies(out, {
           task,
@@ -210,17 +210,6 @@ async function readOptions(env: string | boolean | undefined): Promise<ReadOptio
   if (env === false) return { task: null };
   if (typeof env === "string") return { task: parseTask(env) };
   return {};
-}
-
-/** Runs `body`, turning data errors into one-line CLI errors. */
-async function userErrors<T>(body: () => Promise<T>): Promise<T> {
-  const { DataError } = await import("../data/index.js");
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof DataError) throw new CliError(error.message);
-    throw error;
-  }
 }
 
 function formatInfo(info: DatasetInfo): string {

@@ -147,13 +147,8 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
 }
 
 async function resolve(name: string): Promise<EnvEntry> {
-  const { resolveEnv, UnknownEnvError } = await import("../envs/index.js");
-  try {
-    return resolveEnv(name);
-  } catch (error) {
-    if (error instanceof UnknownEnvError) throw new CliError(error.message);
-    throw error;
-  }
+  const { resolveEnv } = await import("../envs/index.js");
+  return resolveEnv(name);
 }
 
 async function progressBar(total: number): Promise<{ update(done: number): void; stop(): void }> {

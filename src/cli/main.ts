@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The `adept` command. Each command group lives in its own module and registers itself
-// on the program; errors of type CliError become a one-line message and exit code 1.
+// on the program. This is the one place that decides how an error reaches the user: a
+// UserError (bad input: src/util/errors.ts) is one line and exit status 1; anything else is
+// a bug in adept, shown with its stack, exit status 70 (EX_SOFTWARE, sysexits.h).
 import { Command } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../util/errors.js";
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command().name("adept").description("Offline RL with an adaptive diffusion world model (ADEPT)").showHelpAfterError();
@@ -20,9 +22,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof CliError) {
+  if (error instanceof UserError) {
     process.stderr.write(`adept: ${error.message}\n`);
     process.exit(1);
   }
-  throw error;
+  const trace = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  process.stderr.write(`adept: internal error (a bug in adept, not in your input; please report it with this trace)\n${trace}\n`);
+  process.exit(70);
 });

@@ -75,7 +75,7 @@ export function register(program: Command): void {
 
       // 3. The report.
       const reportDir = join(opts.out, "report");
-      const { writeReport } = await import("../run/report.js");
+      const { writeReport } = await import("../run/report/index.js");
       await writeReport([join(opts.out, "runs")], { out: reportDir, score: "last" });
       say(`report: ${join(reportDir, "report.md")} and report.html — done in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     });

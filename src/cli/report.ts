@@ -17,14 +17,8 @@ export function register(program: Command): void {
     .option("--title <text>", "title of the report", "adept report")
     .action(async (roots: string[], opts: { out: string; score: string; title: string }) => {
       if (opts.score !== "last" && opts.score !== "best") throw new CliError(`--score must be last or best, got "${opts.score}"`);
-      const { writeReport } = await import("../run/report.js");
-      let report: Awaited<ReturnType<typeof writeReport>>;
-      try {
-        report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
-      } catch (error) {
-        if (error instanceof Error && /^no (runs|such directory)/.test(error.message)) throw new CliError(error.message);
-        throw error;
-      }
+      const { writeReport } = await import("../run/report/index.js");
+      const report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
       const { table } = report;
       process.stdout.write(
         `report: ${table.runs.length} finished runs, ${table.rows.length} datasets × ${table.columns.length} algorithms` +

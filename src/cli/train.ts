@@ -1,11 +1,14 @@
 /**
- * `adept train`: train an offline agent on a dataset. Every algorithm config field is a
- * flag (kebab-case), shown in --help with each algorithm's default.
+ * `adept train`: train an offline agent on a dataset. Every run option (src/run/options.ts)
+ * and every algorithm config field is a flag (kebab-case), shown in --help with its default
+ * (per algorithm for config fields).
  */
 import { type Command, Option } from "commander";
+import { RUN_OPTIONS } from "../run/options.js";
 import { algorithmNames, schemaOf } from "../run/train.js";
 import { kebab } from "../util/config.js";
 import { CliError } from "./errors.js";
+import { addSchemaFlags, readSchemaFlags } from "./flags.js";
 
 /** Every config field of every algorithm, with the defaults per algorithm. */
 function configFields(): Map<string, { doc: string; defaults: string[] }> {
@@ -31,14 +34,8 @@ export function register(program: Command): void {
     .description("Train an offline RL agent on a dataset (evaluates in the simulator when the task is known)")
     .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(" | ")}`)
     .requiredOption("--dataset <file|id>", "a D4RL/Minari/JSONL file, or a built dataset id (hopper-medium-replay)")
-    .option("--steps <n>", "gradient updates", "100000")
-    .option("--seed <s>", "random seed (networks, sampling, evaluation)", "0")
-    .requiredOption("--out <dir>", "run directory (config, metrics.jsonl, checkpoints, summary)")
-    .option("--batch-size <n>", "batch size (CORL: 256)", "256")
-    .option("--eval-every <n>", "evaluate every n updates; 0: only at the end (CORL: 5000)", "5000")
-    .option("--eval-episodes <n>", "episodes per evaluation (CORL: 10); 0 disables evaluation", "10")
-    .option("--checkpoint-every <n>", "save latest.safetensors every n updates", "5000")
-    .option("--log-every <n>", "metrics line (means) every n updates", "1000")
+    .requiredOption("--out <dir>", "run directory (config, metrics.jsonl, checkpoints, summary)");
+  addSchemaFlags(cmd, RUN_OPTIONS)
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
     .addOption(
       new Option(
@@ -64,41 +61,25 @@ export function register(program: Command): void {
       if (!(name in schema)) throw new CliError(`--${kebab(name)} does not apply to --algo ${algo}`);
       config[name] = value;
     }
-    const int = (flag: string, v: unknown, min = 0): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new CliError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
-      return n;
-    };
+    const run = readSchemaFlags(RUN_OPTIONS, opts);
     const { trainOffline } = await import("../run/train.js");
-    try {
-      const summary = await trainOffline({
-        algo,
-        dataset: String(opts.dataset),
-        steps: int("steps", opts.steps, 1),
-        seed: int("seed", opts.seed),
-        out: String(opts.out),
-        config,
-        batchSize: int("batch-size", opts.batchSize, 1),
-        evalEvery: int("eval-every", opts.evalEvery),
-        evalEpisodes: int("eval-episodes", opts.evalEpisodes),
-        checkpointEvery: int("checkpoint-every", opts.checkpointEvery, 1),
-        logEvery: int("log-every", opts.logEvery, 1),
-        resume: Boolean(opts.resume),
-        ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
-        env: opts.env as string | undefined,
-        rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
-        progress: opts.progress !== false,
-      });
-      const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>
-        s ? `${s.normalized.mean.toFixed(1)} ± ${s.normalized.std.toFixed(1)} (step ${s.step})` : "not evaluated";
-      process.stdout.write(
-        `${algo} on ${summary.dataset}: ${summary.steps} updates in ${summary.wallSeconds.toFixed(0)} s (${summary.updatesPerSecond.toFixed(0)}/s)\n` +
-          `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
-      );
-    } catch (error) {
-      if (error instanceof Error && !(error instanceof CliError) && /^(run directory|unknown|steps|.*: )/.test(error.message))
-        throw new CliError(error.message);
-      throw error;
-    }
+    const summary = await trainOffline({
+      algo,
+      dataset: String(opts.dataset),
+      out: String(opts.out),
+      ...run,
+      config,
+      resume: Boolean(opts.resume),
+      ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
+      env: opts.env as string | undefined,
+      rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
+      progress: opts.progress !== false,
+    });
+    const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>
+      s ? `${s.normalized.mean.toFixed(1)} ± ${s.normalized.std.toFixed(1)} (step ${s.step})` : "not evaluated";
+    process.stdout.write(
+      `${algo} on ${summary.dataset}: ${summary.steps} updates in ${summary.wallSeconds.toFixed(0)} s (${summary.updatesPerSecond.toFixed(0)}/s)\n` +
+        `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
+    );
   });
 }

@@ -71,7 +71,7 @@ export function register(program: Command): void {
     if (!(holdout >= 0 && holdout < 1)) throw new CliError(`--holdout must be in [0, 1), got ${opts.holdout}`);
     const out = String(opts.out);
     const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, opts[k]]));
-    const config = userError(() => resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train"));
+    const config = resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train");
     const datasetPath = resolveDataset(String(opts.dataset));
     const dataset = await readDataset(datasetPath, opts.env as string | undefined);
     const { train: rows, test } = splitByEpisodes(dataset, holdout, seed);
@@ -174,7 +174,7 @@ export function register(program: Command): void {
         const horizon = parseInteger("--horizon", opts.horizon, 1);
         if (opts.policy !== "random")
           throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
-        const { models, record } = userError(() => loadModels(opts.model, loadWorldModel));
+        const { models, record } = loadModels(opts.model, (file) => userError(() => loadWorldModel(file)));
         const datasetPath = resolveDataset(opts.dataset);
         const dataset = await readDataset(datasetPath, opts.env);
         const sameData = record !== undefined && record.datasetSize === dataset.size;
@@ -250,7 +250,7 @@ function resumable<M extends TrainableWorldModel>(
 }
 
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {
-  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  if (!existsSync(path)) throw new CliError(`${path} does not exist`);
   if (!statSync(path).isDirectory()) return { models: { [load(path).kind]: load(path) } };
   const models: Record<string, WorldModel> = {};
   for (const [name, file] of [
@@ -259,7 +259,7 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
   ] as const) {
     if (existsSync(join(path, file))) models[name] = load(join(path, file));
   }
-  if (Object.keys(models).length === 0) throw new Error(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
+  if (Object.keys(models).length === 0) throw new CliError(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
   const runFile = join(path, WM_FILES.run);
   const record = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord) : undefined;
   return { models, record };
@@ -277,15 +277,14 @@ function resolveDataset(name: string): string {
 }
 
 async function readDataset(path: string, env?: string): Promise<Dataset> {
-  const { DataError, loadDataset, parseTask } = await import("../data/index.js");
-  try {
-    return await loadDataset(path, env ? { task: parseTask(env) } : {});
-  } catch (error) {
-    if (error instanceof DataError) throw new CliError(error.message);
-    throw error;
-  }
+  const { loadDataset, parseTask } = await import("../data/index.js");
+  return loadDataset(path, env ? { task: parseTask(env) } : {});
 }
 
+/**
+ * A world-model file that does not load is the user's file at fault: the loader throws plain
+ * errors naming the file and what is wrong in it, shown here as one line.
+ */
 function userError<T>(body: () => T): T {
   try {
     return body();

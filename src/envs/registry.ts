@@ -1,5 +1,6 @@
 // Names → environments: D4RL task names, D4RL dataset ids and Gym ids all resolve to one
 // of the three locomotion tasks and its D4RL reference scores.
+import { UserError } from "../util/errors.js";
 import { LocomotionEnv, type LocomotionEnvOptions } from "./locomotion.js";
 import { D4RL_REFERENCE_SCORES, isLocomotionTask, type LocomotionTask } from "./scores.js";
 import { LOCOMOTION_TASKS } from "./tasks.js";
@@ -24,7 +25,7 @@ export interface EnvEntry {
 }
 
 /** An environment name that resolves to nothing; the message lists what is accepted. */
-export class UnknownEnvError extends Error {
+export class UnknownEnvError extends UserError {
   override name = "UnknownEnvError";
 }
 

@@ -6,6 +6,7 @@
  */
 import { datasetId } from "../data/cache.js";
 import { defineConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 
 export const MOPO_CONFIG = defineConfig({
   modelSteps: {
@@ -59,15 +60,15 @@ export function mopoTaskSettings(
 ): { penalty: number; rolloutLength: number; from: string } {
   const auto = config.penalty < 0 || config.rolloutLength === 0;
   if (config.penalty < 0 && config.penalty !== -1)
-    throw new Error(`mopo: penalty must be ≥ 0, or −1 for MOPO's value; got ${config.penalty}`);
+    throw new UserError(`mopo: penalty must be ≥ 0, or −1 for MOPO's value; got ${config.penalty}`);
   if (!(Number.isInteger(config.rolloutLength) && config.rolloutLength >= 0))
-    throw new Error(`mopo: rolloutLength must be an integer ≥ 0 (0: MOPO's value), got ${config.rolloutLength}`);
+    throw new UserError(`mopo: rolloutLength must be an integer ≥ 0 (0: MOPO's value), got ${config.rolloutLength}`);
   if (!auto) return { ...config, from: "config" };
   const base = (dataset.split(/[\\/]/).pop() ?? dataset).replace(/\.(hdf5|h5|jsonl)$/, "").replace(/_/g, "-");
   const id = datasetId(base);
   const known = id ? MOPO_TASK_SETTINGS[id] : undefined;
   if (!known)
-    throw new Error(
+    throw new UserError(
       `mopo: MOPO has no penalty / rollout length for dataset "${dataset}" (known: ${Object.keys(MOPO_TASK_SETTINGS).join(", ")}); pass --penalty and --rollout-length`,
     );
   return {

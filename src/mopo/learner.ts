@@ -33,6 +33,7 @@ import { isLocomotionTask } from "../envs/scores.js";
 import type { Learner } from "../run/learner.js";
 import { createProgress } from "../run/progress.js";
 import { type ConfigOf, type ConfigSchema, resolveConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { MOPO_CONFIG, mopoTaskSettings } from "./config.js";
 
@@ -84,6 +85,8 @@ export class MopoLearner implements Learner {
     const pick = (schema: ConfigSchema) => Object.fromEntries(Object.entries(config).filter(([k]) => k in schema));
     const c = resolveConfig(MOPO_CONFIG, pick(MOPO_CONFIG), "mopo");
     const settings = mopoTaskSettings(c, options.dataset); // a dataset without MOPO settings fails before any training
+    if (!(Number.isInteger(c.elites) && c.elites >= 1 && c.elites <= c.members))
+      throw new UserError(`mopo: elites must be an integer in [1, members = ${c.members}], got ${c.elites}`);
     const { dataset } = data;
     const agent = makeAgent("sac", dataset.observationDim, dataset.actionDim, pick(SAC_CONFIG), seed);
     const task = dataset.task && isLocomotionTask(dataset.task) ? dataset.task : null;

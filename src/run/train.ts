@@ -28,35 +28,28 @@ import { type EvalResult, Evaluator } from "../envs/evaluate.js";
 import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
+import { UserError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { type Learner, PlainLearner } from "./learner.js";
 import { MetricsAccumulator, MetricsLog } from "./metrics.js";
+import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { createProgress } from "./progress.js";
 import { type ReusedWorldModel, reuseWorldModel, type WorldModelRecord, worldModelFile, worldModelKindOf } from "./world-model-file.js";
 
-/** Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. */
-export interface TrainOptions {
+/**
+ * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
+ * options with a default (steps, seed, batch size, evaluation, checkpoint and log intervals)
+ * are those of {@link RUN_OPTIONS}, where their defaults and docs live.
+ */
+export interface TrainOptions extends Partial<RunOptions> {
   /** Algorithm name (see src/agents/registry.ts). */
   algo: string;
   /** A dataset file, or the id of a built dataset (`hopper-medium-replay`). */
   dataset: string;
-  /** Gradient updates in total. */
-  steps: number;
-  seed: number;
   /** Run directory. */
   out: string;
   /** Algorithm config overrides (field → value or string). */
   config?: Record<string, unknown>;
-  /** Batch size (D4RL/CORL: 256). */
-  batchSize?: number;
-  /** Evaluate every this many updates (0: only at the end; CORL: 5000). */
-  evalEvery?: number;
-  /** Episodes per evaluation (CORL: 10). */
-  evalEpisodes?: number;
-  /** Save `latest.safetensors` every this many updates. */
-  checkpointEvery?: number;
-  /** Write a metrics line (means since the last one) every this many updates. */
-  logEvery?: number;
   /** Continue the run in `out` from its latest checkpoint. */
   resume?: boolean;
   /** Environment for evaluation (default: the dataset's task; none → no evaluation). */
@@ -86,8 +79,6 @@ export interface RunSummary {
   wallSeconds: number;
   updatesPerSecond: number;
 }
-
-const DEFAULTS = { batchSize: 256, evalEvery: 5000, evalEpisodes: 10, checkpointEvery: 5000, logEvery: 1000 };
 
 /** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
 export async function prepareData(
@@ -125,7 +116,7 @@ export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
   if (algo === "mopo") return MOPO_SCHEMA;
   const entry = ALGORITHMS[algo];
-  if (!entry) throw new Error(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
+  if (!entry) throw new UserError(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
 }
 
@@ -154,15 +145,15 @@ function createLearner(
 
 /** Trains an offline agent end to end (see the module comment). */
 export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
-  const o = { ...DEFAULTS, ...options };
+  const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false);
+  const o = { ...options, ...run };
   const schema = schemaOf(o.algo);
-  if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new Error(`steps must be a positive integer, got ${o.steps}`);
   const latest = join(o.out, "latest");
   const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
   const resuming = Boolean(o.resume) && existsSync(latestPath);
   if (!o.resume && existsSync(o.out) && readdirSync(o.out).length > 0)
-    throw new Error(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
+    throw new UserError(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
   // 1. The run's config: resolved from the flags, or the run's own when resuming.
@@ -181,7 +172,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     // Resuming restores the run's own copy of the model; the flag may only repeat the original.
     const kind = worldModelKindOf(o.algo);
     if (!kind || !saved.worldModel || worldModelFile(o.worldModel, kind) !== saved.worldModel.file)
-      throw new Error(
+      throw new UserError(
         `${o.worldModel}: this run started from ${saved.worldModel?.file ?? "a world model it pretrained itself"}; resume it without --world-model`,
       );
   } else if (o.worldModel) {
@@ -304,6 +295,11 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   }
   writeFileSync(join(o.out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/** The run options among `options` (the rest are the run's identity and switches). */
+function pickRunOptions(options: TrainOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(RUN_OPTIONS).map((key) => [key, options[key as keyof RunOptions]]));
 }
 
 /** Run-dependent defaults: a schema's `maxSteps` (e.g. IQL's cosine schedule) follows the step budget. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/report.js";
-import { buildScoreTable, findRuns, meanStd, type Report, tableGrid, writeReport } from "../../src/run/report.js";
+import { buildScoreTable, findRuns, meanStd, type Report, tableGrid, writeReport } from "../../src/run/report/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-report-"));
 const runs = join(dir, "runs");

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/sweep.js";
 import { buildDataset } from "../../src/collect/build.js";
-import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep.js";
+import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
