@@ -47,6 +47,7 @@ export function register(program: Command): void {
       "--world-model <file|dir>",
       "start from a pretrained world model instead of pretraining one (ADEPT variants: the diffusion model; mopo: the ensemble), a file or an `adept wm train` directory; it must have been trained on this dataset",
     )
+    .option("--variant <name>", "a name for this configuration of --algo, recorded in config.json; reports show it as its own column")
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
@@ -71,6 +72,7 @@ export function register(program: Command): void {
       config,
       resume: Boolean(opts.resume),
       ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
+      ...(opts.variant ? { variant: String(opts.variant) } : {}),
       env: opts.env as string | undefined,
       rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
       progress: opts.progress !== false,

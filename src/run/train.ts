@@ -63,6 +63,8 @@ export interface TrainOptions extends Partial<RunOptions> {
    * diffusion model; mopo: a Gaussian ensemble), as a file or a `wm train` directory.
    */
   worldModel?: string;
+  /** A name for this configuration of `algo` (a sweep's variant), recorded in config.json for reports. */
+  variant?: string;
 }
 
 /** What a finished run reports (also written to summary.json). */
@@ -210,7 +212,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   } else {
     writeFileSync(
       configPath,
-      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, ...(reused ? { worldModel: reused.record } : {}), config }, null, 2)}\n`,
+      `${JSON.stringify({ algo: o.algo, ...(o.variant ? { variant: o.variant } : {}), dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, ...(reused ? { worldModel: reused.record } : {}), config }, null, 2)}\n`,
     );
   }
 

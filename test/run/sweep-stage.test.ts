@@ -65,7 +65,10 @@ describe("a sweep with a world-model stage and variants", () => {
       runs[0]!.trainArgs.join(" "),
       /--steps 20 --out \S+seed0 --holdout 0.05 .*--baseline --ensemble-steps 10 --width 16 --depth 1 --denoising-steps 3/,
     );
-    assert.match(runs[3]!.trainArgs.join(" "), /--algo adept-iql .*--is-temperature 0\.5 --world-model \S+seed0$/);
+    assert.match(
+      runs[3]!.trainArgs.join(" "),
+      /--algo adept-iql .*--is-temperature 0\.5 --world-model \S+seed0 --variant adept-iql-tempered$/,
+    );
     assert.ok(runs[3]!.trainArgs.includes(stage));
     assert.ok(!runs[1]!.trainArgs.includes("--world-model"), "iql takes no world model");
   });
@@ -86,7 +89,7 @@ describe("a sweep with a world-model stage and variants", () => {
       const config = JSON.parse(readFileSync(join(dir, "study", "hopper-random", algo, "seed0", "config.json"), "utf8"));
       assert.equal(config.worldModel.file, join(stage, file), algo);
       assert.equal(config.algo, algo === "mopo" ? "mopo" : "adept-iql");
-      if (algo === "adept-iql-tempered") assert.equal(config.config.isTemperature, 0.5);
+      if (algo === "adept-iql-tempered") assert.deepEqual([config.variant, config.config.isTemperature], ["adept-iql-tempered", 0.5]);
     }
     // The stage finished before any run that needs it started.
     const log = chunks.join("");

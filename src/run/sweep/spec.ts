@@ -270,6 +270,7 @@ export function sweepRuns(spec: SweepSpec, algorithms: AlgorithmCatalog = trainA
         for (const [field, value] of Object.entries(overridesFor(spec, algo, catalog))) args.push(`--${kebab(field)}`, String(value));
         const fromStage = stage !== null && usesStage(baseAlgo(spec, algo), spec.worldModel);
         if (fromStage) args.push("--world-model", stage.dir);
+        if (spec.variants[algo]) args.push("--variant", algo);
         runs.push({ name, dataset, algo, seed, dir, command: ["train"], trainArgs: args, ...(fromStage ? { needs: stage.name } : {}) });
       }
     }
