@@ -6,12 +6,13 @@
  *
  *   node dist/bench/adept.js [--iterations 2] [--transitions 50000]
  */
+import { resolveAdeptConfig } from "../src/adept/config.js";
 import { AdeptLearner } from "../src/adept/learner.js";
 import { makeAgent } from "../src/agents/registry.js";
 import { collectTransitions, uniformPolicy } from "../src/collect/collect.js";
 import { datasetStats, Normalizer } from "../src/data/normalizer.js";
 import { ReplayBuffer } from "../src/data/replay.js";
-import { PlainLearner } from "../src/run/learner.js";
+import { PlainLearner } from "../src/learner/learner.js";
 import { kernels } from "../src/tensor/backend.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -41,7 +42,7 @@ let t0 = performance.now();
 for (let i = 0; i < steps; i++) iql.step();
 const iqlMs = (performance.now() - t0) / iterations;
 
-const adept = AdeptLearner.create("adept-iql", data, { wmPretrainSteps: 50 }, 0, 256, { progress: false });
+const adept = AdeptLearner.create("adept-iql", data, resolveAdeptConfig("adept-iql", { wmPretrainSteps: 50 }), 0, 256, { progress: false });
 let wm = 0,
   rollouts = 0;
 t0 = performance.now();

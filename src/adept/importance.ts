@@ -1,5 +1,6 @@
 /**
- * Importance weights of ADEPT's world-model update (DESIGN §4):
+ * Importance weights of ADEPT's world-model update (Fang & Lan 2024, §4.2 "Importance-Sampled
+ * World Model Update"; docs/adept.md):
  *
  *   log wᵢ = log π_φ(aᵢ|sᵢ) − log π_β(aᵢ|sᵢ),  clipped to [−log c, log c],
  *   wᵢ ← wᵢ^α           (tempering, α ∈ (0, 1]: α < 1 flattens weights that degenerate; 1 = the paper),

@@ -1,5 +1,5 @@
 /**
- * Policy evaluation in the model (DESIGN §4): start states drawn from the dataset, then for
+ * Policy evaluation in the model (Fang & Lan 2024, §4.1; docs/adept.md): start states drawn from the dataset, then for
  * t < H: a_t ~ π_φ(·|s_t), s_{t+1} ~ world model, (r_t, d_t) = f_ψ(s_t, a_t, s_{t+1}); a rollout
  * stops at d_t. All rollouts advance together as one batch; every transition goes to the
  * model buffer in the agent's units (z-scored observations, scaled rewards).
@@ -8,6 +8,7 @@ import type { Agent } from "../agents/agent.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Normalizer } from "../data/normalizer.js";
 import { allocateBatch, type ReplayBuffer } from "../data/replay.js";
+import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import type { WorldModel, WorldModelStep } from "../diffusion/types.js";
 import type { Rng } from "../util/rng.js";
 import type { TerminationRule } from "./termination.js";
@@ -66,11 +67,8 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
   const { dataset, count: n, horizon } = o;
   const S = dataset.observationDim,
     A = dataset.actionDim;
-  const raw = new Float32Array(n * S); // current states, raw units, rows [0, active)
-  for (let i = 0; i < n; i++) {
-    const row = o.startRows[o.rng.int(o.startRows.length)]!;
-    raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-  }
+  const raw = gatherRowsOf(dataset.observations, S, drawRows(o.rng, o.startRows, n)); // current states, raw units, rows [0, active)
+  const kept = new Int32Array(n); // rollouts that go on after a step
   const out = allocateBatch({ observationDim: S, actionDim: A }, n); // agent units
   let active = n,
     transitions = 0,
@@ -109,16 +107,13 @@ export function rolloutInModel(o: RolloutOptions): RolloutStats {
     o.buffer.addBatch(out, 0, active);
     transitions += active;
     // Keep the rollouts that did not terminate, compacted to the front.
-    let kept = 0;
+    let alive = 0;
     for (let i = 0; i < active; i++) {
-      if (out.terminals[i] === 1) {
-        terminalCount++;
-        continue;
-      }
-      raw.set(next.nextObservations.subarray(i * S, (i + 1) * S), kept * S);
-      kept++;
+      if (out.terminals[i] === 1) terminalCount++;
+      else kept[alive++] = i;
     }
-    active = kept;
+    gatherRowsInto(next.nextObservations, S, kept, raw, alive);
+    active = alive;
   }
   return {
     transitions,

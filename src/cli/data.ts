@@ -123,7 +123,7 @@ function registerTrainPolicy(data: Command): void {
       const snapshotEvery = int("snapshotEvery", 1);
       const evalEvery = int("evalEvery", 1);
       const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
-      const { trainOnlineSAC } = await import("../agents/online-sac.js");
+      const { trainOnlineSAC } = await import("../collect/online-sac.js");
       const result = await trainOnlineSAC({
         task,
         out,
@@ -172,7 +172,7 @@ function registerBuild(data: Command): void {
     .action(async (id: string, opts: { size?: string; seed: string; out?: string; force?: boolean; progress?: boolean }) => {
       const { buildDataset, parseDatasetId } = await import("../collect/build.js");
       const { datasetCachePath } = await import("../data/cache.js");
-      const { createProgress } = await import("../run/progress.js");
+      const { createProgress } = await import("../util/progress.js");
       const { summarize } = await import("../data/index.js");
       let parsed: ReturnType<typeof parseDatasetId>;
       try {

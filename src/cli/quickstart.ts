@@ -24,7 +24,7 @@ export function register(program: Command): void {
         seed = parseInteger("--seed", opts.seed, 0);
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
-      const { createProgress } = await import("../run/progress.js");
+      const { createProgress } = await import("../util/progress.js");
       mkdirSync(opts.out, { recursive: true });
       const started = Date.now();
       const say = (text: string): void => {

@@ -101,7 +101,7 @@ export function episodeReturns(dataset: Pick<Dataset, "rewards">, episodes: Epis
   const returns = new Float64Array(episodes.starts.length);
   for (let e = 0; e < returns.length; e++) {
     let sum = 0;
-    for (let i = episodes.starts[e]; i < episodes.ends[e]; i++) sum += dataset.rewards[i];
+    for (let i = episodes.starts[e]!; i < episodes.ends[e]!; i++) sum += dataset.rewards[i]!;
     returns[e] = sum;
   }
   return returns;

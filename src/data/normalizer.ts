@@ -41,15 +41,15 @@ export function featureStats(data: Float32Array, dim: number, eps = DEFAULT_EPS)
   const max = new Float64Array(dim).fill(Number.NEGATIVE_INFINITY);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) {
-      const v = data[i * dim + j];
-      sum[j] += v;
-      if (v < min[j]) min[j] = v;
-      if (v > max[j]) max[j] = v;
+      const v = data[i * dim + j]!;
+      sum[j]! += v;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
     }
   }
   const mean = Array.from(sum, (s) => s / n);
   const sq = new Float64Array(dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j] += (data[i * dim + j] - mean[j]) ** 2;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j]! += (data[i * dim + j]! - mean[j]!) ** 2;
   // Population std (numpy's default, as CORL uses), then + eps.
   return { mean, std: Array.from(sq, (s) => Math.sqrt(s / n) + eps), min: Array.from(min), max: Array.from(max) };
 }
@@ -127,7 +127,7 @@ export class Normalizer {
   normalize(x: Float32Array): Float32Array {
     this.check(x);
     const { dim, mean, std } = this;
-    for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % dim]) / std[i % dim];
+    for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean[i % dim]!) / std[i % dim]!;
     return x;
   }
 
@@ -135,7 +135,7 @@ export class Normalizer {
   denormalize(x: Float32Array): Float32Array {
     this.check(x);
     const { dim, mean, std } = this;
-    for (let i = 0; i < x.length; i++) x[i] = x[i] * std[i % dim] + mean[i % dim];
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! * std[i % dim]! + mean[i % dim]!;
     return x;
   }
 
@@ -145,8 +145,8 @@ export class Normalizer {
     const { dim, min, max } = this;
     for (let i = 0; i < x.length; i++) {
       const j = i % dim;
-      if (x[i] < min[j]) x[i] = min[j];
-      else if (x[i] > max[j]) x[i] = max[j];
+      if (x[i]! < min[j]!) x[i] = min[j]!;
+      else if (x[i]! > max[j]!) x[i] = max[j]!;
     }
     return x;
   }

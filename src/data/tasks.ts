@@ -5,7 +5,7 @@ import { DataError } from "./errors.js";
 
 /**
  * Observation and action widths of the D4RL locomotion tasks (gym -v3 semantics, see
- * DESIGN.md §3), used to check that a file matches the environment it claims to be from.
+ * docs/envs.md, "The tasks"), used to check that a file matches the environment it claims to be from.
  */
 export const TASK_SPACES: Record<LocomotionTask, { observationDim: number; actionDim: number }> = {
   halfcheetah: { observationDim: 17, actionDim: 6 },

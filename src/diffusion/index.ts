@@ -6,7 +6,7 @@ import { checkFormat } from "./persist.js";
 import type { WorldModel } from "./types.js";
 import { DiffusionWorldModel } from "./world-model.js";
 
-export { type FitOptions, RowSampler, splitByEpisodes } from "./batches.js";
+export { type FitOptions, splitByEpisodes } from "./batches.js";
 export { ConditionalDDPM, type DDPMOptions, type SampleOptions } from "./ddpm.js";
 export { Denoiser, type DenoiserOptions } from "./denoiser.js";
 export { sinusoidalEmbedding } from "./embedding.js";
@@ -27,7 +27,7 @@ export {
   type TerminalScores,
   terminalScores,
 } from "./evaluate.js";
-export { gatherRowsOf, rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+export { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 export { clipColumnsInPlace, guidedEpsilon, posteriorStep, predictX0, weightedMean } from "./ops.js";
 export {
   readWorldModel,

@@ -1,5 +1,6 @@
 /**
- * The guided diffusion world model of ADEPT (DESIGN.md §4 "World model"):
+ * The guided diffusion world model of ADEPT (Fang & Lan 2024, §4.1 "Policy Evaluation using
+ * Guided Diffusion Model"; docs/world-model.md):
  *
  *   s′ ~ p_θ(s′ | s, a)          a conditional DDPM (ddpm.ts) over the z-scored s′ (or Δs = s′ − s),
  *                                 c = (s, a) z-scored, K guided denoising steps, EMA weights

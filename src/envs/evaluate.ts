@@ -138,8 +138,8 @@ export class Evaluator {
       lengths,
       terminated,
       normalizedScores,
-      normalized: meanStd(normalizedScores),
-      return: meanStd(returns),
+      normalized: meanPopulationStd(normalizedScores),
+      return: meanPopulationStd(returns),
     };
   }
 
@@ -172,7 +172,7 @@ export async function evaluate(policy: BatchPolicy, name: string, options: Evalu
 }
 
 /** Mean and population standard deviation. */
-export function meanStd(values: readonly number[]): MeanStd {
+export function meanPopulationStd(values: readonly number[]): MeanStd {
   const n = values.length;
   if (n === 0) return { mean: Number.NaN, std: Number.NaN };
   let sum = 0;

@@ -1,5 +1,13 @@
 // The public API of the environments module.
-export { type EvalResult, type EvaluateEnvOptions, type EvaluateOptions, Evaluator, evaluate, type MeanStd, meanStd } from "./evaluate.js";
+export {
+  type EvalResult,
+  type EvaluateEnvOptions,
+  type EvaluateOptions,
+  Evaluator,
+  evaluate,
+  type MeanStd,
+  meanPopulationStd,
+} from "./evaluate.js";
 export { LocomotionEnv, type LocomotionEnvOptions } from "./locomotion.js";
 export { loadMujoco } from "./mujoco.js";
 export { type BatchPolicy, randomPolicy } from "./policy.js";

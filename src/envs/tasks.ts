@@ -1,6 +1,6 @@
 // The three D4RL locomotion tasks as data: Gym "-v3" semantics (what D4RL's "-v2"
 // datasets were recorded with), values from Gym's hopper_v3.py, walker2d_v3.py and
-// half_cheetah_v3.py. See DESIGN.md §3.
+// half_cheetah_v3.py. See docs/envs.md, "The tasks".
 import type { LocomotionTask } from "./scores.js";
 
 /** How the initial state is perturbed on reset (Gym's `reset_noise_scale` and its distribution). */

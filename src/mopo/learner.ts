@@ -12,7 +12,6 @@
  * for data of an unknown task they end by the ensemble's terminal model.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import type { OfflineData } from "../adept/learner.js";
 import { rolloutInModel } from "../adept/rollouts.js";
 import { TERMINATION_RULES, type TerminationRule } from "../adept/termination.js";
 import type { Agent, Metrics } from "../agents/agent.js";
@@ -30,11 +29,12 @@ import {
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
 import { isLocomotionTask } from "../envs/scores.js";
-import type { Learner } from "../run/learner.js";
-import { createProgress } from "../run/progress.js";
+import type { Learner } from "../learner/learner.js";
+import type { OfflineData } from "../learner/offline-data.js";
 import { type ConfigOf, type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { createProgress } from "../util/progress.js";
+import { type Rng, type RngState, runSeed, runStream } from "../util/rng.js";
 import { MOPO_CONFIG, mopoTaskSettings } from "./config.js";
 
 type MopoConfig = ConfigOf<typeof MOPO_CONFIG>;
@@ -88,7 +88,7 @@ export class MopoLearner implements Learner {
     if (!(Number.isInteger(c.elites) && c.elites >= 1 && c.elites <= c.members))
       throw new UserError(`mopo: elites must be an integer in [1, members = ${c.members}], got ${c.elites}`);
     const { dataset } = data;
-    const agent = makeAgent("sac", dataset.observationDim, dataset.actionDim, pick(SAC_CONFIG), seed);
+    const agent = makeAgent("sac", dataset.observationDim, dataset.actionDim, pick(SAC_CONFIG), runSeed(seed, "agent"));
     const task = dataset.task && isLocomotionTask(dataset.task) ? dataset.task : null;
     const termination = task ? { mode: "task" as const, rule: TERMINATION_RULES[task] } : { mode: "sample" as const, rule: null };
     let model = options.worldModel;
@@ -99,7 +99,7 @@ export class MopoLearner implements Learner {
       model = GaussianEnsembleWorldModel.fromDataset(
         dataset,
         { members: c.members, elites: c.elites, width: c.modelWidth, depth: c.modelDepth },
-        seed + 101,
+        runSeed(seed, "worldModel"),
         split.train,
       );
       const steps = options.resuming ? 0 : c.modelSteps;
@@ -108,7 +108,18 @@ export class MopoLearner implements Learner {
       bar.stop();
       if (!options.resuming) model.selectElites(dataset, split.test.length > 0 ? split.test : split.train);
     }
-    return new MopoLearner(agent, model, data, c, settings, termination, split.train, new Rng(seed + 202), new Rng(seed + 1), batchSize);
+    return new MopoLearner(
+      agent,
+      model,
+      data,
+      c,
+      settings,
+      termination,
+      split.train,
+      runStream(seed, "loop"),
+      runStream(seed, "sampler"),
+      batchSize,
+    );
   }
 
   step(): Metrics {

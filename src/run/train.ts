@@ -11,29 +11,25 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADEPT_VARIANTS, isAdeptVariant, variantSchema } from "../adept/config.js";
-import { AdeptLearner, type OfflineData } from "../adept/learner.js";
+import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
+import { AdeptLearner } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
-import { resolveDataset } from "../data/cache.js";
-import { bestEpisodes } from "../data/filter.js";
 import { datasetFingerprint } from "../data/fingerprint.js";
-import { loadDataset } from "../data/load.js";
-import { datasetStats, Normalizer } from "../data/normalizer.js";
-import { ReplayBuffer } from "../data/replay.js";
 import type { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
 import type { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
+import { type Learner, PlainLearner } from "../learner/learner.js";
+import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
 import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
-import { Rng, type RngState } from "../util/rng.js";
-import { type Learner, PlainLearner } from "./learner.js";
-import { MetricsAccumulator, MetricsLog } from "./metrics.js";
+import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { createProgress } from "../util/progress.js";
+import { type RngState, runSeed, runStream } from "../util/rng.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
-import { createProgress } from "./progress.js";
 import { type ReusedWorldModel, reuseWorldModel, type WorldModelRecord, worldModelFile, worldModelKindOf } from "./world-model-file.js";
 
 /**
@@ -82,27 +78,6 @@ export interface RunSummary {
   updatesPerSecond: number;
 }
 
-/** Loads a dataset and returns it with its statistics and a replay buffer of normalized transitions. */
-export async function prepareData(
-  spec: string,
-  rewardScaling: RewardScaling = "auto",
-  bestFraction = 1,
-): Promise<OfflineData & { path: string }> {
-  const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
-  const normalizer = new Normalizer(stats.observations);
-  const observations = normalizer.normalize(dataset.observations.slice());
-  const nextObservations = normalizer.normalize(dataset.nextObservations.slice());
-  const rewards = dataset.rewards.map((r) => r * stats.rewardScale);
-  const buffer = new ReplayBuffer({ observationDim: dataset.observationDim, actionDim: dataset.actionDim, capacity: dataset.size });
-  buffer.addDataset({ ...dataset, observations, nextObservations, rewards });
-  return { dataset, path, stats, normalizer, buffer };
-}
-
-/** Reward scaling: CORL's locomotion scale (`auto`: on locomotion tasks), always, or never. */
-export type RewardScaling = "auto" | "corl" | "none";
-
 /** The reference setting per algorithm: CORL scales rewards for IQL/CQL-style learners, never for TD3+BC. */
 export function defaultRewardScaling(algo: string): RewardScaling {
   return algo === "td3bc" ? "none" : "auto";
@@ -132,7 +107,7 @@ function createLearner(
   options: { progress: boolean; resuming: boolean; dataset: string; worldModel?: ReusedWorldModel["model"] },
 ): Learner {
   if (isAdeptVariant(algo))
-    return AdeptLearner.create(algo, data, config, seed, batchSize, {
+    return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, {
       ...options,
       worldModel: options.worldModel as DiffusionWorldModel | undefined,
     });
@@ -141,8 +116,8 @@ function createLearner(
       ...options,
       worldModel: options.worldModel as GaussianEnsembleWorldModel | undefined,
     });
-  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, seed);
-  return new PlainLearner(agent, data.buffer, new Rng(seed + 1), batchSize);
+  const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, runSeed(seed, "agent"));
+  return new PlainLearner(agent, data.buffer, runStream(seed, "sampler"), batchSize);
 }
 
 /** Trains an offline agent end to end (see the module comment). */
@@ -231,7 +206,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
-    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: o.seed + 1000 });
+    const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
     const score = { step: agent.updates, normalized: result.normalized };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {

@@ -58,16 +58,16 @@ export const tsKernels: Kernels = {
   sgemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
     const lda = transA ? m : k;
     const ldb = transB ? k : n;
-    for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
+    for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i]!;
     for (let i = 0; i < m; i++) {
       const cRow = i * n;
       for (let p = 0; p < k; p++) {
-        const aip = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
+        const aip = alpha * (transA ? a[p * lda + i]! : a[i * lda + p]!);
         if (aip === 0) continue;
-        if (transB) for (let j = 0; j < n; j++) c[cRow + j] += aip * b[j * ldb + p];
+        if (transB) for (let j = 0; j < n; j++) c[cRow + j]! += aip * b[j * ldb + p]!;
         else {
           const bRow = p * ldb;
-          for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+          for (let j = 0; j < n; j++) c[cRow + j]! += aip * b[bRow + j]!;
         }
       }
     }
@@ -77,7 +77,7 @@ export const tsKernels: Kernels = {
     for (let i = 0; i < rows; i++) {
       const row = i * cols;
       for (let j = 0; j < cols; j++) {
-        const zij = bias ? z[row + j] + bias[j] : z[row + j];
+        const zij = bias ? z[row + j]! + bias[j]! : z[row + j]!;
         z[row + j] = zij;
         y[row + j] = activate(act, Math.fround(zij));
       }
@@ -86,14 +86,14 @@ export const tsKernels: Kernels = {
 
   activationBackward(dz, dy, z, y, n, act, accumulate) {
     for (let i = 0; i < n; i++) {
-      const g = dy[i] * activationDerivative(act, z[i], y[i]);
-      dz[i] = accumulate ? dz[i] + g : g;
+      const g = dy[i]! * activationDerivative(act, z[i]!, y[i]!);
+      dz[i] = accumulate ? dz[i]! + g : g;
     }
   },
 
   columnSum(out, x, rows, cols, beta) {
-    for (let j = 0; j < cols; j++) out[j] = beta === 0 ? 0 : beta * out[j];
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j] += x[i * cols + j];
+    for (let j = 0; j < cols; j++) out[j] = beta === 0 ? 0 : beta * out[j]!;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j]! += x[i * cols + j]!;
   },
 
   adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2) {
@@ -101,20 +101,20 @@ export const tsKernels: Kernels = {
     const decay = 1 - lr * weightDecay;
     const sqrtBc2 = Math.sqrt(biasCorrection2);
     for (let i = 0; i < param.length; i++) {
-      const g = grad[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      param[i] = decay * param[i] - (step * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
+      const g = grad[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * g;
+      v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
+      param[i] = decay * param[i]! - (step * m[i]!) / (Math.sqrt(v[i]!) / sqrtBc2 + eps);
     }
   },
 
   polyak(target, source, tau) {
-    for (let i = 0; i < target.length; i++) target[i] = (1 - tau) * target[i] + tau * source[i];
+    for (let i = 0; i < target.length; i++) target[i] = (1 - tau) * target[i]! + tau * source[i]!;
   },
 
   sumSquares(x) {
     let acc = 0;
-    for (let i = 0; i < x.length; i++) acc += x[i] * x[i];
+    for (let i = 0; i < x.length; i++) acc += x[i]! * x[i]!;
     return acc;
   },
 };

@@ -4,7 +4,7 @@
 // largest weight's share) beside its own terms.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ADEPT_CONFIG } from "../../src/adept/config.js";
+import { ADEPT_CONFIG, resolveAdeptConfig } from "../../src/adept/config.js";
 import { AdeptLearner } from "../../src/adept/learner.js";
 import { DiffusionWorldModel } from "../../src/diffusion/world-model.js";
 import { Rng } from "../../src/util/rng.js";
@@ -41,7 +41,16 @@ describe("ADEPT's mechanism variants", () => {
   ];
   for (const [what, config, extra] of variants)
     it(`${what} runs the loop and logs the weights' degeneracy`, () => {
-      const learner = AdeptLearner.create("adept-iql", banditData(1000, 5), { ...base, ...config }, 1, 64, { progress: false });
+      const learner = AdeptLearner.create(
+        "adept-iql",
+        banditData(1000, 5),
+        resolveAdeptConfig("adept-iql", { ...base, ...config }),
+        1,
+        64,
+        {
+          progress: false,
+        },
+      );
       const logged: Record<string, number>[] = [];
       for (let t = 0; t < 101; t++) logged.push(learner.step());
       const iteration = logged.filter((m) => "wm/ess_fraction" in m);

@@ -6,11 +6,11 @@
  * E‖a − a*‖² = 2/3 + E‖a*‖² = 2/3 + 0.64·2/3 ≈ 1.09 below it.
  */
 
-import type { OfflineData } from "../../src/adept/learner.js";
 import type { Agent } from "../../src/agents/agent.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { datasetStats, Normalizer } from "../../src/data/normalizer.js";
 import { allocateBatch, ReplayBuffer, type TransitionBatch } from "../../src/data/replay.js";
+import type { OfflineData } from "../../src/learner/offline-data.js";
 import { Rng } from "../../src/util/rng.js";
 
 export const S = 2,

@@ -1,7 +1,7 @@
 // Batched evaluation, and the random policy against D4RL's random reference scores.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type BatchPolicy, Evaluator, evaluate, makeEnv, meanStd, randomPolicy, resolveEnv } from "../../src/envs/index.js";
+import { type BatchPolicy, Evaluator, evaluate, makeEnv, meanPopulationStd, randomPolicy, resolveEnv } from "../../src/envs/index.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** A deterministic policy whose action for a row depends on that row only: a = tanh(W·obs). */
@@ -44,7 +44,7 @@ describe("batched evaluation", () => {
     );
     assert.ok(new Set(result.lengths).size > 1, `lengths ${result.lengths}`);
     assert.ok(result.terminated.every((t, i) => t === (result.lengths[i] as number) < 1000));
-    const normalized = meanStd(result.returns.map((g) => (100 * (g + 20.272305)) / (3234.3 + 20.272305)));
+    const normalized = meanPopulationStd(result.returns.map((g) => (100 * (g + 20.272305)) / (3234.3 + 20.272305)));
     assert.ok(Math.abs(result.normalized.mean - normalized.mean) < 1e-9 && Math.abs(result.normalized.std - normalized.std) < 1e-9);
   });
 

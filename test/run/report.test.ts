@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/report.js";
-import { buildScoreTable, findRuns, meanStd, type Report, tableGrid, writeReport } from "../../src/run/report/index.js";
+import { buildScoreTable, findRuns, meanSampleStd, type Report, tableGrid, writeReport } from "../../src/run/report/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-report-"));
 const runs = join(dir, "runs");
@@ -123,7 +123,7 @@ describe("adept report", () => {
     const best = buildScoreTable(findRuns([runs]), "best");
     const b = best.rows.find((r) => r.dataset === "hopper-random")!.cells["iql@1000"]!;
     assert.equal(b.mean, 9);
-    assert.ok(Math.abs(b.std - meanStd([6, 10, 11]).std) < 1e-12);
+    assert.ok(Math.abs(b.std - meanSampleStd([6, 10, 11]).std) < 1e-12);
   });
 
   it("lays the table out like the paper's Table 1: datasets as rows, algorithms as columns, paper beside ours", () => {

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { algoName } from "./paper-scores.js";
 import type { RunRecord } from "./runs.js";
-import { meanStd, type ScoreTable } from "./table.js";
+import { meanSampleStd, type ScoreTable } from "./table.js";
 
 /** One point of a curve: mean and the ±std band over the seeds that logged this step. */
 export interface CurvePoint {
@@ -40,7 +40,7 @@ export function curvePoints(
       }
   return [...groups.values()]
     .map((g) => {
-      const { mean, std } = meanStd(g.values);
+      const { mean, std } = meanSampleStd(g.values);
       return { series: g.series, metric: g.metric, step: g.step, mean, lo: mean - std, hi: mean + std, n: g.values.length };
     })
     .sort((a, b) => a.series.localeCompare(b.series) || a.metric.localeCompare(b.metric) || a.step - b.step);

@@ -38,7 +38,7 @@ export {
   diagnosticsGrid,
   formatCell,
   isDiagnostic,
-  meanStd,
+  meanSampleStd,
   runListGrid,
   runScore,
   type ScoreCell,

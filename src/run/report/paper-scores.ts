@@ -4,15 +4,15 @@
  */
 
 /**
- * The paper's published D4RL normalized scores (DESIGN.md §4). Per-task numbers keyed by
+ * The paper's published D4RL normalized scores (Fang & Lan 2024, Tables 1 and 4; docs/experiments.md). Per-task numbers keyed by
  * dataset; `averages` per dataset kind where only the average over the three tasks exists.
  */
 export const PAPER_SCORES: Record<string, { source: string; scores: Record<string, number>; averages?: Record<string, number> }> = {
   iql: {
     source: "Table 1",
-    // NOTE(deviation): DESIGN.md gives medium-replay as 44.2 / 94.7 / 73.9 in the order
+    // NOTE(deviation): our reading of the paper's Table 1 gives medium-replay as 44.2 / 94.7 / 73.9 in the order
     // halfcheetah / walker2d / hopper used for every other row; the IQL paper itself reports
-    // hopper-medium-replay 94.7 and walker2d-medium-replay 73.9 (swapped). We print DESIGN.md's order.
+    // hopper-medium-replay 94.7 and walker2d-medium-replay 73.9 (swapped). We print the paper's order.
     scores: {
       "halfcheetah-random": 12.5,
       "walker2d-random": 5.4,

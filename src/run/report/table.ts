@@ -14,7 +14,7 @@ export type ScoreKind = "last" | "best";
 const KIND_ORDER = ["random", "medium", "medium-replay", "medium-expert", "expert"];
 
 /** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function meanStd(values: number[]): { mean: number; std: number } {
+export function meanSampleStd(values: number[]): { mean: number; std: number } {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
@@ -108,7 +108,7 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
         const group = runs.filter((r) => r.dataset === dataset && r.algo === c.algo && r.steps === c.steps).sort((a, b) => a.seed - b.seed);
         if (group.length === 0) continue;
         const scores = group.map((r) => runScore(r, score)!);
-        cells[c.key] = { n: group.length, ...meanStd(scores), seeds: group.map((r) => r.seed), scores };
+        cells[c.key] = { n: group.length, ...meanSampleStd(scores), seeds: group.map((r) => r.seed), scores };
       }
       const paper: ScoreRow["paper"] = {};
       for (const c of columns) paper[c.algo] = PAPER_SCORES[c.algo]?.scores[dataset];
@@ -124,13 +124,13 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
     const paper: AverageRow["paper"] = {};
     for (const c of columns) {
       const means = kindRows.map((r) => r.cells[c.key]?.mean);
-      ours[c.key] = means.every((m) => m !== undefined) ? meanStd(means as number[]).mean : undefined;
+      ours[c.key] = means.every((m) => m !== undefined) ? meanSampleStd(means as number[]).mean : undefined;
       const published = PAPER_SCORES[c.algo];
       if (!published) continue;
       const perTask = kindRows.map((r) => published.scores[r.dataset]);
       const allTasks = PAPER_TASKS.every((t) => kindRows.some((r) => r.task === t));
       paper[c.algo] = perTask.every((p) => p !== undefined)
-        ? meanStd(perTask as number[]).mean
+        ? meanSampleStd(perTask as number[]).mean
         : allTasks
           ? published.averages?.[kind]
           : undefined;
@@ -285,7 +285,7 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
       ...DIAGNOSTIC_COLUMNS.map(([key]) => {
         const values = group.map((r) => lastValue(r, key)).filter((v): v is number => v !== undefined);
         if (values.length === 0) return "–";
-        const { mean } = meanStd(values);
+        const { mean } = meanSampleStd(values);
         return Math.abs(mean) >= 100 ? mean.toFixed(0) : mean.toFixed(2);
       }),
     ]);
