@@ -15,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     import("./wm.js"),
     import("./sweep.js"),
     import("./report.js"),
+    import("./ope.js"),
     import("./quickstart.js"),
   ]);
   for (const group of groups) group.register(program);
