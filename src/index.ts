@@ -32,8 +32,8 @@ export { TD3BC, TD3BC_CONFIG, type TD3BCConfig } from "./agents/td3bc.js";
 export { buildDataset } from "./collect/build.js";
 export { type OnlineEnv, type OnlineSACOptions, trainOnlineSAC } from "./collect/online-sac.js";
 export { type ActionScaler, fitActionScaler, scaleActions, unscaleActions } from "./data/action-scaler.js";
-export * from "./data/index.js";
 export { datasetFingerprint } from "./data/fingerprint.js";
+export * from "./data/index.js";
 export * from "./diffusion/index.js";
 export * from "./envs/index.js";
 // What the training loop drives, and the data it is given.
