@@ -28,7 +28,9 @@ import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
 import type { WorldModel } from "../diffusion/types.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
+import { terminationRuleOf } from "../envs/registry.js";
 import { isLocomotionTask } from "../envs/scores.js";
+import type { TerminationRule } from "../envs/task.js";
 import type { Learner } from "../learner/learner.js";
 import type { OfflineData } from "../learner/offline-data.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
@@ -40,7 +42,6 @@ import { ADEPT_VARIANTS, type AdeptConfig, type AdeptLoopConfig, type AdeptVaria
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
 import { anchorWeights, checkWeighting, importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
-import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
 
 export class AdeptLearner implements Learner {
   private readonly variant: (typeof ADEPT_VARIANTS)[AdeptVariant];
@@ -364,22 +365,22 @@ function withSampleSpread(model: DiffusionWorldModel, samples: number): WorldMod
 }
 
 /**
- * Resolves `rolloutTerminals`: `auto` is the task's known termination rule when the data
- * comes from one of the locomotion tasks (MOPO's termination functions; halfcheetah never
- * terminates), else samples from the terminal model; `task` without a known task is an error rather than rollouts that
- * never end.
+ * Resolves `rolloutTerminals`: `auto` is the task's termination rule on observations when the
+ * data comes from a task that has one (the locomotion tasks' are MOPO's termination functions;
+ * halfcheetah never terminates; a registered task's is its `terminationRule`), else samples
+ * from the terminal model; `task` without a known rule is an error rather than rollouts that never end.
  */
 export function rolloutTermination(
   choice: string,
   task: string | null | undefined,
   algo: string,
 ): { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null } {
-  const known = task != null && isLocomotionTask(task) ? task : null;
-  const rule = known ? TERMINATION_RULES[known] : null; // halfcheetah: null, never terminal
+  const known = task != null ? terminationRuleOf(task) : undefined;
+  const rule = known ? known.rule : null; // halfcheetah: null, never terminal
   if (choice === "auto") return known ? { mode: "task", rule } : { mode: "sample", rule: null };
   if (choice === "task" && !known)
     throw new Error(
-      `${algo}: rolloutTerminals "task" needs data from halfcheetah, hopper or walker2d (this dataset's task: ${task ?? "unknown"}); use "sample"`,
+      `${algo}: rolloutTerminals "task" needs data from a task with a termination rule on observations (halfcheetah, hopper, walker2d or a registered task's terminationRule; this dataset's task: ${task ?? "unknown"}); use "sample"`,
     );
   return { mode: choice as "sample" | "threshold" | "task", rule };
 }

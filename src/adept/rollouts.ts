@@ -10,8 +10,8 @@ import type { Normalizer } from "../data/normalizer.js";
 import { allocateBatch, type ReplayBuffer } from "../data/replay.js";
 import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import type { WorldModel, WorldModelStep } from "../diffusion/types.js";
+import type { TerminationRule } from "../envs/task.js";
 import type { Rng } from "../util/rng.js";
-import type { TerminationRule } from "./termination.js";
 
 export interface RolloutOptions {
   worldModel: WorldModel;

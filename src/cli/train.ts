@@ -97,6 +97,12 @@ export function register(program: Command): void {
     }
     const run = readSchemaFlags(RUN_OPTIONS, opts);
     const { trainOffline } = await import("../run/train.js");
+    // A module that exports a MuJoCo task registers it before the data is read, so that data
+    // tagged with that task is recognised as it (its termination rule, its widths).
+    if (typeof opts.env === "string") {
+      const { isEnvModulePath, openEnv } = await import("../envs/source.js");
+      if (isEnvModulePath(opts.env)) await openEnv(opts.env);
+    }
     const summary = await trainOffline({
       algo,
       dataset: String(opts.dataset),

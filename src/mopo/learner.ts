@@ -13,7 +13,6 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { rolloutInModel } from "../adept/rollouts.js";
-import { TERMINATION_RULES, type TerminationRule } from "../adept/termination.js";
 import type { Agent, Metrics } from "../agents/agent.js";
 import { makeAgent } from "../agents/registry.js";
 import { SAC_CONFIG } from "../agents/sac.js";
@@ -28,7 +27,8 @@ import {
 } from "../data/replay.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
 import { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
-import { isLocomotionTask } from "../envs/scores.js";
+import { terminationRuleOf } from "../envs/registry.js";
+import type { TerminationRule } from "../envs/task.js";
 import type { Learner } from "../learner/learner.js";
 import type { OfflineData } from "../learner/offline-data.js";
 import { type ConfigOf, type ConfigSchema, resolveConfig } from "../util/config.js";
@@ -89,8 +89,9 @@ export class MopoLearner implements Learner {
       throw new UserError(`mopo: elites must be an integer in [1, members = ${c.members}], got ${c.elites}`);
     const { dataset } = data;
     const agent = makeAgent("sac", dataset.observationDim, dataset.actionDim, pick(SAC_CONFIG), runSeed(seed, "agent"));
-    const task = dataset.task && isLocomotionTask(dataset.task) ? dataset.task : null;
-    const termination = task ? { mode: "task" as const, rule: TERMINATION_RULES[task] } : { mode: "sample" as const, rule: null };
+    // The task's own termination rule where one is known (built-in or registered), else f_ψ's sampled terminals.
+    const known = dataset.task ? terminationRuleOf(dataset.task) : undefined;
+    const termination = known ? { mode: "task" as const, rule: known.rule } : { mode: "sample" as const, rule: null };
     let model = options.worldModel;
     const split = model?.provenance
       ? splitByEpisodes(dataset, model.provenance.heldOutFraction, model.provenance.splitSeed)

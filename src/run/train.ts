@@ -73,7 +73,10 @@ export interface RunSummary {
   task?: string;
   seed: number;
   steps: number;
-  /** The last evaluation (D4RL normalized score, mean ± std over episodes). */
+  /**
+   * The last evaluation (normalized score, mean ± std over episodes; for an environment
+   * without reference scores, such as a JS module's, the mean return in its place).
+   */
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
@@ -169,7 +172,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     config = reused.config;
   }
   // Fail before work: the data must fit the environment before anything trains or is written.
-  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
+  if (task) checkDataFitsEnv(dataset, datasetPath, await envWidths(task));
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
   // A fresh run that fails before its first update removes what it wrote (see preflight.ts).
   const fresh = resuming
@@ -232,15 +235,14 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       return null;
     }
     const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
-    const score = { step: agent.updates, normalized: result.normalized };
+    const score = { step: agent.updates, normalized: result.normalized ?? result.return };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
       best = score;
       saveAgent(bestPath);
     }
     log.write(agent.updates, {
-      "eval/normalized_mean": result.normalized.mean,
-      "eval/normalized_std": result.normalized.std,
+      ...(result.normalized ? { "eval/normalized_mean": result.normalized.mean, "eval/normalized_std": result.normalized.std } : {}),
       "eval/return_mean": result.return.mean,
       "eval/length_mean": result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length,
       ...diagnostics,
