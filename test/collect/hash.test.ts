@@ -6,7 +6,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { checkHash, datasetSha256, publishedHash, recordHash } from "../../src/collect/hash.js";
+import { checkHash, publishedHash, recordHash } from "../../src/collect/hash.js";
+import { datasetSha256 } from "../../src/data/fingerprint.js";
 import { publishPolicies } from "../../src/collect/publish.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { repoRoot } from "../helpers.js";
