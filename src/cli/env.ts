@@ -85,9 +85,17 @@ export function register(program: Command): void {
     .option("--episodes <n>", "number of episodes", "10")
     .option("--seed <s>", "seed of the reset noise and of a stochastic policy", "0")
     .option("--num-envs <n>", "environments stepped together (default min(episodes, 10))")
+    .option(
+      "--deterministic-kernels",
+      "run the policy on the TypeScript kernels, whose results do not depend on the CPU (as `adept data build` does): the same scores on every machine, somewhat slower",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (opts: { env: string; policy: string; episodes: string; seed: string; numEnvs?: string; json?: boolean }) => {
+    .action(async (opts: EvalOptions) => {
       const { evaluate, openEnv } = await import("../envs/index.js");
+      if (opts.deterministicKernels) {
+        const { setKernels, tsKernels } = await import("../tensor/index.js");
+        setKernels(tsKernels); // for the whole process, which only evaluates
+      }
       const episodes = parseInteger("--episodes", opts.episodes, 1);
       const seed = parseInteger("--seed", opts.seed, 0);
       const numEnvs = opts.numEnvs === undefined ? undefined : parseInteger("--num-envs", opts.numEnvs, 1);
@@ -106,6 +114,16 @@ export function register(program: Command): void {
       if (opts.json) return print(JSON.stringify({ ...result, policy: opts.policy }, null, 2));
       print(formatEval(result, opts.policy));
     });
+}
+
+interface EvalOptions {
+  env: string;
+  policy: string;
+  episodes: string;
+  seed: string;
+  numEnvs?: string;
+  deterministicKernels?: boolean;
+  json?: boolean;
 }
 
 /** What a policy factory gets: the environment it will act in and the run's seed. */
