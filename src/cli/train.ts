@@ -75,8 +75,13 @@ export function register(program: Command): void {
       ).choices(["auto", "corl", "none"]),
     )
     .option(
+      "--world-model <file|dir>",
+      "start from a pretrained world model instead of pretraining one (ADEPT variants: the diffusion model; mopo: the ensemble), a file or an `adept wm train` directory; it must have been trained on this dataset",
+    )
+    .option("--variant <name>", "a name for this configuration of --algo, recorded in config.json; reports show it as its own column")
+    .option(
       "--resume",
-      "continue the run in --out from its latest checkpoint (settings other than --steps, --checkpoint-every, --log-every must match config.json)",
+      "continue the run in --out from its latest checkpoint (settings other than --steps, --checkpoint-every, --log-every must match config.json; a run started from --world-model resumes without it)",
     )
     .option("--no-progress", "no progress bar");
   // The algorithms' config fields parse always but show in --help only for the --algo named.
@@ -99,6 +104,8 @@ export function register(program: Command): void {
     const { watchParent } = await import("../run/parent-watch.js");
     watchParent(); // a sweep's worker stops when its sweep is gone
     // The flags typed (not defaults): on --resume only these are compared with config.json.
+    // (A module --env is loaded by trainOffline before the data is read, so that a task it
+    // registers is known to the data reader.)
     const explicit = [...Object.keys(RUN_OPTIONS), "env", "rewardScaling"].filter((k) => command.getOptionValueSource(k) === "cli");
     const summary = await trainOffline({
       algo,
@@ -107,6 +114,8 @@ export function register(program: Command): void {
       ...run,
       config,
       resume: Boolean(opts.resume),
+      ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
+      ...(opts.variant ? { variant: String(opts.variant) } : {}),
       env: opts.env as string | undefined,
       rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
       progress: opts.progress !== false,

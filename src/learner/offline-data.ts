@@ -11,7 +11,6 @@ import { bestEpisodes } from "../data/filter.js";
 import { loadDataset } from "../data/load.js";
 import { type DatasetStats, datasetStats, Normalizer } from "../data/normalizer.js";
 import { ReplayBuffer } from "../data/replay.js";
-import type { LocomotionTask } from "../envs/scores.js";
 
 /** The prepared offline data (see {@link prepareData}). */
 export interface OfflineData {
@@ -36,7 +35,7 @@ export async function prepareData(
   spec: string,
   rewardScaling: RewardScaling = "auto",
   bestFraction = 1,
-  task?: LocomotionTask,
+  task?: string,
 ): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
   // Actions outside [−1, 1] are min–max scaled for training; the scaler travels in the stats.

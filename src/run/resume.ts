@@ -2,7 +2,7 @@
  * What a resume may and may not change. A run directory's config.json records the settings
  * the run was started with; `--resume` continues that run, so a command that says otherwise
  * about anything that shapes the run (seed, data, algorithm, its config, batch size,
- * evaluation schedule, reward scaling, environment) is refused with the field named, instead
+ * evaluation schedule, reward scaling, environment, variant name) is refused with the field named, instead
  * of silently training something config.json does not describe. The settings in
  * {@link CHANGEABLE_ON_RESUME} only decide how long the run goes on or how it is recorded.
  */
@@ -10,10 +10,13 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
+import type { WorldModelRecord } from "./world-model-file.js";
 
 /** A run's config.json. */
 export interface RunConfig {
   algo: string;
+  /** The name of this configuration of `algo` (a sweep's variant), when given. */
+  variant?: string;
   /** The dataset as given (file or id). */
   dataset: string;
   datasetPath: string;
@@ -31,6 +34,8 @@ export interface RunConfig {
   opeSteps?: number;
   rewardScaling: string;
   rewardScale: number;
+  /** The pretrained world model the run started from (`--world-model`); a resume restores its own copy. */
+  worldModel?: WorldModelRecord;
   config: Record<string, unknown>;
 }
 
@@ -55,6 +60,8 @@ export interface ResumeRequest {
   datasetPath: string;
   /** The task the command resolves (its `--env`), when it gives one. */
   task?: string;
+  /** The `--variant` the command gives, when it gives one. */
+  variant?: string;
   seed: number;
   batchSize: number;
   evalEvery: number;
@@ -88,6 +95,7 @@ export function checkResume(dir: string, saved: RunConfig, request: ResumeReques
     if (request.explicit.has(field) && request[field] !== saved[field]) refuse(`--${kebab(field)}`, request[field], saved[field]);
   if (request.explicit.has("env") && request.task !== undefined && saved.task !== undefined && request.task !== saved.task)
     refuse("--env", request.task, saved.task);
+  if (request.variant !== undefined && request.variant !== saved.variant) refuse("--variant", request.variant, saved.variant);
   const given = Object.fromEntries(Object.entries(request.config).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) return;
   const resolved = resolveConfig(schemaOf(saved.algo), given, saved.algo) as Record<string, unknown>;

@@ -21,12 +21,15 @@ import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoin
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
 import { resolveDataset } from "../data/cache.js";
+import { datasetFingerprint } from "../data/fingerprint.js";
 import { resolveDatasetPath } from "../data/load.js";
+import type { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
+import type { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
-import { resolveEnv } from "../envs/registry.js";
-import type { LocomotionTask } from "../envs/scores.js";
+import { openEnv } from "../envs/source.js";
 import { type Learner, PlainLearner } from "../learner/learner.js";
 import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
+import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
@@ -49,6 +52,7 @@ import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { checkResume, fileSha256, type RunConfig } from "./resume.js";
 import { type TrainingOpe, trainingOpe } from "./training-ope.js";
+import { type ReusedWorldModel, reuseWorldModel, worldModelFile, worldModelKindOf } from "./world-model-file.js";
 
 /**
  * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
@@ -73,6 +77,13 @@ export interface TrainOptions extends Partial<RunOptions> {
   /** Reward scaling (default: {@link defaultRewardScaling} of the algorithm). */
   rewardScaling?: RewardScaling;
   /**
+   * A pretrained world model to start from instead of pretraining one (ADEPT variants: a
+   * diffusion model; mopo: a Gaussian ensemble), as a file or a `wm train` directory.
+   */
+  worldModel?: string;
+  /** A name for this configuration of `algo` (a sweep's variant), recorded in config.json for reports. */
+  variant?: string;
+  /**
    * The options the caller set on purpose (the CLI: the flags typed). On resume only these
    * are compared with config.json, and the others are taken from it. Default: every option
    * that is not undefined.
@@ -93,7 +104,10 @@ export interface RunSummary {
   task?: string;
   seed: number;
   steps: number;
-  /** The last evaluation (D4RL normalized score, mean ± std over episodes). */
+  /**
+   * The last evaluation (normalized score, mean ± std over episodes; for an environment
+   * without reference scores, such as a JS module's, the mean return in its place).
+   */
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
@@ -108,14 +122,15 @@ export function defaultRewardScaling(algo: string): RewardScaling {
   return algo === "td3bc" ? "none" : "auto";
 }
 
-/** Every name `--algo` accepts: the offline agents and the ADEPT variants. */
+/** Every name `--algo` accepts: the offline agents, the ADEPT variants and MOPO. */
 export function algorithmNames(): string[] {
-  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS)];
+  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS), "mopo"];
 }
 
 /** The config schema of an `--algo` name. */
 export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
+  if (algo === "mopo") return MOPO_SCHEMA;
   const entry = ALGORITHMS[algo];
   if (!entry) throw new UserError(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
@@ -128,9 +143,18 @@ function createLearner(
   config: Record<string, unknown>,
   seed: number,
   batchSize: number,
-  options: { progress: boolean; resuming: boolean },
+  options: { progress: boolean; resuming: boolean; dataset: string; worldModel?: ReusedWorldModel["model"] },
 ): Learner {
-  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, options);
+  if (isAdeptVariant(algo))
+    return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as DiffusionWorldModel | undefined,
+    });
+  if (algo === "mopo")
+    return MopoLearner.create(data, config, seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as GaussianEnsembleWorldModel | undefined,
+    });
   const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, runSeed(seed, "agent"));
   return new PlainLearner(agent, data.buffer, runStream(seed, "sampler"), batchSize);
 }
@@ -157,7 +181,8 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false); // checked, defaults filled
   schemaOf(options.algo); // an unknown algorithm fails before anything is created
   resolveDataset(options.dataset); // a missing dataset too
-  if (options.env !== undefined) resolveEnv(options.env); // and an unknown environment
+  // And an unknown environment; a JS module's is loaded and checked. Its task is the one config.json records.
+  const envTask = options.env === undefined ? undefined : (await openEnv(options.env)).entry.task;
   // 1. The run directory: ours alone while we write it (a second writer is refused), cleared of
   // what a killed writer left; a fresh run that fails before its first update leaves it as it
   // found it (removed, if this run created it), so the fixed command works.
@@ -165,7 +190,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const lock = RunLock.acquire(options.out);
   const state = { fresh: true, started: false };
   try {
-    return await trainLocked(options, run, explicit, state);
+    return await trainLocked(options, run, explicit, envTask, state);
   } catch (error) {
     if (state.fresh && !state.started) {
       lock.release(); // first, so that a directory this run created is empty and goes too
@@ -193,6 +218,7 @@ async function trainLocked(
   options: TrainOptions,
   run: RunOptions,
   explicit: ReadonlySet<string>,
+  envTask: string | undefined,
   state: { fresh: boolean; started: boolean },
 ): Promise<RunSummary> {
   const out = options.out;
@@ -211,8 +237,10 @@ async function trainLocked(
       process.stderr.write(`no checkpoint in ${out} yet: starting fresh (its metrics.jsonl and summary are cleared)\n`);
     for (const f of ["metrics.jsonl", "summary.json", "best.safetensors", "config.json"]) rmSync(join(out, f), { force: true });
   }
-  if (saved && unit && !unit.unit && isAdeptVariant(saved.algo))
-    throw new UserError(`${out}: its checkpoint was written by an older adept, whose ADEPT checkpoints were not one unit; start a new run`);
+  if (saved && unit && !unit.unit && (isAdeptVariant(saved.algo) || saved.algo === "mopo"))
+    throw new UserError(
+      `${out}: its checkpoint was written by an older adept, whose ${saved.algo} checkpoints were not one unit; start a new run`,
+    );
 
   // 2. The run's settings: from the command, or, when resuming, config.json's (the command may
   // only change the few that do not change the run; see resume.ts).
@@ -227,7 +255,8 @@ async function trainLocked(
         algo: options.algo,
         datasetSha256,
         datasetPath,
-        task: options.env === undefined ? undefined : resolveEnv(options.env).task,
+        task: envTask,
+        ...(options.variant !== undefined ? { variant: options.variant } : {}),
         seed: run.seed,
         batchSize: run.batchSize,
         evalEvery: run.evalEvery,
@@ -250,7 +279,7 @@ async function trainLocked(
     batchSize: saved?.batchSize ?? run.batchSize,
     evalEvery: saved?.evalEvery ?? run.evalEvery,
     evalEpisodes: saved?.evalEpisodes ?? run.evalEpisodes,
-    task: saved ? (saved.task as LocomotionTask | undefined) : options.env === undefined ? undefined : resolveEnv(options.env).task,
+    task: saved ? saved.task : envTask,
     steps: pick("steps"),
     logEvery: pick("logEvery"),
     checkpointEvery: pick("checkpointEvery"),
@@ -263,20 +292,45 @@ async function trainLocked(
   // than one evaluation interval, and never finds evaluations logged after the last checkpoint.
   if (o.checkpointEvery === 0) o.checkpointEvery = o.evalEvery > 0 ? o.evalEvery : 5000;
   const schema = schemaOf(o.algo);
-  const config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, options.config ?? {}, o.steps), o.algo);
+  let config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, options.config ?? {}, o.steps), o.algo);
   // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
   const bestFraction = typeof config.bestFraction === "number" ? config.bestFraction : 1;
   const data = await prepareData(datasetPath, o.rewardScaling, bestFraction, o.task);
   const { dataset, stats } = data;
   const task = dataset.task;
+  // A pretrained world model is checked against the data and config before anything trains.
+  let reused: ReusedWorldModel | null = null;
+  if (options.worldModel && saved) {
+    // Resuming restores the run's own copy of the model from the checkpoint; the flag may only repeat the original.
+    const kind = worldModelKindOf(o.algo);
+    if (!kind || !saved.worldModel || worldModelFile(options.worldModel, kind) !== saved.worldModel.file)
+      throw new UserError(
+        `${options.worldModel}: this run started from ${saved.worldModel?.file ?? "a world model it pretrained itself"}; resume it without --world-model`,
+      );
+  } else if (options.worldModel) {
+    reused = reuseWorldModel(
+      options.worldModel,
+      o.algo,
+      { ...dataset, path: datasetPath },
+      datasetFingerprint(dataset),
+      config,
+      Object.keys(options.config ?? {}),
+    );
+    config = reused.config;
+  }
   // Fail before work: the data must fit the environment before anything trains.
-  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
+  if (task) checkDataFitsEnv(dataset, datasetPath, await envWidths(task));
   const log = await RunLogs.open(out, parseLogFormats(run.log));
   const latestPath = latestOf(out);
   const bestPath = join(out, "best.safetensors");
 
   // 3. The learner: fresh, or restored from the current checkpoint unit.
-  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, {
+    progress: o.progress !== false,
+    resuming,
+    dataset: o.dataset,
+    ...(reused ? { worldModel: reused.model } : {}),
+  });
   const agent = learner.agent;
   const acc = new MetricsAccumulator();
   const explosion = new ExplosionWatch((line) => process.stderr.write(`${line}\n`));
@@ -305,6 +359,7 @@ async function trainLocked(
   } else {
     const runConfig: RunConfig = {
       algo: o.algo,
+      ...(options.variant ? { variant: options.variant } : {}),
       dataset: o.dataset,
       datasetPath,
       datasetSha256,
@@ -320,6 +375,7 @@ async function trainLocked(
       opeSteps: o.opeSteps,
       rewardScaling: o.rewardScaling,
       rewardScale: stats.rewardScale,
+      ...(reused ? { worldModel: reused.record } : {}),
       config,
     };
     writeRunConfig(configPath, runConfig);
@@ -409,15 +465,14 @@ async function trainLocked(
       return null;
     }
     const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
-    const score = { step: agent.updates, normalized: result.normalized };
+    const score = { step: agent.updates, normalized: result.normalized ?? result.return };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
       best = score;
       saveAgent(bestPath);
     }
     log.write(agent.updates, {
-      "eval/normalized_mean": result.normalized.mean,
-      "eval/normalized_std": result.normalized.std,
+      ...(result.normalized ? { "eval/normalized_mean": result.normalized.mean, "eval/normalized_std": result.normalized.std } : {}),
       "eval/return_mean": result.return.mean,
       "eval/length_mean": result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length,
       ...diagnostics,
