@@ -222,4 +222,15 @@ describe("resume comparison", () => {
       /--expectile 0\.9 differs from the run's 0\.7/,
     );
   });
+
+  it("refuses another --variant name, and accepts the run's own", () => {
+    const named = { ...saved, variant: "short-horizon" };
+    checkResume("run", named, { ...request, variant: "short-horizon" }, schemaOf);
+    checkResume("run", named, request, schemaOf); // not given: the run's own
+    assert.throws(
+      () => checkResume("run", named, { ...request, variant: "long" }, schemaOf),
+      /--variant "long" differs from the run's "short-horizon"/,
+    );
+    assert.throws(() => checkResume("run", saved, { ...request, variant: "long" }, schemaOf), /--variant "long" differs/);
+  });
 });
