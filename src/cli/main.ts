@@ -14,6 +14,7 @@ async function main(argv: string[]): Promise<void> {
     import("./train.js"),
     import("./wm.js"),
     import("./sweep.js"),
+    import("./worker.js"),
     import("./report.js"),
     import("./quickstart.js"),
   ]);
