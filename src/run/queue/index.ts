@@ -9,7 +9,19 @@
  *   worker.ts      the worker: runs jobs as child processes, recovers, retries (bounded)
  */
 export { checkReachable, parseQueueUrl, QueueError, type QueueUrl, redact } from "./connection.js";
-export { fileFingerprint, JobError, jobId, QUEUE_NAME, type RunJob, runDir, runName, specJobs, trainArgs, validateJob } from "./job.js";
+export {
+  fileFingerprint,
+  JOB_VERSION,
+  JobError,
+  jobId,
+  QUEUE_NAME,
+  type RunJob,
+  runDir,
+  runName,
+  specJobs,
+  trainArgs,
+  validateJob,
+} from "./job.js";
 export {
   ATTEMPTS,
   type CancelResult,

@@ -15,7 +15,9 @@
  *                                            the jobs back ({@link MAX_STALLED} times at most);
  *                                            a worker resumes each from its latest checkpoint,
  *                                            so at most one checkpoint interval is lost
- *   this worker loses a job's lock           the trainer is stopped (another worker has the job)
+ *   this worker loses a job's lock, or       the trainer is stopped: another worker may have
+ *   cannot renew it for a lock lifetime      the job by now (so a worker cut off from Redis
+ *                                            does not write beside the one that took over)
  *
  * Run directories are `<runs-dir>/<sweep>/<dataset>/<algo>/seed<k>` and must be on storage
  * every worker shares (docs/experiments.md), so that a run resumes wherever it lands.
@@ -78,6 +80,11 @@ export class RunWorker {
   private readonly write: (line: string) => void;
   private closing = false;
   private lastError = "";
+  /** When each running job's lock was last known to be held (taken or renewed). */
+  private readonly held = new Map<string, number>();
+  /** The trainer exit of each run directory this worker is writing: a job back on this worker waits for its old trainer. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly queue: QueueUrl,
@@ -107,6 +114,20 @@ export class RunWorker {
       if (text !== this.lastError) this.write(`queue: ${text} (retrying)`);
       this.lastError = text;
     });
+    this.worker.on("locksRenewed", ({ jobIds }) => {
+      for (const id of jobIds) if (this.held.has(id)) this.held.set(id, Date.now());
+    });
+    // Renewals that fail for want of Redis raise no lockRenewalFailed: after a lock lifetime
+    // without one, the lock is gone and the stalled check may give the job to another worker.
+    this.watchdog = setInterval(() => {
+      for (const [id, since] of this.held)
+        if (Date.now() - since > lockDuration) {
+          this.write(`no lock renewal of job ${id} for ${lockDuration / 1000}s (Redis unreachable?): stopping its trainer`);
+          this.held.delete(id);
+          this.worker.cancelJob(id, "lock not renewed");
+        }
+    }, lockDuration / 4);
+    this.watchdog.unref();
     this.worker.on("lockRenewalFailed", (ids) => {
       for (const id of ids) {
         this.write(`lost the lock of job ${id}: another worker may have it; stopping its trainer`);
@@ -133,6 +154,7 @@ export class RunWorker {
     if (this.closing) return;
     this.closing = true;
     this.write(`stopping: ${this.children.size} trainer(s) checkpoint and exit; their runs go back to the queue`);
+    clearInterval(this.watchdog);
     this.worker.cancelAllJobs("worker stopping");
     await this.worker.close();
     this.connection.disconnect(); // ours, not BullMQ's to close
@@ -156,6 +178,9 @@ export class RunWorker {
       throw error;
     }
     const name = `${data.sweep}/${runName(data)}`;
+    await this.writing.get(dir); // this job's earlier trainer here (stopped on a lost lock) exits first
+    if (signal?.aborted) throw new Error(String(signal.reason));
+    this.held.set(String(job.id), Date.now());
     mkdirSync(dir, { recursive: true });
     const resuming = existsSync(join(dir, "latest.safetensors"));
     if (!resuming) for (const f of STALE) rmSync(join(dir, f), { force: true });
