@@ -31,12 +31,15 @@ export { TD3BC, TD3BC_CONFIG, type TD3BCConfig } from "./agents/td3bc.js";
 // Dataset building (the D4RL protocol) and the online SAC that trains its behaviour policies.
 export { buildDataset } from "./collect/build.js";
 export { type OnlineEnv, type OnlineSACOptions, trainOnlineSAC } from "./collect/online-sac.js";
+export { type ActionScaler, fitActionScaler, scaleActions, unscaleActions } from "./data/action-scaler.js";
 export * from "./data/index.js";
 export * from "./diffusion/index.js";
 export * from "./envs/index.js";
 // What the training loop drives, and the data it is given.
 export { type Learner, PlainLearner } from "./learner/learner.js";
 export { type OfflineData, prepareData, type RewardScaling } from "./learner/offline-data.js";
+// Offline policy evaluation.
+export { evaluateOffline, FQE_CONFIG, type FqeResult, fqe, type ModelOpeResult, type OpeReport, prepareOpeData } from "./ope/index.js";
 // The training loop.
 export { type RunSummary, type TrainOptions, trainOffline } from "./run/train.js";
 export * from "./tensor/index.js";

@@ -16,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
     import("./sweep.js"),
     import("./worker.js"),
     import("./report.js"),
+    import("./ope.js"),
     import("./quickstart.js"),
   ]);
   for (const group of groups) group.register(program);

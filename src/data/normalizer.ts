@@ -1,4 +1,5 @@
 import { isLocomotionTask } from "../envs/scores.js";
+import { type ActionScaler, checkActionScaler } from "./action-scaler.js";
 import { type Dataset, episodeRanges, episodeReturns } from "./dataset.js";
 import { DataError } from "./errors.js";
 
@@ -24,6 +25,11 @@ export interface DatasetStats {
   rewards: FeatureStats;
   /** Multiplier applied to rewards before training (1 when rewards are not scaled). */
   rewardScale: number;
+  /**
+   * Present when the data's actions lie outside [−1, 1]: the min–max scaler the agent was
+   * trained behind (src/data/action-scaler.ts); `actions` above are then the scaled actions' statistics.
+   */
+  actionScaler?: ActionScaler;
 }
 
 /** CORL's epsilon for state normalization. */
@@ -176,6 +182,7 @@ export function statsFromJson(text: string): DatasetStats {
       f && (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
     if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
   }
+  if (value.actionScaler !== undefined) checkActionScaler(value.actionScaler, "normalization statistics");
   if (!Number.isFinite(value.rewardScale) || !Number.isFinite(value.eps)) {
     throw new DataError({}, "normalization statistics: rewardScale and eps must be finite numbers");
   }

@@ -4,6 +4,7 @@
  * (z-scored observations, scaled rewards). The training loop prepares it once per run;
  * every learner (plain offline RL, ADEPT) reads it.
  */
+import { withScaledActions } from "../data/action-scaler.js";
 import { resolveDataset } from "../data/cache.js";
 import type { Dataset } from "../data/dataset.js";
 import { bestEpisodes } from "../data/filter.js";
@@ -33,8 +34,9 @@ export async function prepareData(
   bestFraction = 1,
 ): Promise<OfflineData & { path: string }> {
   const path = resolveDataset(spec);
-  const dataset = bestEpisodes(await loadDataset(path), bestFraction);
-  const stats = datasetStats(dataset, { rewardScaling });
+  // Actions outside [−1, 1] are min–max scaled for training; the scaler travels in the stats.
+  const { dataset, scaler } = withScaledActions(bestEpisodes(await loadDataset(path), bestFraction));
+  const stats = { ...datasetStats(dataset, { rewardScaling }), ...(scaler ? { actionScaler: scaler } : {}) };
   const normalizer = new Normalizer(stats.observations);
   const observations = normalizer.normalize(dataset.observations.slice());
   const nextObservations = normalizer.normalize(dataset.nextObservations.slice());

@@ -18,6 +18,13 @@ export const RUN_OPTIONS = defineConfig({
   evalEpisodes: { default: 10, integer: true, min: 0, doc: "episodes per evaluation (CORL: 10); 0 disables evaluation" },
   batchSize: { default: 256, integer: true, min: 1, doc: "batch size (CORL: 256)" },
   checkpointEvery: { default: 5000, integer: true, min: 1, doc: "save latest.safetensors every n updates" },
+  opeEvery: {
+    default: 0,
+    integer: true,
+    min: 0,
+    doc: "without a simulator: offline estimate (FQE) of the policy every n updates and at the end; 0: never",
+  },
+  opeSteps: { default: 2000, integer: true, min: 1, doc: "gradient steps of each training-time FQE critic" },
   logEvery: { default: 1000, integer: true, min: 1, doc: "a metrics line (means since the last one) every n updates" },
 });
 

@@ -9,7 +9,7 @@
  * with every piece of state restored (networks, optimizers, RNG streams, counters); SIGINT
  * and SIGTERM write a checkpoint before the process exits.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
 import { AdeptLearner } from "../adept/learner.js";
@@ -26,6 +26,8 @@ import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
 import { createProgress } from "../util/progress.js";
 import { type RngState, runSeed, runStream } from "../util/rng.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
+import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
+import { type TrainingOpe, trainingOpe } from "./training-ope.js";
 
 /**
  * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
@@ -62,6 +64,8 @@ export interface RunSummary {
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
+  /** The last offline estimate, for runs without a simulator (`opeEvery`). */
+  ope?: TrainingOpe;
   wallSeconds: number;
   updatesPerSecond: number;
 }
@@ -103,12 +107,11 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const run = resolveConfig(RUN_OPTIONS, pickRunOptions(options), "", false);
   const o = { ...options, ...run };
   const schema = schemaOf(o.algo);
-  mkdirSync(o.out, { recursive: true });
   const latest = join(o.out, "latest");
   const latestPath = `${latest}.safetensors`;
   const bestPath = join(o.out, "best.safetensors");
   const resuming = Boolean(o.resume) && existsSync(latestPath);
-  if (!o.resume && readdirSync(o.out).length > 0)
+  if (!o.resume && existsSync(o.out) && readdirSync(o.out).length > 0)
     throw new UserError(`run directory ${o.out} is not empty: pass --resume to continue it, or choose another --out`);
 
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
@@ -121,10 +124,22 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
+  // Fail before work: the data must fit the environment before anything trains or is written.
+  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
+  const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
+  // A fresh run that fails before its first update removes what it wrote (see preflight.ts).
+  const fresh = resuming ? null : new FreshRunDir(o.out, ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors"]);
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
-  const learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  let learner: Learner;
+  try {
+    learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+  } catch (error) {
+    evaluator?.close();
+    fresh?.abandon();
+    throw error;
+  }
   const agent = learner.agent;
   let best: RunSummary["best"];
   let last: RunSummary["last"];
@@ -150,11 +165,18 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     saveAgent(latestPath);
   };
 
-  // 3. Evaluation in the simulator, when the task is known.
-  const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
+  // 3. Evaluation in the simulator, when the task is known (the evaluator was made above).
+  // Without a simulator, offline estimates stand in for scores when asked for (`opeEvery`).
+  const offline = !evaluator && o.opeEvery > 0 ? trainingOpe(dataset, stats, agent, o.opeSteps, o.seed) : null;
+  let ope: TrainingOpe | undefined;
   const evaluateNow = async (): Promise<EvalResult | null> => {
     const diagnostics = (await learner.diagnostics?.()) ?? {};
     if (!evaluator) {
+      if (offline) {
+        const result = offline();
+        ope = result.summary;
+        Object.assign(diagnostics, result.metrics);
+      }
       if (Object.keys(diagnostics).length) log.write(agent.updates, diagnostics);
       return null;
     }
@@ -188,10 +210,16 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const startStep = agent.updates;
   try {
     while (agent.updates < o.steps && !stopRequested) {
-      acc.add(learner.step());
+      try {
+        acc.add(learner.step());
+      } catch (error) {
+        if (agent.updates === startStep) fresh?.abandon(); // nothing trained yet: leave --out as it was
+        throw error;
+      }
       const step = agent.updates;
       if (step % o.logEvery === 0 || step === o.steps) log.write(step, acc.flush());
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) await evaluateNow();
+      const due = evaluator ? o.evalEvery : offline ? o.opeEvery : o.evalEvery;
+      if (due > 0 && step % due === 0 && step < o.steps) await evaluateNow();
       if (step % o.checkpointEvery === 0) await checkpoint();
       if (step % 50 === 0 || step === o.steps) {
         progress.update(step, last ? `score ${last.normalized.mean.toFixed(1)}` : "");
@@ -215,6 +243,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     steps: agent.updates,
     ...(last ? { last } : {}),
     ...(best ? { best } : {}),
+    ...(ope ? { ope } : {}),
     wallSeconds,
     updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
   };

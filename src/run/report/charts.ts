@@ -110,10 +110,15 @@ export function learningCurveSpec(dataset: string, points: CurvePoint[], colors:
 }
 
 /** Vega-Lite spec of the world-model diagnostics of one dataset: one small chart per key. */
-export function diagnosticsSpec(dataset: string, points: CurvePoint[], colors: SeriesColors): TopLevelSpec {
+export function diagnosticsSpec(
+  dataset: string,
+  points: CurvePoint[],
+  colors: SeriesColors,
+  what = "world-model diagnostics",
+): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `${dataset}: world-model diagnostics`, subtitle: "mean ± std over seeds" },
+    title: { text: `${dataset}: ${what}`, subtitle: "mean ± std over seeds" },
     data: { values: points as unknown as Array<Record<string, unknown>> },
     facet: { field: "metric", type: "nominal", title: null },
     columns: 3,

@@ -15,8 +15,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { columnLabel, curvePoints, diagnosticsSpec, learningCurveSpec, renderSvg, seriesColors } from "./charts.js";
+import { isLoss, OPE_NOTE, offlineRuns, opeGrid } from "./offline.js";
+import { algoName } from "./paper-scores.js";
 import { type Block, type ReportDocument, toHtml, toMarkdown } from "./render.js";
-import { findRuns } from "./runs.js";
+import { findRuns, type RunRecord } from "./runs.js";
 import {
   buildScoreTable,
   diagnosticsGrid,
@@ -59,6 +61,8 @@ export interface ReportOptions {
 
 export interface Report {
   table: ScoreTable;
+  /** Finished runs without a simulator score (shown with their offline estimates and losses). */
+  offline: RunRecord[];
   /** The content, rendered to {@link Report.markdown} and {@link Report.html}. */
   document: ReportDocument;
   markdown: string;
@@ -82,15 +86,24 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   const table = buildScoreTable(all, options.score ?? "last");
   const title = options.title ?? "adept report";
   const { curves, diagnostics } = await charts(table);
+  const offline = offlineRuns(all);
+  const losses = await lossCharts(offline);
   mkdirSync(join(options.out, "figures"), { recursive: true });
-  for (const f of [...curves, ...diagnostics]) writeFileSync(join(options.out, f.file), f.svg);
+  for (const f of [...curves, ...diagnostics, ...losses]) writeFileSync(join(options.out, f.file), f.svg);
 
-  const document = reportDocument(table, { title, roots, out: options.out, curves, diagnostics });
+  const document = reportDocument(table, { title, roots, out: options.out, curves, diagnostics, offline, losses });
   const markdown = toMarkdown(document);
   const html = toHtml(document);
   writeFileSync(join(options.out, "report.md"), markdown);
   writeFileSync(join(options.out, "report.html"), html);
-  return { table, document, markdown, html, figures: [...curves, ...diagnostics].map((f) => join(options.out, f.file)) };
+  return {
+    table,
+    offline,
+    document,
+    markdown,
+    html,
+    figures: [...curves, ...diagnostics, ...losses].map((f) => join(options.out, f.file)),
+  };
 }
 
 /** The learning curves and the world-model diagnostics of each dataset that has any, rendered. */
@@ -126,24 +139,64 @@ async function charts(table: ScoreTable): Promise<{ curves: Figure[]; diagnostic
   return { curves, diagnostics };
 }
 
+/** Loss curves (and training-time FQE) of the runs without a simulator, one chart per dataset. */
+async function lossCharts(runs: RunRecord[]): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const series = [...new Set(runs.map((r) => algoName(r.algo)))];
+  for (const dataset of [...new Set(runs.map((r) => r.dataset))].sort()) {
+    const points = curvePoints(
+      runs.filter((r) => r.dataset === dataset),
+      (rec) => Object.keys(rec).filter(isLoss),
+      (r) => algoName(r.algo),
+    );
+    if (points.length === 0) continue;
+    const present = series.filter((s) => points.some((p) => p.series === s));
+    const svg = await renderSvg(diagnosticsSpec(dataset, points, seriesColors(present, series), "losses and offline estimates"));
+    figures.push({ kind: "figure", title: `Losses: ${dataset}`, file: `figures/losses-${slug(dataset)}.svg`, svg });
+  }
+  return figures;
+}
+
+/** "3 runs", "1 run". */
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+
 /** The report's content, once, in reading order. */
 function reportDocument(
   table: ScoreTable,
-  parts: { title: string; roots: string[]; out: string; curves: Figure[]; diagnostics: Figure[] },
+  parts: { title: string; roots: string[]; out: string; curves: Figure[]; diagnostics: Figure[]; offline: RunRecord[]; losses: Figure[] },
 ): ReportDocument {
-  const grid = tableGrid(table);
   const diagnostics = diagnosticsGrid(table.runs);
-  const runList = runListGrid(table.runs, parts.out);
+  const runList = runListGrid([...table.runs, ...parts.offline], parts.out);
+  const scored = table.runs.length;
+  const summary =
+    scored > 0 && parts.offline.length > 0
+      ? `${count(scored, "run")} scored in the simulator, ${count(parts.offline.length, "run")} without a simulator`
+      : scored > 0
+        ? `${count(scored, "finished run")}, scored in the simulator`
+        : parts.offline.length > 0
+          ? `${count(parts.offline.length, "finished run")}, none with a simulator: offline estimates and losses only`
+          : "no finished runs yet";
   const blocks: Block[] = [
     { kind: "heading", level: 1, text: parts.title },
-    {
-      kind: "paragraph",
-      text: `Generated ${new Date().toISOString()} from ${parts.roots.join(", ")} (${table.runs.length} finished runs).`,
-    },
-    { kind: "heading", level: 2, text: `Scores (D4RL normalized, ${table.score} evaluation)` },
-    { kind: "table", ...grid },
-    { kind: "list", items: tableNotes(table) },
+    { kind: "paragraph", text: `Generated ${new Date().toISOString()} from ${parts.roots.join(", ")} (${summary}).` },
   ];
+  if (scored > 0)
+    blocks.push(
+      { kind: "heading", level: 2, text: `Scores (D4RL normalized, ${table.score} evaluation)` },
+      { kind: "table", ...tableGrid(table) },
+      { kind: "list", items: tableNotes(table) },
+    );
+  if (parts.offline.length > 0) {
+    const ope = opeGrid(parts.offline);
+    blocks.push({ kind: "heading", level: 2, text: "Runs without a simulator" });
+    if (ope.body.length > 0) blocks.push({ kind: "table", ...ope }, { kind: "list", items: [OPE_NOTE] });
+    else
+      blocks.push({
+        kind: "paragraph",
+        text: "None of these runs has an offline estimate: train with `--ope-every n`, or estimate a checkpoint with `adept ope`.",
+      });
+    blocks.push(...parts.losses);
+  }
   if (parts.curves.length > 0) blocks.push({ kind: "heading", level: 2, text: "Learning curves" }, ...parts.curves);
   if (parts.diagnostics.length > 0)
     blocks.push(

@@ -28,7 +28,15 @@ export interface RunRecord {
   evalEvery?: number;
   evalEpisodes?: number;
   /** Present when the run finished. */
-  summary?: { steps: number; last?: Evaluation; best?: Evaluation; wallSeconds?: number; updatesPerSecond?: number };
+  summary?: {
+    steps: number;
+    last?: Evaluation;
+    best?: Evaluation;
+    /** The last offline estimate of a run without a simulator (`--ope-every`). */
+    ope?: { step: number; fqe: number; low: number; high: number; actionRmse: number };
+    wallSeconds?: number;
+    updatesPerSecond?: number;
+  };
   metrics: Array<Record<string, number>>;
 }
 
