@@ -9,7 +9,7 @@
  * with every piece of state restored (networks, optimizers, RNG streams, counters); SIGINT
  * and SIGTERM write a checkpoint before the process exits.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADEPT_VARIANTS, isAdeptVariant, resolveAdeptConfig, variantSchema } from "../adept/config.js";
 import { AdeptLearner } from "../adept/learner.js";
@@ -251,7 +251,10 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
     process.stderr.write(`stopped at step ${agent.updates}; checkpoint written to ${latestPath} (continue with --resume)\n`);
     return summary;
   }
-  writeFileSync(join(o.out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  // Write then rename: a reader (a sweep's status on another machine) never sees half a summary.
+  const summaryPath = join(o.out, "summary.json");
+  writeFileSync(`${summaryPath}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(`${summaryPath}.tmp`, summaryPath);
   return summary;
 }
 
