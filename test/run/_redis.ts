@@ -13,6 +13,11 @@ export function redisMissing(): string | undefined {
   return found.status === 0 ? undefined : "redis-server is not installed (apt-get install redis-server; .ci/run does)";
 }
 
+/** Why the TLS test cannot run here (no openssl to make a certificate), or undefined. */
+export function opensslMissing(): string | undefined {
+  return spawnSync("openssl", ["version"]).status === 0 ? undefined : "openssl is not installed (needed to make a test certificate)";
+}
+
 /** A free TCP port on 127.0.0.1 (free when asked; the server binds it right after). */
 export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -32,31 +37,71 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly password: string,
+    /** TLS only (`rediss://`), with a self-signed certificate for 127.0.0.1 in `dir`/cert.pem. */
+    readonly tls: boolean,
   ) {}
 
-  /** `redis://:password@127.0.0.1:port`. */
+  /** `redis://:password@127.0.0.1:port` (`rediss://` with TLS). */
   get url(): string {
-    return `redis://:${this.password}@127.0.0.1:${this.port}`;
+    return `redis${this.tls ? "s" : ""}://:${this.password}@127.0.0.1:${this.port}`;
   }
 
-  static async start(password = "pw-Zx81-secret"): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), password);
+  /** The certificate a TLS server presents (pass it to clients as NODE_EXTRA_CA_CERTS). */
+  get certificate(): string {
+    return join(this.dir, "cert.pem");
+  }
+
+  static async start(password = "pw-Zx81-secret", tls = false): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), password, tls);
+    if (tls) {
+      const made = spawnSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+        ].concat(["-keyout", join(server.dir, "key.pem"), "-out", server.certificate]),
+        { encoding: "utf8" },
+      );
+      if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr}`);
+    }
     await server.launch();
     return server;
   }
 
   /** (Re)starts the server on the same port and directory; resolves when it accepts commands. */
   async launch(): Promise<void> {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes", "--appendfsync", "always"];
+    const args = ["--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes", "--appendfsync", "always"];
     args.push("--save", "", "--requirepass", this.password, "--logfile", join(this.dir, "redis.log"));
+    const key = join(this.dir, "key.pem");
+    if (this.tls) args.push("--port", "0", "--tls-port", String(this.port), "--tls-cert-file", this.certificate, "--tls-key-file", key);
+    if (this.tls) args.push("--tls-ca-cert-file", this.certificate, "--tls-auth-clients", "no");
+    else args.push("--port", String(this.port));
+    const cli = [
+      "-p",
+      String(this.port),
+      "--no-auth-warning",
+      "-a",
+      this.password,
+      ...(this.tls ? ["--tls", "--cacert", this.certificate] : []),
+    ];
     this.child = spawn("redis-server", args, { stdio: "ignore" });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const ping = spawnSync("redis-cli", ["-p", String(this.port), "--no-auth-warning", "-a", this.password, "ping"], {
-        encoding: "utf8",
-      });
+      const ping = spawnSync("redis-cli", [...cli, "ping"], { encoding: "utf8" });
       if (ping.stdout.trim() === "PONG") return;
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start (see ${this.dir}/redis.log)`);
+      if (Date.now() > deadline) {
+        this.child.kill("SIGKILL"); // not left behind to keep the test process alive
+        throw new Error(`redis-server on port ${this.port} did not start (see ${this.dir}/redis.log)`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -26,7 +26,7 @@ import {
 } from "../../src/run/queue/index.js";
 import { formatStatus, parseSweepSpec, Sweep, type SweepSpec, sweepRuns } from "../../src/run/sweep/index.js";
 import { repoRoot } from "../helpers.js";
-import { RedisServer, redisMissing } from "./_redis.js";
+import { opensslMissing, RedisServer, redisMissing } from "./_redis.js";
 
 const skip = redisMissing();
 const cli = join(repoRoot(), "dist", "src", "cli", "main.js");
@@ -35,7 +35,10 @@ const runsDir = join(dir, "shared");
 
 /** Runs the CLI to the end; returns its exit status and output. */
 function adept(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  return adeptWith({}, ...args);
+}
+function adeptWith(env: NodeJS.ProcessEnv, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -43,11 +46,11 @@ function adept(...args: string[]): { status: number | null; stdout: string; stde
 class WorkerProcess {
   readonly child: ChildProcess;
   readonly logPath: string;
-  constructor(url: string, name: string) {
+  constructor(url: string, name: string, env: NodeJS.ProcessEnv = {}) {
     this.logPath = join(dir, `${name}.log`);
     const out = openSync(this.logPath, "a");
     const args = [cli, "worker", "--queue", url, "--runs-dir", runsDir, "--lock-seconds", "2", "--threads", "1"];
-    this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out], detached: true });
+    this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out], detached: true, env: { ...process.env, ...env } });
     closeSync(out);
   }
   get name(): string {
@@ -304,6 +307,33 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     for (const run of sweepRuns(spec)) {
       const summary = JSON.parse(readFileSync(join(runsDir, "restart", run.name, "summary.json"), "utf8"));
       assert.equal(summary.steps, 40);
+    }
+  });
+
+  it("rediss:// (TLS): a run through a worker, the certificate checked", { skip: opensslMissing() }, async () => {
+    const secure = await RedisServer.start("tls-pw-Qq7", true);
+    try {
+      const specPath = join(dir, "tls.json");
+      writeFileSync(specPath, JSON.stringify({ ...base, out: join(dir, "tls"), datasets: [datasets[0]], algos: ["bc"], seeds: [0] }));
+      const untrusted = adept("sweep", specPath, "--queue", secure.url);
+      assert.equal(untrusted.status, 1);
+      assert.match(
+        untrusted.stderr,
+        /^adept: cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT[^\n]*\n$/,
+      );
+      const env = { NODE_EXTRA_CA_CERTS: secure.certificate };
+      assert.match(adeptWith(env, "sweep", specPath, "--queue", secure.url).stdout, /1 run\(s\) enqueued/);
+      const worker = new WorkerProcess(secure.url, "tls", env);
+      try {
+        await until("the TLS run", () =>
+          /1 runs: 1 done/.test(adeptWith(env, "sweep", specPath, "--queue", secure.url, "--status").stdout),
+        );
+      } finally {
+        await worker.stop();
+      }
+      assert.ok(existsSync(join(runsDir, "tls", "hopper-random", "bc", "seed0", "summary.json")));
+    } finally {
+      await secure.stop();
     }
   });
 
