@@ -64,7 +64,11 @@ export function register(program: Command): void {
     .command("eval")
     .description("Evaluate a policy in the real simulator (D4RL normalized score)")
     .requiredOption("--env <name>", "environment: a task, D4RL id or Gym id")
-    .option("--policy <policy>", `policy to run: ${Object.keys(BUILTIN_POLICIES).join(" | ")}`, "random")
+    .option(
+      "--policy <policy>",
+      `policy to run: an agent checkpoint file (adept train writes latest.safetensors and best.safetensors in its run directory), or ${Object.keys(BUILTIN_POLICIES).join(" | ")}`,
+      "random",
+    )
     .option("--episodes <n>", "number of episodes", "10")
     .option("--seed <s>", "seed of the reset noise and of a stochastic policy", "0")
     .option("--num-envs <n>", "environments stepped together (default min(episodes, 10))")

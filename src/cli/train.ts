@@ -1,31 +1,61 @@
 /**
  * `adept train`: train an offline agent on a dataset. Every run option (src/run/options.ts)
- * and every algorithm config field is a flag (kebab-case), shown in --help with its default
- * (per algorithm for config fields).
+ * and every algorithm config field is a flag (kebab-case). `adept train --help` shows the
+ * run options and the list of algorithms; `adept train --algo iql --help` adds IQL's own
+ * fields with IQL's defaults (the config flags of the other algorithms stay out of sight).
  */
-import { type Command, Option } from "commander";
+import { type Command, Help, Option } from "commander";
 import { RUN_OPTIONS } from "../run/options.js";
 import { algorithmNames, schemaOf } from "../run/train.js";
+import type { ConfigSchema, FieldSpec } from "../util/config.js";
 import { kebab } from "../util/config.js";
 import { CliError } from "./errors.js";
-import { addSchemaFlags, readSchemaFlags } from "./flags.js";
+import { addSchemaFlags, fieldOptions, flagValue, readSchemaFlags } from "./flags.js";
 
-/** Every config field of every algorithm, with the defaults per algorithm. */
-function configFields(): Map<string, { doc: string; defaults: string[] }> {
-  const fields = new Map<string, { doc: string; defaults: string[] }>();
+/** Every config field of every algorithm once (the first algorithm's spec stands for its type). */
+function configFields(): Map<string, FieldSpec> {
+  const fields = new Map<string, FieldSpec>();
   for (const algo of algorithmNames())
-    for (const [name, spec] of Object.entries(schemaOf(algo))) {
-      const f = fields.get(name) ?? { doc: spec.doc, defaults: [] };
-      const text = `${algo}: ${spec.default}`;
-      // ADEPT variants repeat their learner's defaults: list a value once per distinct default.
-      if (!f.defaults.some((d) => d.endsWith(`: ${spec.default}`))) f.defaults.push(text);
-      else
-        f.defaults = f.defaults.map((d) =>
-          d.endsWith(`: ${spec.default}`) && !d.includes(algo) ? d.replace(/^([^:]+):/, `$1, ${algo}:`) : d,
-        );
-      fields.set(name, f);
-    }
+    for (const [name, spec] of Object.entries(schemaOf(algo))) if (!fields.has(name)) fields.set(name, spec);
   return fields;
+}
+
+/** The `--algo` the command line names, if any (commander has parsed it before --help runs). */
+function requestedAlgo(cmd: Command): string | undefined {
+  const parsed = cmd.opts().algo as string | undefined;
+  if (parsed !== undefined) return parsed;
+  // `--help --algo iql`: commander stops parsing at --help; read the words themselves.
+  const words = process.argv;
+  const at = words.findIndex((w) => w === "--algo" || w.startsWith("--algo="));
+  if (at < 0) return undefined;
+  return words[at]!.includes("=") ? words[at]!.slice("--algo=".length) : words[at + 1];
+}
+
+/** --help: the shared options, then the fields of the algorithm named by --algo (with its defaults). */
+function configureHelp(cmd: Command): void {
+  cmd.configureHelp({
+    visibleOptions(this: Help, c: Command): Option[] {
+      const shown = Help.prototype.visibleOptions.call(this, c);
+      const algo = requestedAlgo(c);
+      if (algo === undefined || !algorithmNames().includes(algo)) return shown;
+      const schema: ConfigSchema = schemaOf(algo);
+      const own = Object.entries(schema).flatMap(([name, field]) =>
+        fieldOptions(name, field)
+          .filter((o) => !o.hidden)
+          .map((o) => o.helpGroup(`${algo} options (its defaults):`)),
+      );
+      return [...shown, ...own];
+    },
+  });
+  cmd.addHelpText("after", () => {
+    const algo = requestedAlgo(cmd);
+    if (algo !== undefined && algorithmNames().includes(algo)) return "";
+    return (
+      `\nAlgorithms (--algo): ${algorithmNames().join(", ")}.\n` +
+      "Each has its own config fields (network width, learning rates, …): see them with\n" +
+      "  adept train --algo <name> --help\n"
+    );
+  });
 }
 
 export function register(program: Command): void {
@@ -33,7 +63,7 @@ export function register(program: Command): void {
     .command("train")
     .description("Train an offline RL agent on a dataset (evaluates in the simulator when the task is known)")
     .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(" | ")}`)
-    .requiredOption("--dataset <file|id>", "a D4RL/Minari/JSONL file, or a built dataset id (hopper-medium-replay)")
+    .requiredOption("--dataset <file|id>", "a D4RL/Minari HDF5 or JSONL file, or a built dataset id (hopper-medium-replay)")
     .requiredOption("--out <dir>", "run directory (config, metrics.jsonl, checkpoints, summary)");
   addSchemaFlags(cmd, RUN_OPTIONS)
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
@@ -45,16 +75,19 @@ export function register(program: Command): void {
     )
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
-  for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
+  // The algorithms' config fields parse always but show in --help only for the --algo named.
+  for (const [name, field] of configFields()) for (const option of fieldOptions(name, field, false)) cmd.addOption(option.hideHelp());
+  configureHelp(cmd);
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const algo = String(opts.algo);
     if (!algorithmNames().includes(algo)) throw new CliError(`unknown --algo "${algo}" (known: ${algorithmNames().join(", ")})`);
     const schema = schemaOf(algo);
     const config: Record<string, unknown> = {};
     for (const name of configFields().keys()) {
-      const value = opts[name];
+      const value = flagValue(opts[name]);
       if (value === undefined) continue;
-      if (!(name in schema)) throw new CliError(`--${kebab(name)} does not apply to --algo ${algo}`);
+      if (!(name in schema))
+        throw new CliError(`--${kebab(name)} does not apply to --algo ${algo} (see adept train --algo ${algo} --help)`);
       config[name] = value;
     }
     const run = readSchemaFlags(RUN_OPTIONS, opts);

@@ -5,8 +5,9 @@ import type { Command } from "commander";
 import type { Dataset } from "../data/index.js";
 import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
-import { type ConfigSchema, kebab } from "../util/config.js";
+import type { ConfigSchema } from "../util/config.js";
 import { CliError, parseInteger } from "./errors.js";
+import { fieldOptions, flagValue } from "./flags.js";
 
 /** File names inside a world-model directory written by `adept wm train`. */
 export const WM_FILES = { diffusion: "world-model.safetensors", ensemble: "ensemble.safetensors", run: "train.json" } as const;
@@ -42,10 +43,9 @@ export function register(program: Command): void {
     .option("--env <name>", "the environment, when the file does not say")
     .option("--log-every <n>", "print the losses every n steps (0: never)", "1000");
   // Every field of the world-model config is a flag (the schema is loaded eagerly: commander needs the flags before parsing).
-  for (const [key, field] of Object.entries(WORLD_MODEL_CONFIG as ConfigSchema)) {
-    const choices = field.choices ? ` (${field.choices.join(" | ")})` : "";
-    train.option(`--${kebab(key)} <value>`, `${field.doc}${choices} [default: ${String(field.default)}]`);
-  }
+  // Switches are --x / --no-x (--x false still works).
+  for (const [key, field] of Object.entries(WORLD_MODEL_CONFIG as ConfigSchema))
+    for (const option of fieldOptions(key, field, false, `${field.doc} [default: ${String(field.default)}]`)) train.addOption(option);
   train.action(async (opts: Record<string, string | boolean | undefined>) => {
     const { DiffusionWorldModel, GaussianEnsembleWorldModel, splitByEpisodes } = await import("../diffusion/index.js");
     const { resolveConfig } = await import("../util/config.js");
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     const logEvery = parseInteger("--log-every", String(opts.logEvery), 0);
     const holdout = Number(opts.holdout);
     if (!(holdout >= 0 && holdout < 1)) throw new CliError(`--holdout must be in [0, 1), got ${opts.holdout}`);
-    const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, opts[k]]));
+    const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, flagValue(opts[k])]));
     const config = resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train");
     const datasetPath = resolveDataset(String(opts.dataset));
     const dataset = await readDataset(datasetPath, opts.env as string | undefined);

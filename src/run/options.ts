@@ -26,6 +26,10 @@ export const RUN_OPTIONS = defineConfig({
   },
   opeSteps: { default: 2000, integer: true, min: 1, doc: "gradient steps of each training-time FQE critic" },
   logEvery: { default: 1000, integer: true, min: 1, doc: "a metrics line (means since the last one) every n updates" },
+  log: {
+    default: "jsonl",
+    doc: "logs: metrics.jsonl always, plus csv (metrics.csv) and/or tensorboard (event files in tensorboard/), comma-separated: csv,tensorboard",
+  },
 });
 
 /** The run options, resolved. */

@@ -53,7 +53,7 @@ export class FreshRunDir {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    for (const f of this.ours) rmSync(join(this.dir, f), { force: true });
+    for (const f of this.ours) rmSync(join(this.dir, f), { force: true, recursive: true }); // tensorboard/ is a folder
     if (this.created && existsSync(this.dir) && readdirSync(this.dir).length === 0) rmdirSync(this.dir);
   }
 }

@@ -22,9 +22,10 @@ import { type OfflineData, prepareData, type RewardScaling } from "../learner/of
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
-import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { MetricsAccumulator } from "../util/metrics.js";
 import { createProgress } from "../util/progress.js";
 import { type RngState, runSeed, runStream } from "../util/rng.js";
+import { parseLogFormats, RunLogs } from "./logs/index.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { type TrainingOpe, trainingOpe } from "./training-ope.js";
@@ -128,8 +129,10 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
   // A fresh run that fails before its first update removes what it wrote (see preflight.ts).
-  const fresh = resuming ? null : new FreshRunDir(o.out, ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors"]);
-  const log = new MetricsLog(join(o.out, "metrics.jsonl"));
+  const fresh = resuming
+    ? null
+    : new FreshRunDir(o.out, ["config.json", "metrics.jsonl", "metrics.csv", "tensorboard", "latest.safetensors", "best.safetensors"]);
+  const log = await RunLogs.open(o.out, parseLogFormats(o.log));
 
   // 2. The learner: fresh, or restored from the latest checkpoint.
   let learner: Learner;

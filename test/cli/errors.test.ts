@@ -72,8 +72,9 @@ describe("CLI errors", () => {
   it("run options come from one schema: every field is a flag with its doc and default in --help", () => {
     const help = adept(["train", "--help"]).stdout.replace(/\s+/g, " ");
     for (const [name, field] of Object.entries(RUN_OPTIONS)) {
-      assert.ok(help.includes(`--${kebab(name)} <n>`), `--${kebab(name)} in --help`);
-      assert.ok(help.includes(`${field.doc} (default: ${field.default})`), `${name}'s doc and default in --help`);
+      assert.ok(help.includes(`--${kebab(name)} <${typeof field.default === "number" ? "n" : "value"}>`), `--${kebab(name)} in --help`);
+      const shown = typeof field.default === "string" ? JSON.stringify(field.default) : String(field.default);
+      assert.ok(help.includes(`${field.doc} (default: ${shown})`), `${name}'s doc and default in --help`);
     }
   });
 

@@ -75,7 +75,7 @@ describe("adept sweep", () => {
     assert.match(args, /--algo iql --dataset \S+hopper-random\.hdf5 --seed 0 --steps 60 --out \S+study\/hopper-random\/iql\/seed0/);
     assert.match(
       args,
-      /--eval-every 30 --eval-episodes 2 --batch-size 32 --checkpoint-every 30 --ope-every 0 --ope-steps 2000 --log-every 30 --hidden-width 16/,
+      /--eval-every 30 --eval-episodes 2 --batch-size 32 --checkpoint-every 30 --ope-every 0 --ope-steps 2000 --log-every 30 --log jsonl --hidden-width 16/,
     );
   });
 

@@ -1,10 +1,12 @@
 /**
  * The report's charts: learning curves (normalized score vs step, mean ± std band over
- * seeds), one per dataset, and the world-model diagnostics of ADEPT runs (every `wm/*` and
- * `gap/*` key) as small curves. Vega-Lite specs compiled and rendered to SVG in Node (no
- * canvas, no network).
+ * seeds), one per dataset, and panels of the other logged curves (the learner's losses and
+ * value estimates, the world model's losses and diagnostics), one panel per key, titled in
+ * words with the unit on the axis. Vega-Lite specs compiled and rendered to SVG in Node (no
+ * canvas, no network). Sizes fit the HTML page (1200 px of content).
  */
 import type { TopLevelSpec } from "vega-lite";
+import { metricName, metricOrder } from "./metric-names.js";
 import { algoName } from "./paper-scores.js";
 import type { RunRecord } from "./runs.js";
 import { meanSampleStd, type ScoreTable } from "./table.js";
@@ -102,29 +104,49 @@ export function learningCurveSpec(dataset: string, points: CurvePoint[], colors:
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: dataset, subtitle: "D4RL normalized score, mean ± std over seeds" },
-    width: 420,
-    height: 240,
+    width: 900,
+    height: 300,
     data: { values: points as unknown as Array<Record<string, unknown>> },
     layer: bandLayers("normalized score", colors, fewPoints(points)),
   } as TopLevelSpec;
 }
 
-/** Vega-Lite spec of the world-model diagnostics of one dataset: one small chart per key. */
+/** Panels per row, and each panel's plot size: three across the page. */
+const PANEL = { columns: 3, width: 260, height: 150 };
+
+/**
+ * Vega-Lite spec of one panel per metric key of one dataset (the series: the algorithms),
+ * each titled in words with its unit on the y-axis; panels line up on a grid.
+ */
+export function panelsSpec(title: string, points: CurvePoint[], colors: SeriesColors): TopLevelSpec {
+  const keys = [...new Set(points.map((p) => p.metric))].sort(metricOrder);
+  const few = fewPoints(points);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle: "mean ± std over seeds" },
+    columns: PANEL.columns,
+    concat: keys.map((key) => {
+      const name = metricName(key);
+      return {
+        title: { text: name.title, subtitle: key, fontSize: 12, subtitleFontSize: 10, subtitleColor: "#777" },
+        width: PANEL.width,
+        height: PANEL.height,
+        data: { values: points.filter((p) => p.metric === key) as unknown as Array<Record<string, unknown>> },
+        layer: bandLayers(name.unit, colors, few),
+      };
+    }),
+    resolve: { scale: { color: "shared" } },
+  } as TopLevelSpec;
+}
+
+/** The world-model diagnostics of one dataset (`wm/*`, `gap/*`; or `what` else), one panel per key. */
 export function diagnosticsSpec(
   dataset: string,
   points: CurvePoint[],
   colors: SeriesColors,
   what = "world-model diagnostics",
 ): TopLevelSpec {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `${dataset}: ${what}`, subtitle: "mean ± std over seeds" },
-    data: { values: points as unknown as Array<Record<string, unknown>> },
-    facet: { field: "metric", type: "nominal", title: null },
-    columns: 3,
-    spec: { width: 220, height: 140, layer: bandLayers("value", colors, fewPoints(points)) },
-    resolve: { scale: { y: "independent" } },
-  } as TopLevelSpec;
+  return panelsSpec(`${dataset}: ${what}`, points, colors);
 }
 
 /** Compiles a Vega-Lite spec and renders it to an SVG string (headless: no canvas, no network). */

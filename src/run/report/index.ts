@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
-import { columnLabel, curvePoints, diagnosticsSpec, learningCurveSpec, renderSvg, seriesColors } from "./charts.js";
+import { columnLabel, curvePoints, diagnosticsSpec, learningCurveSpec, panelsSpec, renderSvg, seriesColors } from "./charts.js";
 import { isLoss, OPE_NOTE, offlineRuns, opeGrid } from "./offline.js";
 import { algoName } from "./paper-scores.js";
 import { type Block, type ReportDocument, toHtml, toMarkdown } from "./render.js";
@@ -30,7 +30,8 @@ import {
   tableNotes,
 } from "./table.js";
 
-export { type CurvePoint, curvePoints, diagnosticsSpec, learningCurveSpec, renderSvg, type SeriesColors } from "./charts.js";
+export { type CurvePoint, curvePoints, diagnosticsSpec, learningCurveSpec, panelsSpec, renderSvg, type SeriesColors } from "./charts.js";
+export { type MetricName, metricName } from "./metric-names.js";
 export { algoName, PAPER_SCORES } from "./paper-scores.js";
 export { type Block, type Inline, type ReportDocument, toHtml, toMarkdown } from "./render.js";
 export { type Evaluation, findRuns, type RunRecord, readRun } from "./runs.js";
@@ -85,32 +86,30 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   if (all.length === 0) throw new UserError(`no runs (folders with config.json) under ${roots.join(", ")}`);
   const table = buildScoreTable(all, options.score ?? "last");
   const title = options.title ?? "adept report";
-  const { curves, diagnostics } = await charts(table);
+  const { curves, training, diagnostics } = await charts(table);
   const offline = offlineRuns(all);
   const losses = await lossCharts(offline);
+  const figures = [...curves, ...training, ...diagnostics, ...losses];
   mkdirSync(join(options.out, "figures"), { recursive: true });
-  for (const f of [...curves, ...diagnostics, ...losses]) writeFileSync(join(options.out, f.file), f.svg);
+  for (const f of figures) writeFileSync(join(options.out, f.file), f.svg);
 
-  const document = reportDocument(table, { title, roots, out: options.out, curves, diagnostics, offline, losses });
+  const document = reportDocument(table, { title, roots, out: options.out, curves, training, diagnostics, offline, losses });
   const markdown = toMarkdown(document);
   const html = toHtml(document);
   writeFileSync(join(options.out, "report.md"), markdown);
   writeFileSync(join(options.out, "report.html"), html);
-  return {
-    table,
-    offline,
-    document,
-    markdown,
-    html,
-    figures: [...curves, ...diagnostics, ...losses].map((f) => join(options.out, f.file)),
-  };
+  return { table, offline, document, markdown, html, figures: figures.map((f) => join(options.out, f.file)) };
 }
 
-/** The learning curves and the world-model diagnostics of each dataset that has any, rendered. */
-async function charts(table: ScoreTable): Promise<{ curves: Figure[]; diagnostics: Figure[] }> {
+/** The learner's training curves: its losses and value estimates (the world model's losses too). */
+const isTrainingCurve = (key: string): boolean => key.startsWith("loss/") || key.startsWith("value/");
+
+/** The learning curves, training curves and world-model diagnostics of each dataset that has any, rendered. */
+async function charts(table: ScoreTable): Promise<{ curves: Figure[]; training: Figure[]; diagnostics: Figure[] }> {
   const label = columnLabel(table);
   const series = table.columns.map((c) => c.label);
   const curves: Figure[] = [];
+  const training: Figure[] = [];
   const diagnostics: Figure[] = [];
   for (const row of table.rows) {
     const runs = table.runs.filter((r) => r.dataset === row.dataset);
@@ -126,6 +125,18 @@ async function charts(table: ScoreTable): Promise<{ curves: Figure[]; diagnostic
   }
   for (const row of table.rows) {
     const runs = table.runs.filter((r) => r.dataset === row.dataset);
+    const points = curvePoints(runs, (rec) => Object.keys(rec).filter(isTrainingCurve), label);
+    if (points.length === 0) continue;
+    const present = series.filter((s) => points.some((p) => p.series === s));
+    training.push({
+      kind: "figure",
+      title: `Losses and value estimates: ${row.dataset}`,
+      file: `figures/training-${slug(row.dataset)}.svg`,
+      svg: await renderSvg(panelsSpec(`${row.dataset}: losses and value estimates`, points, seriesColors(present, series))),
+    });
+  }
+  for (const row of table.rows) {
+    const runs = table.runs.filter((r) => r.dataset === row.dataset);
     const points = curvePoints(runs, (rec) => Object.keys(rec).filter(isDiagnostic), label);
     if (points.length === 0) continue;
     const present = series.filter((s) => points.some((p) => p.series === s));
@@ -136,7 +147,7 @@ async function charts(table: ScoreTable): Promise<{ curves: Figure[]; diagnostic
       svg: await renderSvg(diagnosticsSpec(row.dataset, points, seriesColors(present, series))),
     });
   }
-  return { curves, diagnostics };
+  return { curves, training, diagnostics };
 }
 
 /** Loss curves (and training-time FQE) of the runs without a simulator, one chart per dataset. */
@@ -163,7 +174,16 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" :
 /** The report's content, once, in reading order. */
 function reportDocument(
   table: ScoreTable,
-  parts: { title: string; roots: string[]; out: string; curves: Figure[]; diagnostics: Figure[]; offline: RunRecord[]; losses: Figure[] },
+  parts: {
+    title: string;
+    roots: string[];
+    out: string;
+    curves: Figure[];
+    training: Figure[];
+    diagnostics: Figure[];
+    offline: RunRecord[];
+    losses: Figure[];
+  },
 ): ReportDocument {
   const diagnostics = diagnosticsGrid(table.runs);
   const runList = runListGrid([...table.runs, ...parts.offline], parts.out);
@@ -198,6 +218,15 @@ function reportDocument(
     blocks.push(...parts.losses);
   }
   if (parts.curves.length > 0) blocks.push({ kind: "heading", level: 2, text: "Learning curves" }, ...parts.curves);
+  if (parts.training.length > 0)
+    blocks.push(
+      { kind: "heading", level: 2, text: "Losses and value estimates" },
+      {
+        kind: "paragraph",
+        text: "The learner's `loss/*` and `value/*` metrics (means over each logging interval), and the world model's losses where the run trains one; one panel per metric, one line per algorithm.",
+      },
+      ...parts.training,
+    );
   if (parts.diagnostics.length > 0)
     blocks.push(
       { kind: "heading", level: 2, text: "World-model diagnostics (ADEPT runs)" },

@@ -88,3 +88,19 @@ export function algoRank(algo: string): number {
   const i = ALGO_NAMES.findIndex(([a]) => a === algo);
   return i < 0 ? ALGO_NAMES.length : i;
 }
+
+/** Every dataset id the paper has a number for. */
+const PUBLISHED = new Set(Object.values(PAPER_SCORES).flatMap((p) => Object.keys(p.scores)));
+
+/**
+ * The paper's dataset for one of ours: the same id, or for a rebuilt size of a D4RL dataset
+ * (`hopper-medium-replay-50000`, `hopper-random-20k`, as `adept data build --size` and
+ * quickstart name them) the full-size dataset of the same kind, with `resized` set (its
+ * numbers are then for a different size and are marked so).
+ */
+export function paperDataset(dataset: string): { id: string; resized: boolean } {
+  if (PUBLISHED.has(dataset)) return { id: dataset, resized: false };
+  const m = /^(.+)-(\d+)(k|m)?$/i.exec(dataset);
+  if (m && PUBLISHED.has(m[1]!)) return { id: m[1]!, resized: true };
+  return { id: dataset, resized: false };
+}

@@ -50,6 +50,7 @@ export function toMarkdown(doc: ReportDocument): string {
 }
 
 const STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
+figure svg{max-width:100%;height:auto}
 table{border-collapse:collapse;margin:1rem 0;font-variant-numeric:tabular-nums}
 th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
 th.l,td.l{text-align:left}th.p,td.p{color:#666}tr.avg td{font-weight:600;border-top:2px solid #999}

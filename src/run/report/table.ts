@@ -5,7 +5,7 @@
  * number beside ours) with its notes, the end-of-training diagnostics, and the run list.
  */
 import { relative } from "node:path";
-import { algoName, algoRank, PAPER_SCORES, PAPER_TASKS } from "./paper-scores.js";
+import { algoName, algoRank, PAPER_SCORES, PAPER_TASKS, paperDataset } from "./paper-scores.js";
 import type { RunRecord } from "./runs.js";
 
 /** Which evaluation of a run the table reports. */
@@ -49,6 +49,10 @@ export interface ScoreRow {
   cells: Record<string, ScoreCell | undefined>;
   /** The paper's numbers by algorithm (only those published). */
   paper: Record<string, number | undefined>;
+  /** The paper's dataset the numbers are for: this one, or the full size of a rebuilt one. */
+  paperDataset: string;
+  /** The row's dataset is a rebuilt size of {@link ScoreRow.paperDataset} (its paper numbers are marked). */
+  resized: boolean;
 }
 
 /** An average row over a kind's datasets (`random (average)`). */
@@ -59,6 +63,8 @@ export interface AverageRow {
   ours: Record<string, number | undefined>;
   /** The paper's average over the same tasks (ADEPT+IQL: only over all three). */
   paper: Record<string, number | undefined>;
+  /** Some of the datasets are rebuilt sizes (the paper's average is marked). */
+  resized: boolean;
 }
 
 export interface ScoreTable {
@@ -110,9 +116,10 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
         const scores = group.map((r) => runScore(r, score)!);
         cells[c.key] = { n: group.length, ...meanSampleStd(scores), seeds: group.map((r) => r.seed), scores };
       }
+      const { id, resized } = paperDataset(dataset);
       const paper: ScoreRow["paper"] = {};
-      for (const c of columns) paper[c.algo] = PAPER_SCORES[c.algo]?.scores[dataset];
-      return { dataset, task, kind, cells, paper };
+      for (const c of columns) paper[c.algo] = PAPER_SCORES[c.algo]?.scores[id];
+      return { dataset, task, kind, cells, paper, paperDataset: id, resized };
     });
 
   // Average rows, for kinds with two or more datasets.
@@ -127,15 +134,15 @@ export function buildScoreTable(all: RunRecord[], score: ScoreKind = "last"): Sc
       ours[c.key] = means.every((m) => m !== undefined) ? meanSampleStd(means as number[]).mean : undefined;
       const published = PAPER_SCORES[c.algo];
       if (!published) continue;
-      const perTask = kindRows.map((r) => published.scores[r.dataset]);
+      const perTask = kindRows.map((r) => published.scores[r.paperDataset]);
       const allTasks = PAPER_TASKS.every((t) => kindRows.some((r) => r.task === t));
       paper[c.algo] = perTask.every((p) => p !== undefined)
         ? meanSampleStd(perTask as number[]).mean
         : allTasks
-          ? published.averages?.[kind]
+          ? published.averages?.[paperDataset(`${kindRows[0]!.task}-${kind}`).id.slice(kindRows[0]!.task.length + 1)]
           : undefined;
     }
-    averages.push({ kind, datasets: kindRows.map((r) => r.dataset), ours, paper });
+    averages.push({ kind, datasets: kindRows.map((r) => r.dataset), ours, paper, resized: kindRows.some((r) => r.resized) });
   }
   return { score, columns, rows, averages, runs, unfinished };
 }
@@ -176,7 +183,7 @@ export function tableGrid(table: ScoreTable): { header: string[]; body: string[]
     const line = [row.dataset];
     for (const c of table.columns) {
       line.push(formatCell(row.cells[c.key], typical));
-      if (c.paper) line.push(fmt(row.paper[c.algo]));
+      if (c.paper) line.push(row.resized && row.paper[c.algo] !== undefined ? `${fmt(row.paper[c.algo])} †` : fmt(row.paper[c.algo]));
     }
     body.push(line);
   }
@@ -185,7 +192,7 @@ export function tableGrid(table: ScoreTable): { header: string[]; body: string[]
     const line = [`${avg.kind} (average)`];
     for (const c of table.columns) {
       line.push(fmt(avg.ours[c.key]));
-      if (c.paper) line.push(fmt(avg.paper[c.algo]));
+      if (c.paper) line.push(avg.resized && avg.paper[c.algo] !== undefined ? `${fmt(avg.paper[c.algo])} †` : fmt(avg.paper[c.algo]));
     }
     body.push(line);
   }
@@ -208,6 +215,11 @@ export function tableNotes(table: ScoreTable): string[] {
         .join("; ") || "none of these algorithms has published numbers"
     }. They are on the original D4RL datasets; ours on the datasets the runs name (built by \`adept data build\` unless a D4RL file was given). "–": not published or not run.`,
   ];
+  const resized = table.rows.filter((r) => r.resized);
+  if (resized.length > 0)
+    notes.push(
+      `†: the paper's number for the full-size D4RL dataset of the same kind (${resized.map((r) => `${r.dataset} → ${r.paperDataset}`).join(", ")}); our dataset there is a rebuilt size, so the two are not the same benchmark.`,
+    );
   if (table.score === "best")
     notes.push(
       "The best evaluation is an optimistic statistic: the maximum over a run's noisy evaluations, chosen with the evaluation episodes themselves.",
