@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
 import { datasetId, datasetName, resolveDataset } from "../../data/cache.js";
-import { ConfigError, kebab, resolveConfig } from "../../util/config.js";
+import { ConfigError, kebab, resolveConfig, type Scalar } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
 import { type OverrideValue, overridesFor, SWEEP_RUN_OPTIONS, type SweepSpec } from "../sweep/spec.js";
 import { algorithmNames, schemaOf } from "../train.js";
@@ -41,7 +41,7 @@ export interface RunJob {
   fingerprint: string;
   seed: number;
   /** The run options of the spec (src/run/options.ts fields but the seed). */
-  options: Record<string, number>;
+  options: Record<string, Scalar>;
   /** The algorithm config overrides the run gets. */
   overrides: Record<string, OverrideValue>;
 }
@@ -110,10 +110,9 @@ export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
     const dataset = datasetId(d) !== null && !existsSync(d) ? d : resolve(path);
     fingerprints.set(d, { dataset, fingerprint: await fileFingerprint(path) });
   }
-  const options = Object.fromEntries(Object.keys(SWEEP_RUN_OPTIONS).map((k) => [k, spec[k as keyof typeof SWEEP_RUN_OPTIONS]])) as Record<
-    string,
-    number
-  >;
+  const options: Record<string, Scalar> = Object.fromEntries(
+    Object.keys(SWEEP_RUN_OPTIONS).map((k) => [k, spec[k as keyof typeof SWEEP_RUN_OPTIONS]]),
+  );
   const jobs: RunJob[] = [];
   for (const seed of spec.seeds)
     for (const d of spec.datasets)
@@ -155,7 +154,7 @@ export function validateJob(data: unknown): RunJob {
     throw new JobError(`job.seed: expected an integer ≥ 0, got ${JSON.stringify(d.seed)}`);
   const options = asRecord(d.options, "job.options");
   const overrides = asRecord(d.overrides, "job.overrides");
-  let resolved: Record<string, number>;
+  let resolved: Record<string, Scalar>;
   try {
     resolved = resolveConfig(SWEEP_RUN_OPTIONS, options, "job.options", false);
     resolveConfig(schemaOf(d.algo), overrides, "job.overrides", true);

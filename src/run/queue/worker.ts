@@ -205,7 +205,7 @@ export class RunWorker {
         host: hostname(),
         pid: child.pid ?? 0,
         step: stepOf(dir),
-        steps: data.options.steps!,
+        steps: Number(data.options.steps),
       };
       await job.updateProgress(progress as unknown as object).catch(() => {}); // Redis away for a moment: the next report
     };
