@@ -31,7 +31,10 @@ export function parseQueueUrl(url: string): QueueUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new QueueError(`--queue must be a URL like redis://host:6379 or rediss://:password@host:6380/0, got "${redact(url)}"`);
+    // Not a URL: echo it with anything between a ":" and an "@" masked, as it may hold a password.
+    throw new QueueError(
+      `--queue must be a URL like redis://host:6379 or rediss://:password@host:6380/0, got "${url.replace(/:[^@\s]*@/g, ":***@")}"`,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
     throw new QueueError(`--queue must start with redis:// or rediss:// (TLS), got "${parsed.protocol}//…"`);
