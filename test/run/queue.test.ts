@@ -291,6 +291,41 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     }
   });
 
+  it("a worker stopped with SIGTERM hands its run back to the queue at once; the next worker resumes it", async () => {
+    const spec = parseSweepSpec({
+      ...base,
+      out: join(dir, "handback"),
+      datasets: [datasets[0]],
+      algos: ["iql"],
+      seeds: [0],
+      steps: 2000,
+      evalEvery: 0,
+      evalEpisodes: 0,
+      checkpointEvery: 100,
+      logEvery: 50,
+    });
+    await enqueueSweep(spec, url);
+    const runDir = join(runsDir, "handback", sweepRuns(spec)[0]!.name);
+    const first = new WorkerProcess(redis.url, "h1");
+    await until("the run to pass step 200", () => metricsStep(runDir) >= 200);
+    await first.stop();
+    assert.match(first.log(), /stopped handback\/hopper-random\/iql\/seed0 at step \d+ \(worker stopping\); back to the queue/);
+    assert.deepEqual(await states(spec, url), ["queued"]);
+    assert.match(readFileSync(join(runDir, "log.txt"), "utf8"), /stopped at step \d+; checkpoint written/);
+    const second = new WorkerProcess(redis.url, "h2");
+    try {
+      await until("the run to finish", async () => (await states(spec, url))[0] === "done");
+    } finally {
+      await second.stop();
+    }
+    assert.match(second.log(), /started handback\/hopper-random\/iql\/seed0 \(resume from step [1-9]/);
+    const steps = metrics(runDir).map((m) => m.step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: 40 }, (_, i) => (i + 1) * 50),
+    );
+  });
+
   it("a Redis restart (kill -9, AOF) during a sweep loses no job", async () => {
     const spec = parseSweepSpec({ ...base, out: join(dir, "restart"), datasets: [datasets[0]], algos: ["bc"], seeds: [0, 1, 2] });
     await enqueueSweep(spec, url);

@@ -135,8 +135,11 @@ export class RunWorker {
       }
     });
     this.worker.on("failed", (job, error) => {
-      if (job && !(error instanceof WaitingError) && error.name !== "WaitingError")
-        this.write(`failed ${runName(job.data)} (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}): ${error.message}`);
+      // By the job's id and name, not its data: the data may be what failed validation.
+      if (job && error.name !== "WaitingError")
+        this.write(
+          `failed job ${job.id} ${JSON.stringify(job.name)} (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}): ${error.message}`,
+        );
     });
   }
 
