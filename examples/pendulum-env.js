@@ -1,9 +1,9 @@
 // A Gymnasium-like environment in plain JavaScript: Gymnasium's Pendulum-v1 (the same
 // dynamics, reward and reset distribution). The OPE tests (test/ope/) log data from it and
-// simulate true policy values with it. It has the shape a `--env ./my-env.js` module would
-// have — observationSpace / actionSpace, and make() returning an object with reset(seed) →
-// observation and step(action) → { observation, reward, terminated, truncated } — but that
-// flag is not implemented yet (see docs/ope.md, "Not done").
+// simulate true policy values with it. It is also an `--env ./my-env.js` module
+// (`adept eval --env examples/pendulum-env.js`, docs/envs.md "Any environment in JS"):
+// observationSpace / actionSpace, and make() returning an object with reset(seed) →
+// observation and step(action) → { observation, reward, terminated, truncated }.
 
 const G = 10;
 const M = 1;

@@ -16,7 +16,7 @@ export {
   resolveAdeptConfig,
   variantSchema,
 } from "./adept/config.js";
-export { importanceWeights } from "./adept/importance.js";
+export { anchorWeights, importanceWeights } from "./adept/importance.js";
 export { AdeptLearner } from "./adept/learner.js";
 // Agents: the contract, one class and config per algorithm, the registry, checkpoints.
 export type { Agent, AgentState, Metrics } from "./agents/agent.js";
@@ -30,18 +30,25 @@ export { SAC, SAC_CONFIG, type SACConfig } from "./agents/sac.js";
 export { TD3BC, TD3BC_CONFIG, type TD3BCConfig } from "./agents/td3bc.js";
 // Dataset building (the D4RL protocol) and the online SAC that trains its behaviour policies.
 export { buildDataset } from "./collect/build.js";
+export { type CollectOptions, type CollectPolicy, collectTransitions, uniformBoxPolicy, uniformPolicy } from "./collect/collect.js";
+export { datasetSha256 } from "./collect/hash.js";
 export { type OnlineEnv, type OnlineSACOptions, trainOnlineSAC } from "./collect/online-sac.js";
 export { type ActionScaler, fitActionScaler, scaleActions, unscaleActions } from "./data/action-scaler.js";
+export { datasetFingerprint } from "./data/fingerprint.js";
 export * from "./data/index.js";
 export * from "./diffusion/index.js";
 export * from "./envs/index.js";
 // What the training loop drives, and the data it is given.
 export { type Learner, PlainLearner } from "./learner/learner.js";
 export { type OfflineData, prepareData, type RewardScaling } from "./learner/offline-data.js";
+// MOPO, the model-based baseline.
+export { MOPO_CONFIG, MOPO_TASK_SETTINGS, mopoTaskSettings } from "./mopo/config.js";
+export { MOPO_SCHEMA, MopoLearner, type MopoOptions } from "./mopo/learner.js";
 // Offline policy evaluation.
 export { evaluateOffline, FQE_CONFIG, type FqeResult, fqe, type ModelOpeResult, type OpeReport, prepareOpeData } from "./ope/index.js";
 // The training loop.
 export { type RunSummary, type TrainOptions, trainOffline } from "./run/train.js";
+export { type ReusedWorldModel, reuseWorldModel, WORLD_MODEL_FILES, type WorldModelRecord } from "./run/world-model-file.js";
 export * from "./tensor/index.js";
 export { type ConfigOf, type ConfigSchema, defineConfig, type FieldSpec, resolveConfig } from "./util/config.js";
 // Randomness and config schemas.

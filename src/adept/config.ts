@@ -25,6 +25,22 @@ export const ADEPT_CONFIG = defineConfig({
   isBatchSize: { default: 1024, doc: "N, dataset transitions per importance-sampled update (paper 1024)" },
   isClip: { default: true, doc: "clip the importance ratios (paper: on; Table 4 ablation)" },
   isClipRatio: { default: 10, doc: "c: each ratio π/π_β is clipped to [1/c, c] before self-normalization" },
+  isTemperature: {
+    default: 1,
+    doc: "α: the clipped ratios are raised to α ∈ (0, 1] before self-normalization (1: the paper; 0.25, 0.5 temper degenerate weights)",
+  },
+  isAnchor: {
+    default: 0,
+    doc: "β: the world-model loss is (1 − β)·IS-weighted + β·unweighted on the same batch, a real-data anchor as RAMBO's likelihood term (0: the paper)",
+  },
+  rewardPenalty: {
+    default: 0,
+    doc: "λ: model rewards become r̂ − λ·u(s, a), u the spread of penaltySamples denoising samples of (s′, r) for the same (s, a) (0: the paper)",
+  },
+  penaltySamples: {
+    default: 4,
+    doc: "K ≥ 2 denoising samples per (s, a) whose spread is u for rewardPenalty (costs K× the rollout sampling)",
+  },
   rolloutCount: { default: 1000, doc: "rollouts started from dataset states per iteration" },
   horizon: { default: 10, doc: "H, model steps per rollout (paper 10)" },
   rolloutDeterministic: {

@@ -26,19 +26,22 @@ import {
 } from "../data/replay.js";
 import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
+import type { WorldModel } from "../diffusion/types.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
+import { terminationRuleOf } from "../envs/registry.js";
 import { isLocomotionTask } from "../envs/scores.js";
+import type { TerminationRule } from "../envs/task.js";
 import type { Learner } from "../learner/learner.js";
 import type { OfflineData } from "../learner/offline-data.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
+import { UserError } from "../util/errors.js";
 import { createProgress } from "../util/progress.js";
 import { type Rng, type RngState, runSeed, runStream } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
 import { ADEPT_VARIANTS, type AdeptConfig, type AdeptLoopConfig, type AdeptVariant } from "./config.js";
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
-import { importanceWeights } from "./importance.js";
+import { anchorWeights, checkWeighting, importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
-import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
 
 export class AdeptLearner implements Learner {
   private readonly variant: (typeof ADEPT_VARIANTS)[AdeptVariant];
@@ -99,17 +102,23 @@ export class AdeptLearner implements Learner {
     config: AdeptConfig,
     seed: number,
     batchSize: number,
-    options: { progress?: boolean; resuming?: boolean } = {},
+    options: { progress?: boolean; resuming?: boolean; worldModel?: DiffusionWorldModel } = {},
   ): AdeptLearner {
     const variant = ADEPT_VARIANTS[algo];
     const c = config.adept;
     const { dataset } = data;
     const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
+    checkWeighting(c);
+    if (c.rewardPenalty > 0 && !(Number.isInteger(c.penaltySamples) && c.penaltySamples >= 2))
+      throw new UserError(`--penalty-samples must be an integer ≥ 2 with --reward-penalty, got ${c.penaltySamples}`);
     const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, config.learner, runSeed(seed, "agent"));
     // The split is a hash of (seed, episode), not a stream: a run begun before the named streams resumes on the same split.
-    const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
-    const worldModel = DiffusionWorldModel.fromDataset(dataset, config.worldModel, runSeed(seed, "worldModel"), split.train);
-    const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
+    // A pretrained model (--world-model) keeps the held-out episodes it was trained without.
+    const from = options.worldModel?.provenance;
+    const split = from ? splitByEpisodes(dataset, from.heldOutFraction, from.splitSeed) : splitByEpisodes(dataset, c.heldOutFraction, seed);
+    const worldModel =
+      options.worldModel ?? DiffusionWorldModel.fromDataset(dataset, config.worldModel, runSeed(seed, "worldModel"), split.train);
+    const pretrainSteps = options.resuming || options.worldModel ? 0 : c.wmPretrainSteps;
     const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), {
       enabled: options.progress !== false && pretrainSteps > 0,
     });
@@ -154,27 +163,36 @@ export class AdeptLearner implements Learner {
     if (this.variant.importanceSampling) {
       let ess = 0,
         loss = 0,
-        clipped = 0;
+        clipped = 0,
+        maxShare = 0,
+        anchoredEss = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
         const stats = this.fillImportanceBatch();
+        if (this.c.isAnchor > 0) anchoredEss += anchorWeights(this.isWeights, this.c.isBatchSize, this.c.isAnchor).ess;
         const m = this.worldModel.update(this.isSampler.batch, this.isWeights);
         ess += stats.ess;
         clipped += stats.clippedFraction;
+        maxShare += stats.maxShare;
         loss += m["loss/diffusion"] ?? 0;
       }
       const k = Math.max(1, this.c.wmStepsPerIteration);
+      // The weights' degeneracy (of π/π_β after clip and temper; before the anchor's mix).
       Object.assign(out, {
         "wm/ess": ess / k,
         "wm/ess_fraction": ess / k / this.c.isBatchSize,
         "wm/clipped_fraction": clipped / k,
+        "wm/max_share": maxShare / k,
         "wm/is_loss": loss / k,
       });
+      if (this.c.isAnchor > 0) out["wm/anchored_ess_fraction"] = anchoredEss / k / this.c.isBatchSize;
     }
     const t1 = performance.now();
     out["time/wm_update_ms"] = t1 - t0;
     if (this.variant.rollouts) {
+      const penalized = this.c.rewardPenalty > 0;
       const r = rolloutInModel({
-        worldModel: this.worldModel,
+        worldModel: penalized ? withSampleSpread(this.worldModel, this.c.penaltySamples) : this.worldModel,
+        rewardPenalty: this.c.rewardPenalty,
         agent: this.agent,
         dataset: this.data.dataset,
         startRows: this.train,
@@ -194,6 +212,7 @@ export class AdeptLearner implements Learner {
         "model/terminal_fraction": r.terminalFraction,
         "model/buffer_size": this.modelBuffer.size,
       });
+      if (penalized) Object.assign(out, { "model/uncertainty_mean": r.meanUncertainty, "model/penalty_mean": r.meanPenalty });
     }
     out["time/rollout_ms"] = performance.now() - t1;
     return out;
@@ -207,7 +226,7 @@ export class AdeptLearner implements Learner {
     this.data.normalizer.normalize(this.isObsNorm);
     const logPi = this.agent.logProb(this.isObsNorm, b.actions, N);
     this.behaviour.logProb(this.isSampler.picked, this.isObsNorm, b.actions, N, this.isLogBeta);
-    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights);
+    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights, this.c.isTemperature);
   }
 
   /** synther-iql: one fixed set of model transitions from dataset (s, a) pairs, generated once. */
@@ -332,23 +351,36 @@ export class AdeptLearner implements Learner {
   }
 }
 
+/** The diffusion model whose steps also report u(s, a), the spread of K samples (for `rewardPenalty`). */
+function withSampleSpread(model: DiffusionWorldModel, samples: number): WorldModel {
+  return {
+    kind: model.kind,
+    observationDim: model.observationDim,
+    actionDim: model.actionDim,
+    updates: model.updates,
+    update: (batch, weights) => model.update(batch, weights),
+    save: (path) => model.save(path),
+    step: (observations, actions, n, rng) => model.stepWithUncertainty(observations, actions, n, samples, rng),
+  };
+}
+
 /**
- * Resolves `rolloutTerminals`: `auto` is the task's known termination rule when the data
- * comes from one of the locomotion tasks (MOPO's termination functions; halfcheetah never
- * terminates), else samples from the terminal model; `task` without a known task is an error rather than rollouts that
- * never end.
+ * Resolves `rolloutTerminals`: `auto` is the task's termination rule on observations when the
+ * data comes from a task that has one (the locomotion tasks' are MOPO's termination functions;
+ * halfcheetah never terminates; a registered task's is its `terminationRule`), else samples
+ * from the terminal model; `task` without a known rule is an error rather than rollouts that never end.
  */
 export function rolloutTermination(
   choice: string,
   task: string | null | undefined,
   algo: string,
 ): { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null } {
-  const known = task != null && isLocomotionTask(task) ? task : null;
-  const rule = known ? TERMINATION_RULES[known] : null; // halfcheetah: null, never terminal
+  const known = task != null ? terminationRuleOf(task) : undefined;
+  const rule = known ? known.rule : null; // halfcheetah: null, never terminal
   if (choice === "auto") return known ? { mode: "task", rule } : { mode: "sample", rule: null };
   if (choice === "task" && !known)
     throw new Error(
-      `${algo}: rolloutTerminals "task" needs data from halfcheetah, hopper or walker2d (this dataset's task: ${task ?? "unknown"}); use "sample"`,
+      `${algo}: rolloutTerminals "task" needs data from a task with a termination rule on observations (halfcheetah, hopper, walker2d or a registered task's terminationRule; this dataset's task: ${task ?? "unknown"}); use "sample"`,
     );
   return { mode: choice as "sample" | "threshold" | "task", rule };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { HashCheck as PublishedCheck } from "../collect/hash.js";
 import type { LogProbCheck } from "../collect/verify.js";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
 import { kebab } from "../util/config.js";
@@ -52,42 +53,75 @@ export function register(program: Command): void {
 function registerVerify(data: Command): void {
   data
     .command("verify")
-    .description("Recompute a built dataset's behaviour log-probs from policies/ and compare them with the recorded ones")
+    .description(
+      "Recompute a built dataset's behaviour log-probs from policies/ and compare them with the recorded ones, and its array hash with the one published in policies/manifest.json",
+    )
     .argument("<dataset>", "a file written by `adept data build`, or its id (hopper-medium-replay)")
     .option("--sample <n>", "rows to check, spread evenly over the file", "20000")
     .option("--json", "print the result as JSON")
-    .action(async (spec: string, opts: { sample: string; json?: boolean }) => {
+    .option("--record-hash", "publish the file's hash in policies/manifest.json (when its log-probs match), replacing any other")
+    .action(async (spec: string, opts: { sample: string; json?: boolean; recordHash?: boolean }) => {
       const { loadDataset } = await import("../data/index.js");
       const { resolveDataset } = await import("../data/cache.js");
       const { verifyLogProbs } = await import("../collect/verify.js");
+      const { checkHash, recordHash } = await import("../collect/hash.js");
       const sample = parseInteger("--sample", opts.sample, 1);
       const path = resolveDataset(spec);
       const dataset = await loadDataset(path);
       let check: LogProbCheck;
+      let hash: HashCheck;
       try {
         check = verifyLogProbs(dataset, path, { sample });
+        hash = checkHash(dataset, path);
       } catch (error) {
         // NOTE: collect/ reports a missing policy or manifest entry as a plain Error.
         if (error instanceof UserError) throw error;
         throw new CliError((error as Error).message);
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
+      const logProbsOk = check.mismatches === 0 && check.checked > 0;
+      if (opts.recordHash && logProbsOk && hash.status !== "match") {
+        hash = { ...hash, previous: recordHash(hash.id, hash.size, hash.seed, hash.sha256), status: "recorded" };
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...check, hash }, null, 2)}\n`);
       else {
         const w = check.worst;
         process.stdout.write(
           `${path}: ${check.checked} rows checked against ${check.policies.join(", ")}\n` +
             `  mismatches ${check.mismatches}, max |Δ log π| ${check.maxAbsError.toExponential(2)}, mean ${check.meanAbsError.toExponential(2)}` +
             `${w ? ` (worst row ${w.row}: recorded ${w.recorded.toFixed(4)}, recomputed ${w.recomputed.toFixed(4)})` : ""}\n` +
-            `  ${check.saturated} rows with an action within 1e-4 of ±1 not compared\n`,
+            `  ${check.saturated} rows with an action within 1e-4 of ±1 not compared\n` +
+            `${formatHash(hash)}\n`,
         );
       }
-      if (check.mismatches > 0 || check.checked === 0) {
+      if (!logProbsOk) {
         process.stderr.write(
           check.checked === 0 ? "adept: no rows could be checked\n" : "adept: recorded log-probs do not match the policies\n",
         );
         process.exitCode = 1;
       }
+      if (hash.status === "mismatch") {
+        process.stderr.write("adept: the file's arrays differ from the published build (see DATASETS.md)\n");
+        process.exitCode = 1;
+      }
     });
+}
+
+/** A hash check as the CLI reports it: also "recorded" after --record-hash, with the hash it replaced. */
+type HashCheck = Omit<PublishedCheck, "status"> & { status: PublishedCheck["status"] | "recorded"; previous?: string };
+
+/** The one-line result of the hash check. */
+function formatHash(h: HashCheck): string {
+  const what = `${h.id}, ${h.size} rows, seed ${h.seed}`;
+  switch (h.status) {
+    case "match":
+      return `sha256 ${h.sha256}: matches policies/manifest.json (${what})`;
+    case "mismatch":
+      return `sha256 ${h.sha256}: MISMATCH, policies/manifest.json has ${h.expected} (${what})`;
+    case "unpublished":
+      return `sha256 ${h.sha256}: no published hash for ${what} in policies/manifest.json`;
+    case "recorded":
+      return `sha256 ${h.sha256}: recorded in policies/manifest.json (${what}${h.previous ? `; replaces ${h.previous}` : ""})`;
+  }
 }
 
 /** Registers `adept data train-policy`. */

@@ -39,7 +39,9 @@ export function register(program: Command): void {
         const rows = sweepStatus(spec, runs);
         for (const [i, run] of runs.entries())
           if (rows[i]!.state !== "done")
-            process.stdout.write(`adept train ${run.trainArgs.join(" ")}${rows[i]!.state === "stopped" ? " --resume" : ""}\n`);
+            process.stdout.write(
+              `adept ${run.command.join(" ")} ${run.trainArgs.join(" ")}${rows[i]!.state === "stopped" ? " --resume" : ""}${run.needs ? `   # after ${run.needs}` : ""}\n`,
+            );
         return;
       }
       const jobs = opts.jobs === undefined ? undefined : parseInteger("--jobs", opts.jobs, 1);

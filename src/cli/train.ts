@@ -73,6 +73,11 @@ export function register(program: Command): void {
         "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)",
       ).choices(["auto", "corl", "none"]),
     )
+    .option(
+      "--world-model <file|dir>",
+      "start from a pretrained world model instead of pretraining one (ADEPT variants: the diffusion model; mopo: the ensemble), a file or an `adept wm train` directory; it must have been trained on this dataset",
+    )
+    .option("--variant <name>", "a name for this configuration of --algo, recorded in config.json; reports show it as its own column")
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   // The algorithms' config fields parse always but show in --help only for the --algo named.
@@ -92,6 +97,12 @@ export function register(program: Command): void {
     }
     const run = readSchemaFlags(RUN_OPTIONS, opts);
     const { trainOffline } = await import("../run/train.js");
+    // A module that exports a MuJoCo task registers it before the data is read, so that data
+    // tagged with that task is recognised as it (its termination rule, its widths).
+    if (typeof opts.env === "string") {
+      const { isEnvModulePath, openEnv } = await import("../envs/source.js");
+      if (isEnvModulePath(opts.env)) await openEnv(opts.env);
+    }
     const summary = await trainOffline({
       algo,
       dataset: String(opts.dataset),
@@ -99,6 +110,8 @@ export function register(program: Command): void {
       ...run,
       config,
       resume: Boolean(opts.resume),
+      ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
+      ...(opts.variant ? { variant: String(opts.variant) } : {}),
       env: opts.env as string | undefined,
       rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
       progress: opts.progress !== false,

@@ -1,6 +1,5 @@
 // The D4RL HDF5 layout, read and written. This is the one place where D4RL's snake_case
 // keys meet our camelCase fields.
-import type { LocomotionTask } from "../envs/scores.js";
 import {
   dtypeName,
   getArray,
@@ -44,7 +43,7 @@ export interface ReadOptions {
    * name, and the observation/action widths are checked against it. `null`: neither
    * inferred nor checked.
    */
-  task?: LocomotionTask | null;
+  task?: string | null;
 }
 
 /** Reads a D4RL-layout HDF5 file (see docs/data.md). */

@@ -1,5 +1,3 @@
-import type { LocomotionTask } from "../envs/scores.js";
-
 /** A metadata value kept from a file (`metadata/*` in D4RL, root attributes in Minari). */
 export type MetadataValue = string | number | boolean | string[] | NumericMetadata;
 
@@ -64,8 +62,8 @@ export interface Dataset {
   nextObservationMissing?: Uint8Array; // [N]
   /** Metadata from the file, by path relative to `metadata/` (e.g. `algorithm`, `policy/fc0/weight`). */
   metadata: Record<string, MetadataValue>;
-  /** The D4RL locomotion task, when known (from the caller, the metadata or the file name). */
-  task?: LocomotionTask;
+  /** The task, when known (from the caller, the metadata or the file name): a D4RL locomotion task or a registered one. */
+  task?: string;
   source: DatasetSource;
 }
 

@@ -1,4 +1,4 @@
-import { normalizedScore } from "../envs/scores.js";
+import { findTask, scoreOf } from "../envs/registry.js";
 import { type Dataset, episodeRanges, episodeReturns } from "./dataset.js";
 
 /** Mean, spread and range of a list of numbers. */
@@ -50,7 +50,8 @@ export function summarize(dataset: Dataset): DatasetSummary {
   const task = dataset.task;
   if (task) {
     summary.task = task;
-    summary.normalizedScore = distribution(scored.map((r) => normalizedScore(task, r)));
+    const entry = findTask(task);
+    if (entry?.referenceScores) summary.normalizedScore = distribution(scored.map((r) => scoreOf(entry, r)));
   }
   return summary;
 }

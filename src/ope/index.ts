@@ -9,10 +9,10 @@
  * data's support by the world model's uncertainty. `adept ope` and training-time OPE
  * (`--ope-every`) both call {@link evaluateOffline}.
  */
-import { TERMINATION_RULES } from "../adept/termination.js";
 import type { Dataset } from "../data/dataset.js";
 import type { WorldModel } from "../diffusion/types.js";
 import type { BatchPolicy } from "../envs/policy.js";
+import { terminationRuleOf } from "../envs/registry.js";
 import { Rng } from "../util/rng.js";
 import { type OpeData, policyActions, prepareOpeData } from "./data.js";
 import { FQE_CONFIG, type FqeConfig, type FqeResult, fqe } from "./fqe.js";
@@ -71,7 +71,8 @@ export function evaluateOffline(dataset: Dataset | OpeData, policy: BatchPolicy,
     report.diagnostics.heldOutTdRmse = result.heldOutTdRmse;
   }
   const task = data.dataset.task;
-  const termination = task ? TERMINATION_RULES[task] : null;
+  // The task's rule on observations where it has one (null: trust the terminal model).
+  const termination = task ? (terminationRuleOf(task)?.rule ?? null) : null;
   for (const model of options.worldModels) {
     options.onProgress?.(model.kind, 0, 1);
     report.models.push(

@@ -13,10 +13,11 @@
  * action than about 95 % of the data's own actions — uncertainty being the spread of s′ over
  * repeated model samples, per dimension in units of the data's observation std.
  */
-import type { TerminationRule } from "../adept/termination.js";
+
 import type { WorldModel } from "../diffusion/types.js";
 import type { MeanStd } from "../envs/evaluate.js";
 import type { BatchPolicy } from "../envs/policy.js";
+import type { TerminationRule } from "../envs/task.js";
 import { Rng } from "../util/rng.js";
 import type { OpeData } from "./data.js";
 

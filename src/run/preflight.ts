@@ -6,8 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
-import { resolveEnv } from "../envs/registry.js";
-import { LOCOMOTION_TASKS } from "../envs/tasks.js";
+import { openEnv } from "../envs/source.js";
 import { UserError } from "../util/errors.js";
 
 /** The widths an environment acts in. */
@@ -58,9 +57,11 @@ export class FreshRunDir {
   }
 }
 
-/** The widths of a named environment (any name `resolveEnv` accepts), without building it. */
-export function envWidths(name: string): EnvWidths {
-  const { task } = resolveEnv(name);
-  const def = LOCOMOTION_TASKS[task];
-  return { name, observationDim: def.obsDim, actionDim: def.actDim };
+/**
+ * The widths of a named environment (a registered task, a D4RL or Gym id, or a JS module
+ * path), without building it; a module is loaded and its exports checked.
+ */
+export async function envWidths(name: string): Promise<EnvWidths> {
+  const { observationSpace, actionSpace } = await openEnv(name);
+  return { name, observationDim: observationSpace.dim, actionDim: actionSpace.dim };
 }

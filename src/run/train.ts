@@ -16,9 +16,13 @@ import { AdeptLearner } from "../adept/learner.js";
 import { restoreAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
 import { agentPolicy } from "../agents/policy.js";
 import { ALGORITHMS, makeAgent } from "../agents/registry.js";
+import { datasetFingerprint } from "../data/fingerprint.js";
+import type { GaussianEnsembleWorldModel } from "../diffusion/ensemble.js";
+import type { DiffusionWorldModel } from "../diffusion/world-model.js";
 import { type EvalResult, Evaluator } from "../envs/evaluate.js";
 import { type Learner, PlainLearner } from "../learner/learner.js";
 import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
+import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
@@ -29,6 +33,7 @@ import { parseLogFormats, RunLogs } from "./logs/index.js";
 import { RUN_OPTIONS, type RunOptions } from "./options.js";
 import { checkDataFitsEnv, envWidths, FreshRunDir } from "./preflight.js";
 import { type TrainingOpe, trainingOpe } from "./training-ope.js";
+import { type ReusedWorldModel, reuseWorldModel, type WorldModelRecord, worldModelFile, worldModelKindOf } from "./world-model-file.js";
 
 /**
  * Options of {@link trainOffline}; the CLI's `adept train` flags map onto these. The run
@@ -52,6 +57,13 @@ export interface TrainOptions extends Partial<RunOptions> {
   progress?: boolean;
   /** Reward scaling (default: {@link defaultRewardScaling} of the algorithm). */
   rewardScaling?: RewardScaling;
+  /**
+   * A pretrained world model to start from instead of pretraining one (ADEPT variants: a
+   * diffusion model; mopo: a Gaussian ensemble), as a file or a `wm train` directory.
+   */
+  worldModel?: string;
+  /** A name for this configuration of `algo` (a sweep's variant), recorded in config.json for reports. */
+  variant?: string;
 }
 
 /** What a finished run reports (also written to summary.json). */
@@ -61,7 +73,10 @@ export interface RunSummary {
   task?: string;
   seed: number;
   steps: number;
-  /** The last evaluation (D4RL normalized score, mean ± std over episodes). */
+  /**
+   * The last evaluation (normalized score, mean ± std over episodes; for an environment
+   * without reference scores, such as a JS module's, the mean return in its place).
+   */
   last?: { step: number; normalized: { mean: number; std: number } };
   /** The best evaluation seen. */
   best?: { step: number; normalized: { mean: number; std: number } };
@@ -76,14 +91,15 @@ export function defaultRewardScaling(algo: string): RewardScaling {
   return algo === "td3bc" ? "none" : "auto";
 }
 
-/** Every name `--algo` accepts: the offline agents and the ADEPT variants. */
+/** Every name `--algo` accepts: the offline agents, the ADEPT variants and MOPO. */
 export function algorithmNames(): string[] {
-  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS)];
+  return [...Object.keys(ALGORITHMS), ...Object.keys(ADEPT_VARIANTS), "mopo"];
 }
 
 /** The config schema of an `--algo` name. */
 export function schemaOf(algo: string): ConfigSchema {
   if (isAdeptVariant(algo)) return variantSchema(algo);
+  if (algo === "mopo") return MOPO_SCHEMA;
   const entry = ALGORITHMS[algo];
   if (!entry) throw new UserError(`unknown algorithm "${algo}" (known: ${algorithmNames().join(", ")})`);
   return entry.schema;
@@ -96,9 +112,18 @@ function createLearner(
   config: Record<string, unknown>,
   seed: number,
   batchSize: number,
-  options: { progress: boolean; resuming: boolean },
+  options: { progress: boolean; resuming: boolean; dataset: string; worldModel?: ReusedWorldModel["model"] },
 ): Learner {
-  if (isAdeptVariant(algo)) return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, options);
+  if (isAdeptVariant(algo))
+    return AdeptLearner.create(algo, data, resolveAdeptConfig(algo, config), seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as DiffusionWorldModel | undefined,
+    });
+  if (algo === "mopo")
+    return MopoLearner.create(data, config, seed, batchSize, {
+      ...options,
+      worldModel: options.worldModel as GaussianEnsembleWorldModel | undefined,
+    });
   const agent = makeAgent(algo, data.dataset.observationDim, data.dataset.actionDim, config, runSeed(seed, "agent"));
   return new PlainLearner(agent, data.buffer, runStream(seed, "sampler"), batchSize);
 }
@@ -118,15 +143,36 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   const rewardScaling = o.rewardScaling ?? defaultRewardScaling(o.algo);
   // 1. The run's config: resolved from the flags, or the run's own when resuming.
   const configPath = join(o.out, "config.json");
-  const config = resuming
-    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown> }).config
-    : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
+  const saved = resuming
+    ? (JSON.parse(readFileSync(configPath, "utf8")) as { config: Record<string, unknown>; worldModel?: WorldModelRecord })
+    : null;
+  let config = saved ? saved.config : resolveConfig(schema, withRunDefaults(schema, o.config ?? {}, o.steps), o.algo);
   // BC's `bestFraction` (CORL's BC-x%) keeps the best episodes before statistics and buffer.
   const data = await prepareData(o.dataset, rewardScaling, typeof config.bestFraction === "number" ? config.bestFraction : 1);
   const { dataset, path: datasetPath, stats } = data;
   const task = o.env ?? dataset.task;
+  // A pretrained world model is checked against the data and config before anything is written.
+  let reused: ReusedWorldModel | null = null;
+  if (o.worldModel && saved) {
+    // Resuming restores the run's own copy of the model; the flag may only repeat the original.
+    const kind = worldModelKindOf(o.algo);
+    if (!kind || !saved.worldModel || worldModelFile(o.worldModel, kind) !== saved.worldModel.file)
+      throw new UserError(
+        `${o.worldModel}: this run started from ${saved.worldModel?.file ?? "a world model it pretrained itself"}; resume it without --world-model`,
+      );
+  } else if (o.worldModel) {
+    reused = reuseWorldModel(
+      o.worldModel,
+      o.algo,
+      { ...dataset, path: datasetPath },
+      datasetFingerprint(dataset),
+      config,
+      Object.keys(o.config ?? {}),
+    );
+    config = reused.config;
+  }
   // Fail before work: the data must fit the environment before anything trains or is written.
-  if (task) checkDataFitsEnv(dataset, datasetPath, envWidths(task));
+  if (task) checkDataFitsEnv(dataset, datasetPath, await envWidths(task));
   const evaluator = task && o.evalEpisodes > 0 ? await Evaluator.create(task, Math.min(o.evalEpisodes, 10)) : null;
   // A fresh run that fails before its first update removes what it wrote (see preflight.ts).
   const fresh = resuming
@@ -137,7 +183,12 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   // 2. The learner: fresh, or restored from the latest checkpoint.
   let learner: Learner;
   try {
-    learner = createLearner(o.algo, data, config, o.seed, o.batchSize, { progress: o.progress !== false, resuming });
+    learner = createLearner(o.algo, data, config, o.seed, o.batchSize, {
+      progress: o.progress !== false,
+      resuming,
+      dataset: o.dataset,
+      ...(reused ? { worldModel: reused.model } : {}),
+    });
   } catch (error) {
     evaluator?.close();
     fresh?.abandon();
@@ -157,7 +208,7 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
   } else {
     writeFileSync(
       configPath,
-      `${JSON.stringify({ algo: o.algo, dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, config }, null, 2)}\n`,
+      `${JSON.stringify({ algo: o.algo, ...(o.variant ? { variant: o.variant } : {}), dataset: o.dataset, datasetPath, task, seed: o.seed, steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, rewardScaling, rewardScale: stats.rewardScale, ...(reused ? { worldModel: reused.record } : {}), config }, null, 2)}\n`,
     );
   }
 
@@ -184,15 +235,14 @@ export async function trainOffline(options: TrainOptions): Promise<RunSummary> {
       return null;
     }
     const result = evaluator.run(agentPolicy(agent, stats), { episodes: o.evalEpisodes, seed: runSeed(o.seed, "eval") });
-    const score = { step: agent.updates, normalized: result.normalized };
+    const score = { step: agent.updates, normalized: result.normalized ?? result.return };
     last = score;
     if (!best || score.normalized.mean > best.normalized.mean) {
       best = score;
       saveAgent(bestPath);
     }
     log.write(agent.updates, {
-      "eval/normalized_mean": result.normalized.mean,
-      "eval/normalized_std": result.normalized.std,
+      ...(result.normalized ? { "eval/normalized_mean": result.normalized.mean, "eval/normalized_std": result.normalized.std } : {}),
       "eval/return_mean": result.return.mean,
       "eval/length_mean": result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length,
       ...diagnostics,

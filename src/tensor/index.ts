@@ -1,6 +1,6 @@
 /** The tensor core: 2-D float32 tensors, autograd, kernels. */
 
-export { availableKernels, kernels, setKernels } from "./backend.js";
+export { availableKernels, kernels, setKernels, withKernels } from "./backend.js";
 export { Activation, type ActivationName, activationByName, type Kernels } from "./kernels.js";
 export { loadAddon } from "./native.js";
 export * from "./ops.js";

@@ -71,6 +71,7 @@ const ALGO_NAMES: Array<[string, string]> = [
   ["adept-sac", "ADEPT+SAC"],
   ["diff-iql", "Diff+IQL"],
   ["diff-sac", "Diff+SAC"],
+  ["mopo", "MOPO"],
   ["synther-iql", "SynthER+IQL"],
   ["adept-bc", "ADEPT+BC"],
   ["bc", "BC"],

@@ -62,6 +62,7 @@ export function findRuns(roots: string[]): RunRecord[] {
 export function readRun(dir: string): RunRecord {
   const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as {
     algo: string;
+    variant?: string;
     dataset: string;
     task?: string;
     seed: number;
@@ -83,7 +84,7 @@ export function readRun(dir: string): RunRecord {
     : [];
   return {
     dir,
-    algo: config.algo,
+    algo: config.variant ?? config.algo, // a sweep's named variant is a column of its own
     dataset,
     task,
     kind,

@@ -262,6 +262,7 @@ const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
   ["gap/eps_pi", "ε_π"],
   ["wm/ess_fraction", "ESS / N"],
   ["wm/clipped_fraction", "clipped w"],
+  ["wm/max_share", "largest w"],
   ["gap/model_return", "model return"],
   ["gap/real_return", "real return"],
   ["value/q_mean", "Q mean"],

@@ -20,6 +20,7 @@ import { UserError } from "../../util/errors.js";
 import { type SweepRun, type SweepSpec, sweepRuns } from "./spec.js";
 import {
   formatStatus,
+  inspectAny,
   processAlive,
   type RunStatus,
   readStatusFile,
@@ -115,13 +116,37 @@ export class Sweep {
     const refresh = setInterval(() => this.drawTable(false), this.options.refreshMs ?? (this.stream.isTTY ? 2000 : 300_000));
     try {
       await new Promise<void>((done) => {
+        // A run that starts from a world-model stage waits until the stage is done; if the stage
+        // failed, the run fails too (rerunning the sweep retries both).
+        const ready = new Set(skipped);
+        const broken = new Set<string>();
         const next = (): void => {
-          while (!this.stopping && this.workers.size < jobs && queue.length > 0) this.start(queue.shift()!, cli, onExit);
+          for (let i = 0; i < queue.length && !this.stopping; i++) {
+            const run = queue[i]!;
+            if (run.needs && broken.has(run.needs)) {
+              queue.splice(i--, 1);
+              failed.push(run.name);
+              broken.add(run.name);
+              this.recorded[run.name] = { state: "failed", note: `its world-model stage ${run.needs} failed` };
+              this.writeStatusFile();
+              continue;
+            }
+            if (this.workers.size >= jobs) break;
+            if (run.needs && !ready.has(run.needs)) continue;
+            queue.splice(i--, 1);
+            this.start(run, cli, onExit);
+          }
           if (this.workers.size === 0 && (this.stopping || queue.length === 0)) done();
         };
         const onExit = (run: SweepRun, outcome: "done" | "stopped" | "failed", note?: string): void => {
-          if (outcome === "done") finished.push(run.name);
-          if (outcome === "failed") failed.push(run.name);
+          if (outcome === "done") {
+            finished.push(run.name);
+            ready.add(run.name);
+          }
+          if (outcome === "failed") {
+            failed.push(run.name);
+            broken.add(run.name);
+          }
           this.event(`${outcome === "done" ? "finished" : outcome} ${run.name}${note ? ` (${note})` : ""}`);
           next();
         };
@@ -166,11 +191,12 @@ export class Sweep {
 
   private start(run: SweepRun, cli: string, onExit: (run: SweepRun, outcome: "done" | "stopped" | "failed", note?: string) => void): void {
     mkdirSync(run.dir, { recursive: true });
-    const resuming = existsSync(join(run.dir, "latest.safetensors"));
-    if (!resuming) for (const f of STALE) rmSync(join(run.dir, f), { force: true });
-    // NOTE: `--resume` on a fresh start too: `adept train` refuses a non-empty directory
-    // without it, and log.txt is already there; with no checkpoint, --resume starts fresh.
-    const args = [cli, "train", ...run.trainArgs, "--resume", "--no-progress"];
+    const stage = run.command[0] === "wm";
+    const resuming = existsSync(join(run.dir, stage ? "world-model.safetensors" : "latest.safetensors"));
+    if (!resuming && !stage) for (const f of STALE) rmSync(join(run.dir, f), { force: true });
+    // NOTE: `--resume` on a fresh start too: `adept train` and `adept wm train` refuse a
+    // non-empty directory without it, and log.txt is already there; with nothing saved, --resume starts fresh.
+    const args = [cli, ...run.command, ...run.trainArgs, "--resume", ...(stage ? [] : ["--no-progress"])];
     const log = openSync(join(run.dir, "log.txt"), "a");
     writeSync(
       log,
@@ -188,7 +214,7 @@ export class Sweep {
       if (ended) return;
       ended = true;
       this.workers.delete(run.name);
-      const done = existsSync(join(run.dir, "summary.json"));
+      const done = inspectAny(run, this.spec).state === "done";
       let outcome: "done" | "stopped" | "failed";
       let note: string | undefined;
       if (done && code === 0) outcome = "done";

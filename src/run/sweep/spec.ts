@@ -5,6 +5,8 @@
  *   { steps, evalEvery, batchSize, … }    how every run trains: src/run/options.ts's fields
  *   { overrides: { <algo> | "*": {…} } }  algorithm config fields, per algorithm or for all
  *   { jobs }                              how many run at once
+ *   { variants: { <name>: {algo, config} } }  named configurations of an algorithm, usable in `algos`
+ *   { worldModel: {steps, baseline, …} }      a world-model stage per dataset × seed (stages.ts)
  *
  * Every field is validated by a config schema (src/util/config.ts): the sweep's own below,
  * the run options' (their defaults are `adept train`'s), and each algorithm's for its
@@ -17,6 +19,7 @@ import { ConfigError, type ConfigOf, type ConfigSchema, defineConfig, kebab, res
 import { UserError } from "../../util/errors.js";
 import { RUN_OPTIONS } from "../options.js";
 import { algorithmNames, schemaOf } from "../train.js";
+import { parseStage, type StageSpec, stageRun, usesStage } from "./stages.js";
 
 /** Which runs: the grid. */
 export const GRID_FIELDS = defineConfig({
@@ -44,10 +47,21 @@ export type SweepSpec = ConfigOf<typeof GRID_FIELDS> &
   ConfigOf<typeof SCHEDULE_FIELDS> & {
     /** Config overrides per algorithm; `"*"` applies to every algorithm whose config has the field. */
     overrides: Record<string, Record<string, OverrideValue>>;
+    /** Named configurations of an algorithm (`"iql-expectile-0.9": {algo: "iql", config: {expectile: 0.9}}`), usable in `algos`. */
+    variants: Record<string, { algo: string; config: Record<string, OverrideValue> }>;
+    /** The world-model stage, when the spec has one. */
+    worldModel?: StageSpec;
   };
 
 /** The spec's keys, in the order the docs list them. */
-const SPEC_KEYS = [...Object.keys(GRID_FIELDS), ...Object.keys(SWEEP_RUN_OPTIONS), "overrides", ...Object.keys(SCHEDULE_FIELDS)];
+const SPEC_KEYS = [
+  ...Object.keys(GRID_FIELDS),
+  ...Object.keys(SWEEP_RUN_OPTIONS),
+  "overrides",
+  "variants",
+  "worldModel",
+  ...Object.keys(SCHEDULE_FIELDS),
+];
 
 /** The algorithms a sweep may name and their config schemas: by default what `adept train --algo` accepts, read at run time. */
 export interface AlgorithmCatalog {
@@ -90,8 +104,12 @@ export function parseSweepSpec(raw: unknown, algorithms: AlgorithmCatalog = trai
     ...specField(() => resolveConfig(GRID_FIELDS, pick(GRID_FIELDS), "", false)),
     ...specField(() => resolveConfig(SWEEP_RUN_OPTIONS, pick(SWEEP_RUN_OPTIONS), "", false)),
     overrides: parseOverrides(input.overrides ?? {}),
+    variants: parseVariants(input.variants ?? {}, algorithms),
+    ...(input.worldModel !== undefined ? { worldModel: specField(() => parseStage(input.worldModel)) } : {}),
     ...specField(() => resolveConfig(SCHEDULE_FIELDS, pick(SCHEDULE_FIELDS), "", false)),
   };
+  algorithms = withVariants(algorithms, spec.variants);
+  for (const algo of spec.algos) if (algorithms.names.includes(algo)) specField(() => usesStage(baseAlgo(spec, algo), spec.worldModel));
 
   for (const algo of spec.algos)
     if (!algorithms.names.includes(algo)) throw new SpecError(`algos: unknown algorithm "${algo}" (known: ${algorithms.names.join(", ")})`);
@@ -139,6 +157,36 @@ function parseOverrides(value: unknown): SweepSpec["overrides"] {
   return value as SweepSpec["overrides"];
 }
 
+/** The shape of `variants`: each a known algorithm (not itself a variant) and fields its config has; names are new. */
+function parseVariants(value: unknown, algorithms: AlgorithmCatalog): SweepSpec["variants"] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(value)) throw new SpecError(`variants: expected an object {"<name>": {"algo", "config"}}, got ${JSON.stringify(value)}`);
+  for (const [name, v] of Object.entries(value)) {
+    if (algorithms.names.includes(name)) throw new SpecError(`variants.${name}: the name of an algorithm; choose another`);
+    if (!isObject(v) || typeof v.algo !== "string" || !algorithms.names.includes(v.algo))
+      throw new SpecError(`variants.${name}: expected {"algo": <one of ${algorithms.names.join(", ")}>, "config": {…}}`);
+    for (const key of Object.keys(v))
+      if (key !== "algo" && key !== "config") throw new SpecError(`variants.${name}: unknown key "${key}" (known: algo, config)`);
+    const config = v.config ?? {};
+    if (!isObject(config)) throw new SpecError(`variants.${name}.config: expected an object of config fields`);
+    specField(() => resolveConfig(algorithms.schemaOf(v.algo as string), config, `variants.${name}.config`));
+  }
+  return value as SweepSpec["variants"];
+}
+
+/** The catalog with the spec's variants as names of their own (a variant's schema is its algorithm's). */
+function withVariants(algorithms: AlgorithmCatalog, variants: SweepSpec["variants"]): AlgorithmCatalog {
+  return {
+    names: [...algorithms.names, ...Object.keys(variants)],
+    schemaOf: (algo) => algorithms.schemaOf(variants[algo]?.algo ?? algo),
+  };
+}
+
+/** The `adept train --algo` of an entry of `algos` (a variant's algorithm, or the name itself). */
+export function baseAlgo(spec: SweepSpec, algo: string): string {
+  return spec.variants[algo]?.algo ?? algo;
+}
+
 /** Reads and validates a spec file; relative paths in it stay relative to the working directory. */
 export function readSweepSpec(path: string, algorithms: AlgorithmCatalog = trainAlgorithms()): SweepSpec {
   let raw: unknown;
@@ -161,9 +209,10 @@ export function overridesFor(
   algo: string,
   algorithms: AlgorithmCatalog = trainAlgorithms(),
 ): Record<string, OverrideValue> {
-  const schema = algorithms.names.includes(algo) ? algorithms.schemaOf(algo) : {};
+  const base = baseAlgo(spec, algo);
+  const schema = algorithms.names.includes(base) ? algorithms.schemaOf(base) : {};
   const shared = Object.entries(spec.overrides["*"] ?? {}).filter(([field]) => field in schema);
-  return { ...Object.fromEntries(shared), ...(spec.overrides[algo] ?? {}) };
+  return { ...Object.fromEntries(shared), ...(spec.overrides[algo] ?? {}), ...(spec.variants[algo]?.config ?? {}) };
 }
 
 /** One run of the grid. */
@@ -175,8 +224,12 @@ export interface SweepRun {
   seed: number;
   /** The run directory. */
   dir: string;
-  /** `adept train` arguments (without `--resume`). */
+  /** The `adept` command: `train`, or `wm train` for a world-model stage. */
+  command: string[];
+  /** Its arguments (without `--resume`). */
   trainArgs: string[];
+  /** The name of the stage whose models this run starts from (it runs after that stage is done). */
+  needs?: string;
 }
 
 /**
@@ -186,18 +239,40 @@ export interface SweepRun {
  */
 export function sweepRuns(spec: SweepSpec, algorithms: AlgorithmCatalog = trainAlgorithms()): SweepRun[] {
   const runs: SweepRun[] = [];
+  const catalog = withVariants(algorithms, spec.variants);
   for (const seed of spec.seeds)
-    for (const dataset of spec.datasets)
+    for (const dataset of spec.datasets) {
+      // The world-model stage of this dataset and seed comes first, when some algorithm uses it.
+      const stage =
+        spec.worldModel && spec.algos.some((a) => usesStage(baseAlgo(spec, a), spec.worldModel))
+          ? stageRun(spec.worldModel, spec.out, dataset, seed)
+          : null;
+      if (stage) runs.push({ ...stage, algo: "wm", command: ["wm", "train"], trainArgs: stage.args });
       for (const algo of spec.algos) {
         const name = `${datasetName(dataset)}/${algo}/seed${seed}`;
         const dir = join(spec.out, name);
         // A dataset given as an existing file is passed by absolute path; ids resolve in the worker.
         const data = existsSync(dataset) ? resolve(dataset) : dataset;
-        const args = ["--algo", algo, "--dataset", data, "--seed", String(seed), "--steps", String(spec.steps), "--out", dir];
+        const args = [
+          "--algo",
+          baseAlgo(spec, algo),
+          "--dataset",
+          data,
+          "--seed",
+          String(seed),
+          "--steps",
+          String(spec.steps),
+          "--out",
+          dir,
+        ];
         for (const field of Object.keys(SWEEP_RUN_OPTIONS) as Array<keyof typeof SWEEP_RUN_OPTIONS>)
           if (field !== "steps") args.push(`--${kebab(field)}`, String(spec[field]));
-        for (const [field, value] of Object.entries(overridesFor(spec, algo, algorithms))) args.push(`--${kebab(field)}`, String(value));
-        runs.push({ name, dataset, algo, seed, dir, trainArgs: args });
+        for (const [field, value] of Object.entries(overridesFor(spec, algo, catalog))) args.push(`--${kebab(field)}`, String(value));
+        const fromStage = stage !== null && usesStage(baseAlgo(spec, algo), spec.worldModel);
+        if (fromStage) args.push("--world-model", stage.dir);
+        if (spec.variants[algo]) args.push("--variant", algo);
+        runs.push({ name, dataset, algo, seed, dir, command: ["train"], trainArgs: args, ...(fromStage ? { needs: stage.name } : {}) });
       }
+    }
   return runs;
 }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type SweepRun, type SweepSpec, sweepRuns } from "./spec.js";
+import { inspectStage } from "./stages.js";
 
 /**
  * Where a run stands. `stopped`: it has a checkpoint but no summary (it will be resumed).
@@ -96,7 +97,7 @@ export function sweepStatus(spec: SweepSpec, runs: SweepRun[] = sweepRuns(spec))
   const file = readStatusFile(spec);
   const live = file !== undefined && processAlive(file.pid);
   return runs.map((run) => {
-    const status = inspectRun(run, spec.steps);
+    const status = inspectAny(run, spec);
     const recorded = file?.runs[run.name];
     if (status.state === "done" || !recorded) return status;
     if (recorded.state === "running" && live) {
@@ -108,6 +109,13 @@ export function sweepStatus(spec: SweepSpec, runs: SweepRun[] = sweepRuns(spec))
     }
     return status;
   });
+}
+
+/** What a run's or a world-model stage's directory says. */
+export function inspectAny(run: SweepRun, spec: SweepSpec): RunStatus {
+  return run.command[0] === "wm" && spec.worldModel
+    ? inspectStage({ ...run, args: run.trainArgs }, spec.worldModel)
+    : inspectRun(run, spec.steps);
 }
 
 /** The status file, or undefined when there is none (or it is being replaced). */
