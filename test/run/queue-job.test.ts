@@ -74,6 +74,20 @@ describe("queue jobs", () => {
     assert.equal(runDir("/runs", job!), "/runs/study/hopper-random/iql/seed0");
   });
 
+  it("a named variant runs as its algorithm with its config and name; a world-model stage is refused on a queue", async () => {
+    const [job] = await specJobs(
+      spec({ algos: ["iql-hi"], seeds: [0], variants: { "iql-hi": { algo: "iql", config: { expectile: 0.9 } } } }),
+    );
+    assert.deepEqual([job!.algo, job!.variant, job!.overrides.expectile], ["iql", "iql-hi", 0.9]);
+    assert.equal(runDir("/runs", job!), "/runs/study/hopper-random/iql-hi/seed0");
+    assert.ok(trainArgs(job!, job!.dataset, "/x").includes("--variant=iql-hi"));
+    assert.throws(() => validateJob({ ...job, variant: "../x" }), /^JobError: job\.variant/);
+    await assert.rejects(
+      specJobs(spec({ algos: ["adept-iql"], worldModel: { steps: 10 } })),
+      (e: Error) => e instanceof JobError && /^worldModel: .*runs locally only/.test(e.message),
+    );
+  });
+
   it("shows URLs without their password, and refuses what is not a Redis URL in one line", () => {
     assert.equal(redact("redis://:s3cr%40t@h:6379/2"), "redis://:***@h:6379/2");
     assert.equal(redact("rediss://user:pw@h"), "rediss://user:***@h");

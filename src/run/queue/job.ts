@@ -20,7 +20,7 @@ import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
 import { datasetId, datasetName, resolveDataset } from "../../data/cache.js";
 import { ConfigError, kebab, resolveConfig, type Scalar } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
-import { type OverrideValue, overridesFor, SWEEP_RUN_OPTIONS, type SweepSpec } from "../sweep/spec.js";
+import { baseAlgo, type OverrideValue, overridesFor, SWEEP_RUN_OPTIONS, type SweepSpec } from "../sweep/spec.js";
 import { algorithmNames, schemaOf } from "../train.js";
 
 /** The one queue every adept sweep and worker on a Redis share. */
@@ -35,6 +35,8 @@ export interface RunJob {
   /** The sweep's folder under a worker's `--runs-dir` (the base name of the spec's `out`). */
   sweep: string;
   algo: string;
+  /** The spec's name for this configuration of `algo` (its `variants`), passed as `--variant`; the run is named by it. */
+  variant?: string;
   /** A dataset id (`hopper-random`) resolved in the worker's cache, or an absolute file path on the shared storage. */
   dataset: string;
   /** `sha256:<hex>` of the dataset file the sweep was enqueued with; a worker checks its copy against it. */
@@ -64,8 +66,8 @@ export async function fileFingerprint(path: string): Promise<string> {
 }
 
 /** The run name a job stands for: `<dataset>/<algo>/seed<k>`, as in a local sweep. */
-export function runName(job: Pick<RunJob, "dataset" | "algo" | "seed">): string {
-  return `${datasetName(job.dataset)}/${job.algo}/seed${job.seed}`;
+export function runName(job: Pick<RunJob, "dataset" | "algo" | "seed" | "variant">): string {
+  return `${datasetName(job.dataset)}/${job.variant ?? job.algo}/seed${job.seed}`;
 }
 
 /** The job id (see the module comment): `run-` and 40 hex digits. */
@@ -76,6 +78,7 @@ export function jobId(job: RunJob): string {
     sweep: job.sweep,
     run: runName(job),
     algo: job.algo,
+    variant: job.variant ?? null,
     config: sorted(config),
     options: sorted(job.options),
     fingerprint: job.fingerprint,
@@ -103,6 +106,8 @@ export function sweepName(spec: SweepSpec): string {
  */
 export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
   const sweep = sweepName(spec);
+  // NOTE: a world-model stage would be a job the runs wait for; not on a queue yet.
+  if (spec.worldModel) throw new JobError("worldModel: a sweep with a world-model stage runs locally only for now: drop --queue");
   const fingerprints = new Map<string, { dataset: string; fingerprint: string }>();
   for (const d of spec.datasets) {
     const path = resolveDataset(d);
@@ -117,14 +122,17 @@ export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
   for (const seed of spec.seeds)
     for (const d of spec.datasets)
       for (const algo of spec.algos) {
+        const variant = spec.variants[algo] ? { variant: algo } : {};
+        const overrides = overridesFor(spec, algo);
         const job: RunJob = {
           version: JOB_VERSION,
           sweep,
-          algo,
+          algo: baseAlgo(spec, algo),
+          ...variant,
           ...fingerprints.get(d)!,
           seed,
           options,
-          overrides: overridesFor(spec, algo),
+          overrides,
         };
         validateJob(job); // the same checks a worker makes, so a bad spec fails here, not on every worker
         jobs.push(job);
@@ -139,13 +147,15 @@ export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
 export function validateJob(data: unknown): RunJob {
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new JobError("job data must be an object");
   const d = data as Record<string, unknown>;
-  const known = ["version", "sweep", "algo", "dataset", "fingerprint", "seed", "options", "overrides"];
+  const known = ["version", "sweep", "algo", "variant", "dataset", "fingerprint", "seed", "options", "overrides"];
   for (const key of Object.keys(d)) if (!known.includes(key)) throw new JobError(`job: unknown field "${key}"`);
   if (d.version !== JOB_VERSION) throw new JobError(`job: version ${JSON.stringify(d.version)}, this worker runs version ${JOB_VERSION}`);
   if (typeof d.sweep !== "string" || !SWEEP_NAME.test(d.sweep))
     throw new JobError(`job.sweep: not a plain folder name: ${JSON.stringify(d.sweep)}`);
   if (typeof d.algo !== "string" || !algorithmNames().includes(d.algo))
     throw new JobError(`job.algo: unknown algorithm ${JSON.stringify(d.algo)} (known: ${algorithmNames().join(", ")})`);
+  if (d.variant !== undefined && (typeof d.variant !== "string" || !SWEEP_NAME.test(d.variant) || algorithmNames().includes(d.variant)))
+    throw new JobError(`job.variant: not a plain name (and not an algorithm's): ${JSON.stringify(d.variant)}`);
   if (typeof d.dataset !== "string" || !validDataset(d.dataset))
     throw new JobError(`job.dataset: neither a dataset id (hopper-random) nor a plain absolute file path: ${JSON.stringify(d.dataset)}`);
   if (typeof d.fingerprint !== "string" || !/^sha256:[0-9a-f]{64}$/.test(d.fingerprint))
@@ -197,6 +207,7 @@ export function trainArgs(job: RunJob, dataset: string, dir: string): string[] {
   const args = ["train", `--algo=${job.algo}`, `--dataset=${dataset}`, `--seed=${job.seed}`, `--out=${dir}`];
   for (const field of Object.keys(SWEEP_RUN_OPTIONS)) args.push(`--${kebab(field)}=${job.options[field]}`);
   for (const [field, value] of Object.entries(job.overrides)) args.push(`--${kebab(field)}=${value}`);
+  if (job.variant !== undefined) args.push(`--variant=${job.variant}`);
   // NOTE: `--resume` on a fresh start too, as a local sweep does: with no checkpoint it starts fresh.
   return [...args, "--resume", "--no-progress"];
 }
