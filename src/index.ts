@@ -31,10 +31,9 @@ export { TD3BC, TD3BC_CONFIG, type TD3BCConfig } from "./agents/td3bc.js";
 // Dataset building (the D4RL protocol) and the online SAC that trains its behaviour policies.
 export { buildDataset } from "./collect/build.js";
 export { type CollectOptions, type CollectPolicy, collectTransitions, uniformBoxPolicy, uniformPolicy } from "./collect/collect.js";
-export { datasetSha256 } from "./collect/hash.js";
 export { type OnlineEnv, type OnlineSACOptions, trainOnlineSAC } from "./collect/online-sac.js";
 export { type ActionScaler, fitActionScaler, scaleActions, unscaleActions } from "./data/action-scaler.js";
-export { datasetFingerprint } from "./data/fingerprint.js";
+export { datasetFingerprint, datasetSha256 } from "./data/fingerprint.js";
 export * from "./data/index.js";
 export * from "./diffusion/index.js";
 export * from "./envs/index.js";

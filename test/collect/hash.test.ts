@@ -6,9 +6,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { checkHash, datasetSha256, publishedHash, recordHash } from "../../src/collect/hash.js";
+import { checkHash, publishedHash, recordHash } from "../../src/collect/hash.js";
 import { publishPolicies } from "../../src/collect/publish.js";
 import type { Dataset } from "../../src/data/dataset.js";
+import { datasetSha256 } from "../../src/data/fingerprint.js";
 import { repoRoot } from "../helpers.js";
 
 /** Two rows of a tiny dataset (S 2, A 1, qpos 1, qvel 1) as `adept data build` would record it. */
