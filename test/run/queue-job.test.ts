@@ -2,20 +2,23 @@
 // fields are validated before anything could run, the train command is one argument per
 // value, run directories stay under --runs-dir, and URLs are shown without their password.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
+import { buildDataset } from "../../src/collect/build.js";
 import { JobError, jobId, parseQueueUrl, QueueError, redact, runDir, specJobs, trainArgs, validateJob } from "../../src/run/queue/index.js";
 import { parseSweepSpec } from "../../src/run/sweep/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-queue-job-"));
 const data = join(dir, "hopper-random.hdf5");
-writeFileSync(data, "bytes the fingerprint covers");
 const spec = (extra: Record<string, unknown> = {}) =>
   parseSweepSpec({ out: join(dir, "study"), datasets: [data], algos: ["iql"], seeds: [0, 1], steps: 100, ...extra });
 
 describe("queue jobs", () => {
+  before(async () => {
+    await buildDataset("hopper-random", { size: 200, out: data });
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("ids: the same spec gives the same ids; seed, options, overrides, data and sweep each change them", async () => {
@@ -26,11 +29,11 @@ describe("queue jobs", () => {
     ids.add(jobId((await specJobs(spec({ steps: 200 })))[0]!));
     ids.add(jobId((await specJobs(spec({ overrides: { iql: { expectile: 0.8 } } })))[0]!));
     ids.add(jobId((await specJobs(spec({ out: join(dir, "other") })))[0]!));
-    writeFileSync(data, "other bytes");
+    await buildDataset("hopper-random", { size: 200, seed: 1, out: data }); // other contents, same path
     ids.add(jobId((await specJobs(spec()))[0]!));
     assert.equal(ids.size, 6);
-    // A config field set to its default is the same run.
-    writeFileSync(data, "bytes the fingerprint covers");
+    // A config field set to its default is the same run; the same contents rebuilt are the same data.
+    await buildDataset("hopper-random", { size: 200, out: data });
     assert.equal(jobId((await specJobs(spec({ overrides: { iql: { expectile: 0.7 } } })))[0]!), jobId(a0!));
   });
 
@@ -43,6 +46,7 @@ describe("queue jobs", () => {
       [{ dataset: "`id`.hdf5" }, /^job\.dataset/],
       [{ dataset: "/data/../etc/x.hdf5" }, /^job\.dataset/],
       [{ dataset: "relative/x.hdf5" }, /^job\.dataset/],
+      [{ dataset: "/data/x.hdf5\nid" }, /^job\.dataset/],
       [{ sweep: ".." }, /^job\.sweep/],
       [{ sweep: "a/b" }, /^job\.sweep/],
       [{ algo: "iql --out /" }, /^job\.algo/],

@@ -15,9 +15,11 @@
  * ignores a job whose id exists); changing any of these is a new job.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
 import { datasetId, datasetName, resolveDataset } from "../../data/cache.js";
+import { datasetSha256 } from "../../data/fingerprint.js";
+import { loadDataset } from "../../data/load.js";
 import { ConfigError, kebab, resolveConfig, type Scalar } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
 import { baseAlgo, type OverrideValue, overridesFor, SWEEP_RUN_OPTIONS, type SweepSpec } from "../sweep/spec.js";
@@ -58,11 +60,22 @@ const SWEEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 /** What an absolute dataset path may hold: no shell metacharacters, quotes or control characters. */
 const SAFE_PATH = /^[A-Za-z0-9._\-+@=,/ ]+$/;
 
-/** `sha256:<hex>` of a file's bytes (streamed). */
+/** Fingerprints already taken in this process, by path, size and modification time. */
+const fingerprints = new Map<string, string>();
+
+/**
+ * `sha256:<hex>` of a dataset's arrays (data/fingerprint.ts: the one identity of a dataset's
+ * contents, the same whatever the file's layout), remembered while the file is unchanged.
+ */
 export async function fileFingerprint(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest("hex")}`;
+  const { size, mtimeMs } = statSync(path);
+  const key = `${resolve(path)}\0${size}\0${mtimeMs}`;
+  let fingerprint = fingerprints.get(key);
+  if (fingerprint === undefined) {
+    fingerprint = `sha256:${datasetSha256(await loadDataset(path))}`;
+    fingerprints.set(key, fingerprint);
+  }
+  return fingerprint;
 }
 
 /** The run name a job stands for: `<dataset>/<algo>/seed<k>`, as in a local sweep. */
@@ -182,16 +195,10 @@ function asRecord(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** A dataset id, or an absolute, normalized path (no `..`) of safe characters ending in a dataset extension. */
+/** A dataset id, or an absolute, normalized path (no `..`) of safe characters (a file, or a Minari dataset folder). */
 function validDataset(dataset: string): boolean {
   if (datasetId(dataset) !== null) return true;
-  return (
-    isAbsolute(dataset) &&
-    normalize(dataset) === dataset &&
-    SAFE_PATH.test(dataset) &&
-    !dataset.split("/").includes("..") &&
-    /\.(hdf5|h5|jsonl)$/i.test(dataset)
-  );
+  return isAbsolute(dataset) && normalize(dataset) === dataset && SAFE_PATH.test(dataset) && !dataset.split("/").includes("..");
 }
 
 /** The run directory of a job under `runsDir`, checked to stay inside it. */
