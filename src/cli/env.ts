@@ -126,9 +126,6 @@ interface EvalOptions {
   json?: boolean;
 }
 
-/** Offsets the policy's seed from the evaluation seed (any fixed odd constant would do). */
-const POLICY_SEED_OFFSET = 0x5eed1;
-
 /** What a policy factory gets: the environment it will act in and the run's seed. */
 export interface PolicyContext {
   entry: EnvEntry;
@@ -142,11 +139,11 @@ export interface PolicyContext {
  */
 export const BUILTIN_POLICIES: Record<string, (context: PolicyContext) => Promise<BatchPolicy>> = {
   random: async ({ spec, seed }) => {
-    const { randomPolicy } = await import("../envs/index.js");
+    const { randomPolicy, RANDOM_POLICY_SEED_OFFSET } = await import("../envs/index.js");
     const { Rng } = await import("../util/rng.js");
     // A stream apart from the reset seeds, which are Rng(seed)'s own draws (so neither
     // Rng(seed) nor a fork of it, whose seed is that first draw, would be independent).
-    return randomPolicy(spec.actionSpace, new Rng(seed + POLICY_SEED_OFFSET));
+    return randomPolicy(spec.actionSpace, new Rng(seed + RANDOM_POLICY_SEED_OFFSET));
   },
 };
 

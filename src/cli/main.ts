@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
     import("./ope.js"),
     import("./quickstart.js"),
     import("./export.js"),
+    import("./view.js"),
   ]);
   for (const group of groups) group.register(program);
   hintAfterErrors(program, []);

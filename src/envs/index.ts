@@ -11,7 +11,7 @@ export {
 export { EnvModuleError, loadEnvModule } from "./module-env.js";
 export { loadMujoco } from "./mujoco.js";
 export { type LocomotionEnvOptions, MujocoEnv, MujocoEnv as LocomotionEnv, type MujocoEnvOptions } from "./mujoco-env.js";
-export { type BatchPolicy, randomPolicy } from "./policy.js";
+export { type BatchPolicy, RANDOM_POLICY_SEED_OFFSET, randomPolicy } from "./policy.js";
 export {
   D4RL_DATASET_KINDS,
   type D4rlDatasetKind,

@@ -1,10 +1,8 @@
 // One MuJoCo environment of a task definition (task.ts): the built-in locomotion tasks with
 // D4RL (Gym "-v3") semantics, or a user's task.
-import { readFile } from "node:fs/promises";
 import type { MainModule, MjData, MjModel } from "mujoco-js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { readAsset } from "./assets.js";
 import { compileModel, loadMujoco, wasmMemoryBytes } from "./mujoco.js";
 import { actionBounds, MAX_EPISODE_STEPS, type MjcfSource, type MujocoTask, type StepContext } from "./task.js";
 import type { BoxSpace, Env, EnvSpec, SimState, StepInfo, StepResult } from "./types.js";
@@ -104,6 +102,14 @@ export class MujocoEnv implements Env {
 
   get elapsedSteps(): number {
     return this.steps;
+  }
+
+  /**
+   * The live MuJoCo model and data, for renderers that draw the bodies (adept view); they stay
+   * owned by this environment: read them, never step, reset or free them.
+   */
+  get simulation(): { model: MjModel; data: MjData } {
+    return this.handles();
   }
 
   /** The (nq, nv, nu) sizes of the compiled model. */
@@ -265,9 +271,14 @@ interface LiveViews {
 }
 
 /** The MJCF text of a task. */
+/**
+ * The MJCF text of a task. The file readers (node:fs) load only here, when no XML is given, so
+ * a web page can pass the model's text and run this class unchanged (adept view: docs/viewer.md).
+ */
 async function readMjcf(name: string, source: MjcfSource): Promise<string> {
   if ("xml" in source) return source.xml;
-  if ("asset" in source) return readAsset(source.asset);
+  if ("asset" in source) return (await import("./assets.js")).readAsset(source.asset);
+  const { readFile } = await import("node:fs/promises");
   try {
     return await readFile(source.file, "utf8");
   } catch (error) {

@@ -10,6 +10,12 @@ import type { BoxSpace } from "./types.js";
  */
 export type BatchPolicy = (observations: Float32Array, n: number) => Float32Array;
 
+/**
+ * `adept eval --policy random --seed s` (and `adept view random`) draw actions from
+ * `Rng(s + this)`, a stream apart from the reset seeds (any fixed odd constant would do).
+ */
+export const RANDOM_POLICY_SEED_OFFSET = 0x5eed1;
+
 /** Uniform random actions in the action box (D4RL's "random" policy), drawn from `rng`. */
 export function randomPolicy(actionSpace: BoxSpace, rng: Rng): BatchPolicy {
   const { dim, low, high } = actionSpace;
