@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
     import("./train.js"),
     import("./wm.js"),
     import("./sweep.js"),
+    import("./worker.js"),
     import("./report.js"),
     import("./ope.js"),
     import("./quickstart.js"),

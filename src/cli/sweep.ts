@@ -1,9 +1,12 @@
 /**
  * `adept sweep <spec.json>`: run a grid of `adept train` runs (dataset × algo × seed), a few
- * at a time, resumably; `--status` shows where it stands. See docs/experiments.md.
+ * at a time, resumably; `--status` shows where it stands. With `--queue redis://…` the runs
+ * are enqueued for `adept worker`s on any machine instead (src/run/queue/). See
+ * docs/experiments.md.
  */
 import { join } from "node:path";
 import type { Command } from "commander";
+import type { SweepSpec } from "../run/sweep/index.js";
 import { CliError, parseInteger } from "./errors.js";
 
 export function register(program: Command): void {
@@ -17,9 +20,16 @@ export function register(program: Command): void {
     .option("--jobs <n>", "runs at once (default: the spec's jobs, else 1)")
     .option("--status", "print the status of every run and exit (starts nothing)")
     .option("--dry-run", "print the `adept train` command of every run not done yet and exit")
-    .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean }) => {
+    .option("--queue <url>", "enqueue the runs on Redis (redis://[:password@]host:port[/db], rediss:// for TLS) for `adept worker`s")
+    .option("--cancel", "with --queue: remove the spec's queued and failed jobs (running and finished ones stay)")
+    .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean; queue?: string; cancel?: boolean }) => {
       const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
       const spec = readSweepSpec(specPath);
+      if (opts.queue !== undefined) {
+        await queueCommand(specPath, spec, opts.queue, opts);
+        return;
+      }
+      if (opts.cancel) throw new CliError("--cancel needs --queue <url> (a local sweep is stopped with Ctrl-C)");
       if (opts.status) {
         process.stdout.write(formatStatus(sweepStatus(spec)));
         return;
@@ -69,4 +79,36 @@ export function register(program: Command): void {
         `sweep ${spec.out}: all ${result.rows.length} runs done (${result.finished.length} now, ${result.skipped.length} before)\n`,
       );
     });
+}
+
+/** `adept sweep spec --queue url [--status | --cancel]`. */
+async function queueCommand(
+  specPath: string,
+  spec: SweepSpec,
+  url: string,
+  opts: { status?: boolean; cancel?: boolean; jobs?: string; dryRun?: boolean },
+): Promise<void> {
+  if (opts.jobs !== undefined)
+    throw new CliError("--jobs does not apply to a queued sweep: each `adept worker --concurrency` says how many it runs");
+  if (opts.dryRun) throw new CliError("--dry-run does not apply to a queued sweep: use --status");
+  const { parseQueueUrl, queueStatus, cancelSweep, enqueueSweep } = await import("../run/queue/index.js");
+  const { formatStatus } = await import("../run/sweep/index.js");
+  const queue = parseQueueUrl(url);
+  if (opts.status) {
+    process.stdout.write(formatStatus(await queueStatus(spec, queue)));
+    return;
+  }
+  if (opts.cancel) {
+    const { removed, running } = await cancelSweep(spec, queue);
+    process.stdout.write(
+      `sweep ${spec.out} on ${queue.display}: removed ${removed.length} queued or failed job(s)${running.length ? `; ${running.length} running (stop their workers to stop them): ${running.join(", ")}` : ""}\n`,
+    );
+    return;
+  }
+  const { added, existing } = await enqueueSweep(spec, queue);
+  const there = Object.entries(existing).map(([state, names]) => `${names.length} ${state}`);
+  process.stdout.write(
+    `sweep ${spec.out} on ${queue.display}: ${added.length} run(s) enqueued${there.length ? `, already there: ${there.join(", ")}` : ""}\n` +
+      `  start workers with \`adept worker --queue <url> --runs-dir <shared dir>\`; watch with \`adept sweep ${specPath} --queue <url> --status\`\n`,
+  );
 }

@@ -3,7 +3,9 @@
  * a JSON file with its pid, host and start time, created exclusively (`O_EXCL`), so a second
  * `adept train` (or a `--resume` beside a live trainer, or a sweep worker) is refused with one
  * line naming the holder. A lock whose process is gone (same host, pid not alive) is stale
- * and taken over; a lock from another host cannot be checked and is reported as held.
+ * and taken over; a lock from another host cannot be checked and is reported as held —
+ * except for a trainer started by a queue worker ({@link TAKE_OVER_FOREIGN_ENV}): the queue
+ * hands a run to one worker at a time, so a lock another machine left is a lost worker's.
  */
 import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
@@ -17,6 +19,14 @@ export interface LockOwner {
   /** ISO time the lock was taken. */
   since: string;
 }
+
+/**
+ * Set (to "1") by `adept worker` for its trainers: the queue's job lock already makes the
+ * worker the run's only owner, and a machine lost mid-run (its worker and trainer gone
+ * without a word) leaves a lock from its host that nobody could otherwise check; the
+ * trainer takes such a lock over, saying so. A live lock from this host is still refused.
+ */
+export const TAKE_OVER_FOREIGN_ENV = "ADEPT_LOCK_TAKE_OVER_FOREIGN";
 
 /** The lock file of a run directory. */
 export function lockPath(dir: string): string {
@@ -84,10 +94,15 @@ export class RunLock {
         if (attempt < 2) continue;
         throw new UserError(`run directory ${dir} has an unreadable lock file ${path}: delete it if no trainer is running there`);
       }
-      if (holder.host !== hostname())
-        throw new UserError(
-          `run directory ${dir} is in use by ${describeOwner(holder)}: wait for it to end (if it is not running, delete ${path})`,
-        );
+      if (holder.host !== hostname()) {
+        if (process.env[TAKE_OVER_FOREIGN_ENV] !== "1")
+          throw new UserError(
+            `run directory ${dir} is in use by ${describeOwner(holder)}: wait for it to end (if it is not running, delete ${path})`,
+          );
+        process.stderr.write(`taking over the lock of ${dir} from ${describeOwner(holder)}: the queue gave this run to this worker\n`);
+        breakStale(path, holder);
+        continue;
+      }
       if (processAlive(holder.pid))
         throw new UserError(`run directory ${dir} is in use by ${describeOwner(holder)}: wait for it to end, or stop it first`);
       breakStale(path, holder);

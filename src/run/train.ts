@@ -533,8 +533,11 @@ async function trainLocked(
   return summary;
 }
 
+/** Write then rename: a reader (a sweep's status, maybe on another machine) never sees half a summary. */
 function writeSummary(dir: string, summary: RunSummary): void {
-  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const path = join(dir, "summary.json");
+  writeFileSync(`${path}.tmp-${process.pid}`, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(`${path}.tmp-${process.pid}`, path);
 }
 
 function readRunConfig(path: string): RunConfig {

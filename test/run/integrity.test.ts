@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cleanCheckpoints, currentCheckpoint, latestPath, writeCheckpointUnit } from "../../src/run/checkpoint-unit.js";
 import { ExplosionWatch, nonFiniteLoss, nonFiniteTensor } from "../../src/run/divergence.js";
-import { lockHolder, lockPath, RunLock, readLock } from "../../src/run/lock.js";
+import { lockHolder, lockPath, RunLock, readLock, TAKE_OVER_FOREIGN_ENV } from "../../src/run/lock.js";
 import { checkResume, type RunConfig } from "../../src/run/resume.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { UserError } from "../../src/util/errors.js";
@@ -52,6 +52,21 @@ describe("run lock", () => {
     writeFileSync(lockPath(dir), JSON.stringify({ pid: 1, host: "elsewhere", since: "earlier" }));
     assert.throws(() => RunLock.acquire(dir), /in use by pid 1 on host elsewhere .*delete .*\.lock/);
     assert.ok(!readdirSync(dir).some((f) => f.includes(".new-") || f.includes(".stale-")), "no temporary lock files left");
+  });
+
+  it("a queue worker's trainer takes over a lock another host left, but not a live one of this host", () => {
+    const dir = fresh("foreign");
+    process.env[TAKE_OVER_FOREIGN_ENV] = "1";
+    try {
+      writeFileSync(lockPath(dir), JSON.stringify({ pid: 1, host: "elsewhere", since: "earlier" }));
+      const lock = RunLock.acquire(dir);
+      assert.deepEqual([readLock(dir)?.pid, readLock(dir)?.host], [process.pid, hostname()]);
+      lock.release();
+      writeFileSync(lockPath(dir), JSON.stringify({ pid: process.ppid, host: hostname(), since: "earlier" }));
+      assert.throws(() => RunLock.acquire(dir), /in use by pid \d+ on host .*stop it first/);
+    } finally {
+      delete process.env[TAKE_OVER_FOREIGN_ENV];
+    }
   });
 });
 

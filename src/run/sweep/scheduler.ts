@@ -72,7 +72,7 @@ export function defaultCli(): string {
 }
 
 /** Training artifacts a fresh start removes (left by an attempt that failed before its first checkpoint). */
-const STALE = ["config.json", "metrics.jsonl", "metrics.jsonl.tmp", "best.safetensors"];
+export const STALE = ["config.json", "metrics.jsonl", "metrics.jsonl.tmp", "best.safetensors"];
 
 /**
  * A sweep in progress: {@link Sweep.run} runs the grid; {@link Sweep.stop} asks the workers

@@ -11,8 +11,11 @@ import { processAlive } from "../lock.js";
 import { type SweepRun, type SweepSpec, sweepRuns } from "./spec.js";
 import { inspectStage } from "./stages.js";
 
-/** Where a run stands. `stopped`: it has a checkpoint but no summary (it will be resumed). */
-export type RunState = "done" | "running" | "pending" | "stopped" | "failed";
+/**
+ * Where a run stands. `stopped`: it has a checkpoint but no summary (it will be resumed).
+ * `queued`: a sweep on a queue (src/run/queue/) has its job waiting for a worker.
+ */
+export type RunState = "done" | "running" | "pending" | "stopped" | "failed" | "queued";
 
 /** A row of the status view. */
 export interface RunStatus {
@@ -163,7 +166,7 @@ export function formatStatus(rows: RunStatus[]): string {
       .join("  ")
       .trimEnd(),
   );
-  const counts = (["done", "running", "stopped", "pending", "failed"] as const)
+  const counts = (["done", "running", "queued", "stopped", "pending", "failed"] as const)
     .map((s) => [s, rows.filter((r) => r.state === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);

@@ -1,0 +1,36 @@
+/**
+ * Sweeps across machines, on BullMQ and Redis: the submitting side enqueues a spec's runs as
+ * jobs, `adept worker`s on any machine take them and run each as an `adept train` process
+ * in a run directory on shared storage. See docs/experiments.md.
+ *
+ *   connection.ts  the Redis URL (password never shown), a one-line error when unreachable
+ *   job.ts         a job's data, its id, its validation, and the train command built from it
+ *   sweep.ts       enqueue a spec, its status, cancel its queued jobs
+ *   worker.ts      the worker: runs jobs as child processes, recovers, retries (bounded)
+ */
+export { checkReachable, parseQueueUrl, QueueError, type QueueUrl, redact } from "./connection.js";
+export {
+  fileFingerprint,
+  JOB_VERSION,
+  JobError,
+  jobId,
+  QUEUE_NAME,
+  type RunJob,
+  runDir,
+  runName,
+  specJobs,
+  trainArgs,
+  validateJob,
+} from "./job.js";
+export {
+  ATTEMPTS,
+  type CancelResult,
+  cancelSweep,
+  type EnqueueResult,
+  enqueueSweep,
+  queuedRuns,
+  queueStatus,
+  type RunProgress,
+  type RunResult,
+} from "./sweep.js";
+export { MAX_STALLED, RunWorker, type WorkerOptions, workerName } from "./worker.js";
