@@ -11,7 +11,7 @@ import { MLP } from "../src/nn/layers.js";
 import { parameter } from "../src/nn/module.js";
 import { Adam, polyakUpdate } from "../src/nn/optim.js";
 import { kernels } from "../src/tensor/backend.js";
-import { loadAddon } from "../src/tensor/native.js";
+import { setThreads } from "../src/tensor/native.js";
 import {
   add,
   clamp,
@@ -206,7 +206,7 @@ function sgemmPeak(): number {
 
 const ours: Record<number, { peak: number; ms: Record<"iql" | "sac" | "ddpm", number> }> = {};
 for (const t of threadCounts) {
-  loadAddon()?.setThreads(t);
+  setThreads(t);
   ours[t] = { peak: sgemmPeak(), ms: { iql: time(iqlUpdate, repeats), sac: time(sacUpdate, repeats), ddpm: time(ddpmStep, repeats) } };
 }
 const peer = args.includes("--no-torch") ? null : torchPeer();
