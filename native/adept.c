@@ -2,13 +2,13 @@
 // kernel, chosen at run time) and a few fused loops that would cost too much per element
 // in JavaScript.
 // No tensor logic lives here: callers pass Float32Arrays and sizes, already checked.
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
 #include <stdio.h>
 #include "bf16.h"
 #include "cpu.h"
+#include "kernels.h"
 #include "libs.h"
 #include "portable_sgemm.h"
 
@@ -121,12 +121,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// ---- activations ---------------------------------------------------------------------
-
-enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_SIGMOID = 3, ACT_SILU = 4, ACT_MISH = 5 };
-
-static inline float softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+// ---- elementwise kernels (native/kernels.c) ------------------------------------------
 
 // biasActivation(z, y, bias | null, rows, cols, act): z += bias (per column), y = act(z).
 static napi_value BiasActivation(napi_env env, napi_callback_info info) {
@@ -140,24 +135,12 @@ static napi_value BiasActivation(napi_env env, napi_callback_info info) {
   if (bt != napi_null && !get_f32(env, argv[2], &bias, &lb)) return NULL;
   if (!get_i32(env, argv[3], &rows) || !get_i32(env, argv[4], &cols) || !get_i32(env, argv[5], &act)) return NULL;
   const size_t size = (size_t)rows * cols;
-  if (lz < size || ly < size || (bias && lb < (size_t)cols)) {
+  if (rows < 0 || cols < 0 || lz < size || ly < size || (bias && lb < (size_t)cols)) {
     napi_throw_range_error(env, NULL, "adept_native.biasActivation: an operand is smaller than its shape");
     return NULL;
   }
-  for (int i = 0; i < rows; i++) {
-    float *restrict zr = z + (size_t)i * cols, *restrict yr = y + (size_t)i * cols;
-    if (bias)
-      for (int j = 0; j < cols; j++) zr[j] += bias[j];
-    switch (act) {
-      case ACT_IDENTITY: if (yr != zr) memcpy(yr, zr, sizeof(float) * cols); break;
-      case ACT_RELU: for (int j = 0; j < cols; j++) yr[j] = zr[j] > 0.0f ? zr[j] : 0.0f; break;
-      case ACT_TANH: for (int j = 0; j < cols; j++) yr[j] = tanhf(zr[j]); break;
-      case ACT_SIGMOID: for (int j = 0; j < cols; j++) yr[j] = sigmoidf(zr[j]); break;
-      case ACT_SILU: for (int j = 0; j < cols; j++) yr[j] = zr[j] * sigmoidf(zr[j]); break;
-      case ACT_MISH: for (int j = 0; j < cols; j++) yr[j] = zr[j] * tanhf(softplusf(zr[j])); break;
-      default: napi_throw_range_error(env, NULL, "adept_native.biasActivation: unknown activation"); return NULL;
-    }
-  }
+  if (k_bias_activation(z, y, bias, rows, cols, act) != 0)
+    napi_throw_range_error(env, NULL, "adept_native.biasActivation: unknown activation");
   return NULL;
 }
 
@@ -172,30 +155,12 @@ static napi_value ActivationBackward(napi_env env, napi_callback_info info) {
       !get_f32(env, argv[3], &y, &l3) || !get_i32(env, argv[4], &n) || !get_i32(env, argv[5], &act))
     return NULL;
   CHECK(napi_get_value_bool(env, argv[6], &acc));
-  if (l0 < (size_t)n || l1 < (size_t)n || l2 < (size_t)n || l3 < (size_t)n) {
+  if (n < 0 || l0 < (size_t)n || l1 < (size_t)n || l2 < (size_t)n || l3 < (size_t)n) {
     napi_throw_range_error(env, NULL, "adept_native.activationBackward: an operand is smaller than n");
     return NULL;
   }
-  const float keep = acc ? 1.0f : 0.0f;
-  switch (act) {
-    case ACT_IDENTITY: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i]; break;
-    case ACT_RELU: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + (y[i] > 0.0f ? dy[i] : 0.0f); break;
-    case ACT_TANH: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * (1.0f - y[i] * y[i]); break;
-    case ACT_SIGMOID: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * y[i] * (1.0f - y[i]); break;
-    case ACT_SILU:
-      for (int i = 0; i < n; i++) {
-        const float s = sigmoidf(z[i]);
-        dz[i] = keep * dz[i] + dy[i] * s * (1.0f + z[i] * (1.0f - s));
-      }
-      break;
-    case ACT_MISH:
-      for (int i = 0; i < n; i++) {
-        const float t = tanhf(softplusf(z[i]));
-        dz[i] = keep * dz[i] + dy[i] * (t + z[i] * (1.0f - t * t) * sigmoidf(z[i]));
-      }
-      break;
-    default: napi_throw_range_error(env, NULL, "adept_native.activationBackward: unknown activation"); return NULL;
-  }
+  if (k_activation_backward(dz, dy, z, y, (size_t)n, act, acc) != 0)
+    napi_throw_range_error(env, NULL, "adept_native.activationBackward: unknown activation");
   return NULL;
 }
 
@@ -209,32 +174,12 @@ static napi_value ColumnSum(napi_env env, napi_callback_info info) {
   if (!get_f32(env, argv[0], &out, &lo) || !get_f32(env, argv[1], &x, &lx) || !get_i32(env, argv[2], &rows) ||
       !get_i32(env, argv[3], &cols) || !get_f64(env, argv[4], &beta))
     return NULL;
-  if (lo < (size_t)cols || lx < (size_t)rows * cols) {
+  if (rows < 0 || cols < 0 || lo < (size_t)cols || lx < (size_t)rows * cols) {
     napi_throw_range_error(env, NULL, "adept_native.columnSum: an operand is smaller than its shape");
     return NULL;
   }
-  if (beta == 0.0) memset(out, 0, sizeof(float) * cols);
-  else if (beta != 1.0) for (int j = 0; j < cols; j++) out[j] *= (float)beta;
-  for (int i = 0; i < rows; i++) {
-    const float *restrict xr = x + (size_t)i * cols;
-    for (int j = 0; j < cols; j++) out[j] += xr[j];
-  }
+  k_column_sum(out, x, rows, cols, (float)beta);
   return NULL;
-}
-
-// ---- optimizer loops -----------------------------------------------------------------
-
-// The Adam loop on restrict pointers, so that it vectorizes (sqrt and division included).
-__attribute__((optimize("fast-math"))) static void adam_kernel(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
-                        float b1, float b2, float step, float decay, float inv_sqrt_bc2, float eps) {
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = decay * p[i] - step * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
-  }
 }
 
 // adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2):
@@ -253,7 +198,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "adept_native.adam: state is smaller than the parameter");
     return NULL;
   }
-  adam_kernel(p, g, m, v, lp, (float)b1, (float)b2, (float)(lr / bc1), (float)(1.0 - lr * wd), (float)(1.0 / sqrt(bc2)), (float)eps);
+  k_adam(p, g, m, v, lp, lr, b1, b2, eps, wd, bc1, bc2);
   return NULL;
 }
 
@@ -268,8 +213,7 @@ static napi_value Polyak(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "adept_native.polyak: source is smaller than target");
     return NULL;
   }
-  const float a = (float)(1.0 - tau), b = (float)tau;
-  for (size_t i = 0; i < lt; i++) t[i] = a * t[i] + b * s[i];
+  k_polyak(t, s, lt, tau);
   return NULL;
 }
 
@@ -279,16 +223,8 @@ static napi_value SumSquares(napi_env env, napi_callback_info info) {
   float *x;
   size_t n;
   if (!get_f32(env, argv[0], &x, &n)) return NULL;
-  // Eight independent partial sums, so the loop vectorizes without reassociation.
-  double part[8] = {0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) part[k] += (double)x[i + k] * x[i + k];
-  double acc = 0.0;
-  for (; i < n; i++) acc += (double)x[i] * x[i];
-  for (int k = 0; k < 8; k++) acc += part[k];
   napi_value out;
-  CHECK(napi_create_double(env, acc, &out));
+  CHECK(napi_create_double(env, k_sum_squares(x, n), &out));
   return out;
 }
 

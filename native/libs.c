@@ -22,11 +22,13 @@ static void copy_str(char *dst, size_t size, const char *src) {
   snprintf(dst, size, "%s", src ? src : "");
 }
 
+// The first of `names` that loads; when none does, `error` says why the first failed.
 static void *open_first(const char *const *names, char *error, size_t size) {
   for (const char *const *n = names; *n; n++) {
     void *h = dlopen(*n, RTLD_NOW | RTLD_LOCAL);
     if (h) return h;
-    copy_str(error, size, dlerror());
+    const char *why = dlerror();
+    if (n == names) copy_str(error, size, why);
   }
   return NULL;
 }

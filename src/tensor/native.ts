@@ -3,9 +3,10 @@
  * backend, and exposes it as a {@link Kernels} set. Returns null when the addon is missing
  * (not built, or a browser): callers then fall back to the TypeScript kernels.
  *
- * Backends, fastest first where each loads (docs/core.md has the measurements):
- *   onednn           oneDNN's sgemm (libdnnl.so.2); the only one with bf16 products
- *   openblas         OpenBLAS's cblas_sgemm (libopenblas.so.0), its core type checked
+ * Backends, in the order they are tried (docs/core.md has the measurements):
+ *   openblas         OpenBLAS's cblas_sgemm (libopenblas.so.0), its core type checked;
+ *                    first because its results do not depend on the thread count
+ *   onednn           oneDNN's sgemm (libdnnl.so.2), as fast; the only one with bf16 products
  *   portable-avx512  our own kernels (native/portable_sgemm.c), whichever this CPU runs
  *   portable-avx2
  *   portable-generic
@@ -13,7 +14,7 @@
  * a one-line notice on stderr, and a forced backend that cannot run here is an error.
  */
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../util/package-root.js";
 import type { Kernels } from "./kernels.js";
@@ -52,7 +53,7 @@ export interface NativeAddon extends Omit<Kernels, "name"> {
 }
 
 /** Every native backend name, in the order they are tried. */
-export const NATIVE_BACKENDS = ["onednn", "openblas", "portable-avx512", "portable-avx2", "portable-generic"] as const;
+export const NATIVE_BACKENDS = ["openblas", "onednn", "portable-avx512", "portable-avx2", "portable-generic"] as const;
 
 /** A backend asked for that cannot run (unknown name, or missing library or ISA). */
 export class BackendError extends Error {
@@ -113,16 +114,20 @@ export function chooseBackend(a: NativeAddon, wanted: string | undefined): void 
 }
 
 /**
- * Threads for the matrix products: ADEPT_THREADS, else OPENBLAS_NUM_THREADS, else every core
- * (a lone run uses the machine; a sweep gives each worker its share, see
- * {@link threadsPerWorker}).
+ * Threads for the matrix products: ADEPT_THREADS, else OPENBLAS_NUM_THREADS, else the cores
+ * that are idle when the process starts — every core on an idle machine (two threads run
+ * our updates 1.3–1.7× faster than one there), fewer as the load average rises, one when
+ * it reaches the core count: a library thread waiting on a core another process holds
+ * makes each product many times slower (BENCHMARKS.md). A sweep gives each worker its
+ * share ({@link threadsPerWorker}).
  */
 export function defaultThreads(): number {
   for (const v of [process.env.ADEPT_THREADS, process.env.OPENBLAS_NUM_THREADS]) {
     const n = Number(v);
     if (v && Number.isInteger(n) && n >= 1) return n;
   }
-  return availableParallelism();
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, Math.round(cores - loadavg()[0]!)));
 }
 
 /** Each worker's threads when `workers` processes share this machine. */

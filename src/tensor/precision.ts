@@ -19,6 +19,8 @@ export class PrecisionError extends Error {
 }
 
 let current: Precision = "fp32";
+/** The fp32 backend to return to when bf16 moved products to onednn. */
+let fp32Backend: string | null = null;
 
 /** The precision matrix products run in now. */
 export function precision(): Precision {
@@ -37,6 +39,8 @@ export function setPrecision(name: string): string | null {
   const a = kernels().name.startsWith("native/") ? loadAddon() : null;
   if (name === "fp32") {
     a?.setPrecision(false);
+    if (a && fp32Backend) a.setBackend(fp32Backend);
+    fp32Backend = null;
     current = "fp32";
     return null;
   }
@@ -47,10 +51,11 @@ export function setPrecision(name: string): string | null {
     return `precision bf16 unavailable: ${why}; running fp32`;
   }
   if (!a.backend().startsWith("onednn")) {
-    if (process.env.ADEPT_SGEMM)
+    if (process.env.ADEPT_SGEMM && process.env.ADEPT_SGEMM !== "onednn")
       throw new PrecisionError(
         `precision bf16 runs on the onednn backend only, and ADEPT_SGEMM=${process.env.ADEPT_SGEMM} (choices: fp32, or ADEPT_SGEMM=onednn)`,
       );
+    fp32Backend = a.backend();
     a.setBackend("onednn");
   }
   const why = a.setPrecision(true);
