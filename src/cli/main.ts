@@ -14,6 +14,7 @@ async function main(argv: string[]): Promise<void> {
     import("./sweep.js"),
     import("./report.js"),
     import("./quickstart.js"),
+    import("./doctor.js"),
   ]);
   for (const group of groups) group.register(program);
   await program.parseAsync(argv);

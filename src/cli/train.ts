@@ -5,6 +5,7 @@
 import { type Command, Option } from "commander";
 import { algorithmNames, schemaOf } from "../run/train.js";
 import { kebab } from "../util/config.js";
+import { startBackend } from "./doctor.js";
 import { CliError } from "./errors.js";
 
 /** Every config field of every algorithm, with the defaults per algorithm. */
@@ -46,6 +47,10 @@ export function register(program: Command): void {
         "CORL's locomotion reward scale: auto (on locomotion tasks), corl (always), none (default: none for td3bc, as CORL; else auto)",
       ).choices(["auto", "corl", "none"]),
     )
+    .option(
+      "--precision <name>",
+      "matrix products: fp32 | bf16 (oneDNN, AVX512-BF16 or AMX; docs/core.md) (default: $ADEPT_PRECISION or fp32)",
+    )
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
   for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
@@ -66,6 +71,7 @@ export function register(program: Command): void {
       return n;
     };
     const { trainOffline } = await import("../run/train.js");
+    await startBackend(opts.precision as string | undefined); // --precision; logs the backend once
     try {
       const summary = await trainOffline({
         algo,

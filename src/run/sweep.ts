@@ -29,6 +29,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataset } from "../data/cache.js";
+import { threadsPerWorker } from "../tensor/native.js";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
 import { datasetName } from "./report.js";
 import { algorithmNames, schemaOf } from "./train.js";
@@ -545,7 +546,8 @@ export class Sweep {
       log,
       `# adept sweep ${new Date().toISOString()}: ${resuming ? "resume from latest.safetensors" : "fresh start"}\n# ${["adept", ...args.slice(1)].join(" ")}\n`,
     );
-    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env: { ...process.env, ...this.options.env } });
+    const env = { ADEPT_THREADS: String(threadsPerWorker(this.options.jobs ?? this.spec.jobs)), ...process.env, ...this.options.env };
+    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env });
     closeSync(log);
     const started = Date.now();
     this.workers.set(run.name, { child, started });

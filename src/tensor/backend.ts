@@ -5,7 +5,7 @@
  * against every backend.
  */
 import type { Kernels } from "./kernels.js";
-import { loadAddon, nativeKernels, threads } from "./native.js";
+import { loadAddon, nativeKernels, threads, threadsReason } from "./native.js";
 import { precision, precisionFromEnv } from "./precision.js";
 import { tsKernels } from "./ts-kernels.js";
 
@@ -50,5 +50,6 @@ export function backendSummary(): string {
       ? ` (OpenBLAS core ${info.openblas.core}${info.openblas.coreForced ? `, replacing ${info.openblas.detectedCore}` : ""})`
       : "";
   const n = name.startsWith("portable") ? 1 : threads();
-  return `${k.name}${lib}, ${n} thread${n === 1 ? "" : "s"}, ${precision()} — ${info.cpu || "unknown CPU"} [${info.isa.join(" ") || "baseline x86-64"}]`;
+  const why = name.startsWith("portable") ? "single-threaded kernel" : threadsReason();
+  return `${k.name}${lib}, ${n} thread${n === 1 ? "" : "s"}${why ? ` (${why})` : ""}, ${precision()} — ${info.cpu || "unknown CPU"} [${info.isa.join(" ") || "baseline x86-64"}]`;
 }

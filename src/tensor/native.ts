@@ -73,7 +73,10 @@ export function loadAddon(): NativeAddon | null {
     return addon;
   }
   chooseBackend(addon, process.env.ADEPT_SGEMM);
-  setThreads(defaultThreads());
+  const n = defaultThreads();
+  const why = threadsWhy;
+  setThreads(n);
+  threadsWhy = why;
   return addon;
 }
 
@@ -82,6 +85,7 @@ let threadCount = 1;
 /** Sets the matrix products' threads (OpenBLAS and oneDNN; the portable kernel uses one). */
 export function setThreads(n: number): void {
   threadCount = Math.max(1, Math.floor(n));
+  threadsWhy = "set";
   loadAddon()?.setThreads(threadCount);
 }
 
@@ -122,12 +126,28 @@ export function chooseBackend(a: NativeAddon, wanted: string | undefined): void 
  * share ({@link threadsPerWorker}).
  */
 export function defaultThreads(): number {
-  for (const v of [process.env.ADEPT_THREADS, process.env.OPENBLAS_NUM_THREADS]) {
+  for (const [name, v] of [
+    ["ADEPT_THREADS", process.env.ADEPT_THREADS],
+    ["OPENBLAS_NUM_THREADS", process.env.OPENBLAS_NUM_THREADS],
+  ] as const) {
     const n = Number(v);
-    if (v && Number.isInteger(n) && n >= 1) return n;
+    if (v && Number.isInteger(n) && n >= 1) {
+      threadsWhy = name;
+      return n;
+    }
   }
   const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.round(cores - loadavg()[0]!)));
+  const load = loadavg()[0]!;
+  const n = Math.max(1, Math.min(cores, Math.round(cores - load)));
+  threadsWhy = n === cores ? `${cores} cores` : `load average ${load.toFixed(1)} on ${cores} cores`;
+  return n;
+}
+
+let threadsWhy = "";
+
+/** Why the thread count is what it is: "ADEPT_THREADS", "2 cores", "load average 1.3 on 2 cores", "set". */
+export function threadsReason(): string {
+  return threadsWhy;
 }
 
 /** Each worker's threads when `workers` processes share this machine. */
