@@ -24,7 +24,8 @@ CLONES static void bias_rows(float *restrict z, const float *restrict bias, int 
   }
 }
 
-CLONES static void relu(float *restrict y, const float *restrict z, size_t n) {
+// y may be z (in place): no restrict on the elementwise loops that allow it.
+CLONES static void relu(float *y, const float *z, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : 0.0f;
 }
 
@@ -44,12 +45,11 @@ int k_bias_activation(float *z, float *y, const float *bias, int rows, int cols,
 
 // The derivative factor for activations whose derivative is a function of y alone. The
 // select form (not `y > 0 ? dy : 0`, which reads dy conditionally) lets every clone vectorize.
-CLONES static void backward_by_y(float *restrict dz, const float *restrict dy, const float *restrict y, size_t n, int act,
-                                 int accumulate) {
+CLONES static void backward_by_y(float *dz, const float *dy, const float *y, size_t n, int act, int accumulate) {
   switch (act) {
     case ACT_IDENTITY:
       if (accumulate) for (size_t i = 0; i < n; i++) dz[i] += dy[i];
-      else memcpy(dz, dy, sizeof(float) * n);
+      else if (dz != dy) memcpy(dz, dy, sizeof(float) * n);
       break;
     case ACT_RELU:
       if (accumulate) for (size_t i = 0; i < n; i++) { const float d = dy[i]; dz[i] += y[i] > 0.0f ? d : 0.0f; }

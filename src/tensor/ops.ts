@@ -8,7 +8,7 @@
 import type { Rng } from "../util/rng.js";
 import { kernels } from "./backend.js";
 import { Activation } from "./kernels.js";
-import { gradOf, needsGrad, record, ShapeError, Tensor } from "./tensor.js";
+import { gradFor, gradOf, needsGrad, record, ShapeError, Tensor } from "./tensor.js";
 
 // ---- matrix products ------------------------------------------------------------------
 
@@ -33,26 +33,33 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     record(out, () => {
       const g = out.grad!; // [m, n]
       if (needA) {
-        const ga = gradOf(a); // shaped like a
+        const { grad: ga, beta } = gradFor(a); // shaped like a
         if (!transA)
-          K.sgemm(false, !transB, m, k, n, 1, g, b.data, 1, ga); // G·op(B)ᵀ: [m,k]
-        else K.sgemm(transB, true, k, m, n, 1, b.data, g, 1, ga); // op(B)·Gᵀ: [k,m]
+          K.sgemm(false, !transB, m, k, n, 1, g, b.data, beta, ga); // G·op(B)ᵀ: [m,k]
+        else K.sgemm(transB, true, k, m, n, 1, b.data, g, beta, ga); // op(B)·Gᵀ: [k,m]
       }
       if (needB) {
-        const gb = gradOf(b);
+        const { grad: gb, beta } = gradFor(b);
         if (!transB)
-          K.sgemm(!transA, false, k, n, m, 1, a.data, g, 1, gb); // op(A)ᵀ·G: [k,n]
-        else K.sgemm(true, transA, n, k, m, 1, g, a.data, 1, gb); // Gᵀ·op(A): [n,k]
+          K.sgemm(!transA, false, k, n, m, 1, a.data, g, beta, gb); // op(A)ᵀ·G: [k,n]
+        else K.sgemm(true, transA, n, k, m, 1, g, a.data, beta, gb); // Gᵀ·op(A): [n,k]
       }
     });
   }
   return out;
 }
 
+/** Activations whose derivative is a function of y = act(z) alone: their z need not be kept. */
+function derivativeFromOutput(act: Activation): boolean {
+  return act === Activation.Relu || act === Activation.Tanh || act === Activation.Sigmoid;
+}
+
 /**
  * act(x · w + b): the fused dense layer. x [B, in], w [in, out], b [1, out] or null.
  * Forward is one sgemm and one fused bias+activation pass; backward is one activation
- * pass, one column sum and two sgemms.
+ * pass, one column sum and two sgemms. For ReLU, tanh and sigmoid (derivatives from the
+ * output alone) the activation runs in place and its backward overwrites the incoming
+ * gradient, so the layer holds one [B, out] buffer instead of two.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation = Activation.Identity): Tensor {
   if (x.cols !== w.rows) throw new ShapeError(`linear: input ${x.shape} does not match weight ${w.shape}`);
@@ -61,10 +68,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
   const inDim = w.rows;
   const outDim = w.cols;
   const K = kernels();
-  // z is the pre-activation; activations other than identity keep it for the backward.
+  // z is the pre-activation; SiLU and Mish keep it for the backward.
   const z = Tensor.empty(rows, outDim);
   K.sgemm(false, false, rows, outDim, inDim, 1, x.data, w.data, 0, z.data); // [B, out]
-  const out = act === Activation.Identity ? z : Tensor.empty(rows, outDim);
+  const inPlace = act === Activation.Identity || derivativeFromOutput(act);
+  const out = inPlace ? z : Tensor.empty(rows, outDim);
   K.biasActivation(z.data, out.data, b ? b.data : null, rows, outDim, act);
   if (needsGrad(x, w, b ?? undefined)) {
     // Which gradients to compute is fixed here, at record time, so that parameters frozen
@@ -75,12 +83,19 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
     record(out, () => {
       let dz = out.grad!; // [B, out]
       if (act !== Activation.Identity) {
-        dz = gradOf(z); // scratch (z is not on the tape), returned to the pool with z
-        K.activationBackward(dz, out.grad!, z.data, out.data, rows * outDim, act, false);
+        // out.grad is not read again after this closure: the in-place cases overwrite it.
+        if (!inPlace) dz = gradOf(z); // scratch (z is not on the tape), returned to the pool with z
+        K.activationBackward(dz, out.grad!, inPlace ? out.data : z.data, out.data, rows * outDim, act, false);
       }
-      if (needW) K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, 1, gradOf(w)); // xᵀ·dz
+      if (needW) {
+        const { grad, beta } = gradFor(w);
+        K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, beta, grad); // xᵀ·dz
+      }
       if (needB) K.columnSum(gradOf(b!), dz, rows, outDim, 1);
-      if (needX) K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, 1, gradOf(x)); // dz·wᵀ
+      if (needX) {
+        const { grad, beta } = gradFor(x);
+        K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, beta, grad); // dz·wᵀ
+      }
     });
   }
   return out;
