@@ -165,6 +165,16 @@ export function ddpmStep(): void {
 
 export const UPDATE_FNS: Record<UpdateName, () => void> = { iql: iqlUpdate, sac: sacUpdate, ddpm: ddpmStep };
 
+/** Everything an IQL update changes (weights, targets, optimizer moments), for bench/drift.ts. */
+export const IQL_STATE = {
+  modules: { q1, q2, v, pi, tq1, tq2 },
+  logStd: piLogStd,
+  batch: { s, a, r, s2 },
+  params: [q1, q2, v, pi, tq1, tq2].flatMap((m) => m.parameters()).concat(piLogStd),
+  optimizers: [oq, ov, op],
+  learned: [q1, q2, v, pi].flatMap((m) => m.parameters()).concat(piLogStd),
+};
+
 /** FLOPs of one dense layer's forward (2·B·in·out); backward is twice that (once when the input needs no gradient). */
 const dense = (i: number, o: number): number => 2 * B * i * o;
 const mlpFlops = (dims: number[]): number => dims.slice(1).reduce((f, d, i) => f + dense(dims[i]!, d), 0);

@@ -34,8 +34,8 @@ for (const algo of ["iql", "adept-iql"]) {
       }
       const wm = join(dir, seed, "wm-eval.json");
       if (existsSync(wm)) {
-        const report = JSON.parse(readFileSync(wm, "utf8")) as Record<string, { heldOut: { nextState: { nmse: number } } }>;
-        for (const entry of Object.values(report)) errors.push(entry.heldOut.nextState.nmse);
+        const report = JSON.parse(readFileSync(wm, "utf8")) as { models: Record<string, { heldOut: { nextState: { nmse: number } } }> };
+        for (const entry of Object.values(report.models)) errors.push(entry.heldOut.nextState.nmse);
       }
     }
     cells.push(meanStd(scores));

@@ -153,40 +153,76 @@ function binary(
   return out;
 }
 
+/**
+ * a + b, a − b or a ⊙ b with broadcasting, as {@link binary} does, with each op's loop
+ * written out: these are the most frequent ops of an update (losses, distributions), and
+ * a loop calling an op-specific function per element runs several times slower.
+ */
+function arithmetic(op: "add" | "sub" | "mul", a: Tensor, b: Tensor): Tensor {
+  const rows = broadcastDim(op, a, b, a.rows, b.rows);
+  const cols = broadcastDim(op, a, b, a.cols, b.cols);
+  const out = Tensor.empty(rows, cols);
+  const ad = a.data,
+    bd = b.data,
+    od = out.data,
+    n = od.length;
+  const same = a.rows === b.rows && a.cols === b.cols;
+  const aRow = a.rows === 1 ? 0 : a.cols,
+    aCol = a.cols === 1 ? 0 : 1;
+  const bRow = b.rows === 1 ? 0 : b.cols,
+    bCol = b.cols === 1 ? 0 : 1;
+  if (same) {
+    if (op === "add") for (let i = 0; i < n; i++) od[i] = ad[i]! + bd[i]!;
+    else if (op === "sub") for (let i = 0; i < n; i++) od[i] = ad[i]! - bd[i]!;
+    else for (let i = 0; i < n; i++) od[i] = ad[i]! * bd[i]!;
+  } else
+    for (let i = 0, o = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++, o++) {
+        const x = ad[i * aRow + j * aCol]!,
+          y = bd[i * bRow + j * bCol]!;
+        od[o] = op === "add" ? x + y : op === "sub" ? x - y : x * y;
+      }
+  if (needsGrad(a, b))
+    record(out, () => {
+      const g = out.grad!;
+      const ga = a.requiresGrad ? gradOf(a) : null;
+      const gb = b.requiresGrad ? gradOf(b) : null;
+      if (same) {
+        if (ga) {
+          if (op === "mul") for (let i = 0; i < n; i++) ga[i]! += g[i]! * bd[i]!;
+          else for (let i = 0; i < n; i++) ga[i]! += g[i]!;
+        }
+        if (gb) {
+          if (op === "mul") for (let i = 0; i < n; i++) gb[i]! += g[i]! * ad[i]!;
+          else if (op === "sub") for (let i = 0; i < n; i++) gb[i]! += -g[i]!;
+          else for (let i = 0; i < n; i++) gb[i]! += g[i]!;
+        }
+        return;
+      }
+      for (let i = 0, o = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++, o++) {
+          const ia = i * aRow + j * aCol,
+            ib = i * bRow + j * bCol;
+          if (ga) ga[ia]! += op === "mul" ? g[o]! * bd[ib]! : g[o]!;
+          if (gb) gb[ib]! += op === "mul" ? g[o]! * ad[ia]! : op === "sub" ? -g[o]! : g[o]!;
+        }
+    });
+  return out;
+}
+
 /** a + b (broadcasting). */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "add",
-    a,
-    b,
-    (x, y) => x + y,
-    () => 1,
-    () => 1,
-  );
+  return arithmetic("add", a, b);
 }
 
 /** a − b (broadcasting). */
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "sub",
-    a,
-    b,
-    (x, y) => x - y,
-    () => 1,
-    () => -1,
-  );
+  return arithmetic("sub", a, b);
 }
 
 /** a ⊙ b (broadcasting). */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "mul",
-    a,
-    b,
-    (x, y) => x * y,
-    (_x, y) => y,
-    (x) => x,
-  );
+  return arithmetic("mul", a, b);
 }
 
 /** a / b (broadcasting). */
@@ -270,29 +306,46 @@ function sigmoidValue(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }
 
+/**
+ * s·x + c, written out rather than through {@link unary}: scale, shift and negation are
+ * frequent enough that a per-element function call would cost as much as the rest.
+ * (Same arithmetic as the unary forms: c·v, v + c, −v.)
+ */
+function affine(x: Tensor, s: number, c: number): Tensor {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  if (c === 0) for (let i = 0; i < od.length; i++) od[i] = s * xd[i]!;
+  else for (let i = 0; i < od.length; i++) od[i] = xd[i]! + c; // s is 1
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * s;
+    });
+  return out;
+}
+
 /** −x. */
-export const neg = (x: Tensor): Tensor =>
-  unary(
-    x,
-    (v) => -v,
-    () => -1,
-  );
+export const neg = (x: Tensor): Tensor => affine(x, -1, 0);
 /** x + c for a number c. */
-export const addScalar = (x: Tensor, c: number): Tensor =>
-  unary(
-    x,
-    (v) => v + c,
-    () => 1,
-  );
+export const addScalar = (x: Tensor, c: number): Tensor => affine(x, 1, c);
 /** c · x for a number c. */
-export const scale = (x: Tensor, c: number): Tensor =>
-  unary(
-    x,
-    (v) => c * v,
-    () => c,
-  );
+export const scale = (x: Tensor, c: number): Tensor => affine(x, c, 0);
 /** eˣ. */
-export const exp = (x: Tensor): Tensor => unary(x, Math.exp, (_v, y) => y);
+export const exp = (x: Tensor): Tensor => {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  for (let i = 0; i < od.length; i++) od[i] = Math.exp(xd[i]!);
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * od[i]!;
+    });
+  return out;
+};
 /** ln x. */
 export const log = (x: Tensor): Tensor => unary(x, Math.log, (v) => 1 / v);
 /** tanh x. */
@@ -331,12 +384,19 @@ export const mish = (x: Tensor): Tensor =>
     },
   );
 /** x². */
-export const square = (x: Tensor): Tensor =>
-  unary(
-    x,
-    (v) => v * v,
-    (v) => 2 * v,
-  );
+export const square = (x: Tensor): Tensor => {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  for (let i = 0; i < od.length; i++) od[i] = xd[i]! * xd[i]!;
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * (2 * xd[i]!);
+    });
+  return out;
+};
 /** √x. */
 export const sqrt = (x: Tensor): Tensor => unary(x, Math.sqrt, (_v, y) => 0.5 / y);
 /** |x| (subgradient 0 at 0). */

@@ -1,0 +1,142 @@
+/**
+ * How far float32 rounding carries IQL from a float64 run, per kernel set: N IQL updates
+ * (bench/core-updates.ts, fixed batch) from identical weights on our kernel sets and on
+ * PyTorch in float32 and float64 (bench/drift_torch.py, the same update as torch_ref.py).
+ * The distance is ‖θ − θ₆₄‖ / ‖θ₆₄ − θ₀‖ over the learned parameters: the share of the
+ * training movement that rounding changed. Without PyTorch, the reference is our
+ * TypeScript kernels (every op in double, rounded once to float32).
+ *
+ *   node dist/bench/drift.js [--updates 200] [--adam-from <another adept_native.node>]
+ *
+ * `--adam-from` swaps in the Adam kernel of another build (e.g. one with fast-math), to
+ * measure that kernel alone (docs/core.md).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { MLP } from "../src/nn/layers.js";
+import { setKernels } from "../src/tensor/backend.js";
+import type { Kernels } from "../src/tensor/kernels.js";
+import { loadAddon, nativeKernels, setThreads } from "../src/tensor/native.js";
+import { tsKernels } from "../src/tensor/ts-kernels.js";
+import { IQL_STATE, iqlUpdate } from "./core-updates.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const updates = Number(flag("--updates") ?? 200);
+const adamFrom = flag("--adam-from");
+setThreads(1);
+
+// The starting point: weights, targets and optimizer state.
+const start = {
+  params: IQL_STATE.params.map((p) => p.data.slice()),
+  moments: IQL_STATE.optimizers.map((o) => ({ m: o.m.map((x) => x.slice()), v: o.v.map((x) => x.slice()), step: o.stepCount })),
+};
+function restore(): void {
+  for (const [i, p] of IQL_STATE.params.entries()) p.data.set(start.params[i]!);
+  for (const [i, o] of IQL_STATE.optimizers.entries()) {
+    const s = start.moments[i]!;
+    for (const [j, x] of o.m.entries()) x.set(s.m[j]!);
+    for (const [j, x] of o.v.entries()) x.set(s.v[j]!);
+    o.stepCount = s.step;
+  }
+}
+function run(K: Kernels): Float64Array {
+  restore();
+  const previous = setKernels(K);
+  try {
+    for (let i = 0; i < updates; i++) iqlUpdate();
+  } finally {
+    setKernels(previous);
+  }
+  const out = new Float64Array(IQL_STATE.learned.reduce((n, p) => n + p.size, 0));
+  let o = 0;
+  for (const p of IQL_STATE.learned) for (const x of p.data) out[o++] = x;
+  return out;
+}
+const learnedStart = (() => {
+  restore();
+  return Float64Array.from(IQL_STATE.learned.flatMap((p) => Array.from(p.data)));
+})();
+const dist = (x: Float64Array, y: Float64Array): number => Math.sqrt(x.reduce((s, v, i) => s + (v - y[i]!) ** 2, 0));
+
+const native = nativeKernels();
+const addon = loadAddon();
+if (!native || !addon) throw new Error("bench/drift needs the native addon");
+const variants: [string, Kernels][] = [];
+const backend = addon.backend();
+for (const b of ["openblas", "onednn", "portable-avx512"])
+  if (!addon.setBackend(b)) {
+    const k = nativeKernels()!;
+    const sgemm = k.sgemm;
+    const snapshot = { ...k, name: `native/${b}`, sgemm };
+    // NOTE: the addon's backend is global; each variant sets it when it runs (below).
+    variants.push([`native (${b})`, snapshot]);
+  }
+addon.setBackend(backend);
+variants.push(["ts + native sgemm only", { ...tsKernels, name: "ts+sgemm", sgemm: native.sgemm }]);
+variants.push(["ts + native adam only", { ...tsKernels, name: "ts+adam", adam: native.adam }]);
+variants.push([
+  "ts + native elementwise (no sgemm, no adam)",
+  { ...native, name: "ts+elementwise", sgemm: tsKernels.sgemm, adam: tsKernels.adam },
+]);
+if (adamFrom) {
+  const other = createRequire(import.meta.url)(resolve(adamFrom)) as Kernels;
+  variants.push([`native (${backend}) with the adam of ${adamFrom}`, { ...native, name: "native+other-adam", adam: other.adam }]);
+  variants.push([`ts + the adam of ${adamFrom} only`, { ...tsKernels, name: "ts+other-adam", adam: other.adam }]);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "adept-drift-"));
+const torchRun = (dtype: "float32" | "float64"): Float64Array | null => {
+  const layers = (m: MLP): [number[], number[], number, number][] =>
+    m.layers.map((l) => [Array.from(l.weight.data), Array.from(l.bias!.data), l.weight.rows, l.weight.cols]);
+  const { s, a, r, s2 } = IQL_STATE.batch;
+  restore();
+  const state = {
+    S: s.cols,
+    A: a.cols,
+    B: s.rows,
+    updates,
+    s: Array.from(s.data),
+    a: Array.from(a.data),
+    r: Array.from(r.data),
+    s2: Array.from(s2.data),
+    log_std: Array.from(IQL_STATE.logStd.data),
+    modules: Object.fromEntries(Object.entries(IQL_STATE.modules).map(([k, m]) => [k, layers(m)])),
+  };
+  writeFileSync(join(dir, "state.json"), JSON.stringify(state));
+  try {
+    execFileSync(
+      "/usr/bin/python3",
+      [join(process.cwd(), "bench", "drift_torch.py"), join(dir, "state.json"), dtype, join(dir, `${dtype}.json`)],
+      {
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
+  } catch {
+    return null;
+  }
+  return Float64Array.from(JSON.parse(readFileSync(join(dir, `${dtype}.json`), "utf8")) as number[]);
+};
+const f64 = torchRun("float64");
+const f32 = f64 ? torchRun("float32") : null;
+rmSync(dir, { recursive: true, force: true });
+const reference = f64 ?? run(tsKernels);
+const moved = dist(reference, learnedStart);
+console.log(
+  `IQL, ${updates} updates from identical weights; distance to ${f64 ? "PyTorch's float64 run" : "the TypeScript kernels' run (PyTorch not available)"}, relative to its movement (${moved.toExponential(3)})`,
+);
+if (f32) console.log(`  ${"PyTorch float32".padEnd(60)} ${(dist(f32, reference) / moved).toExponential(2)}`);
+if (f64) variants.unshift(["ts (TypeScript kernels)", tsKernels]);
+for (const [label, K] of variants) {
+  const b = /^native \((\S+)\)/.exec(label)?.[1];
+  if (b) addon.setBackend(b);
+  const d = dist(run(K), reference) / moved;
+  addon.setBackend(backend);
+  console.log(`  ${label.padEnd(60)} ${d.toExponential(2)}`);
+}
