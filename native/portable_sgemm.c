@@ -217,11 +217,61 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
   }
 }
 
+// ---- narrow products (n ≤ NARROW: value heads, action-sized outputs) -----------------
+// Packing B into 32-wide panels would multiply the work of a 1-column product by 32; these
+// run as m dot products (or k axpys when A is transposed) per column instead, each summed
+// in a fixed order.
+enum { NARROW = 8 };
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PORTABLE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PORTABLE_CLONES
+#endif
+
+// Σ_p x[p]·y[p] in 16 interleaved partial sums (vectorizes without reassociation).
+PORTABLE_CLONES static float dot(const float *restrict x, const float *restrict y, int k) {
+  float part[16] = {0};
+  int p = 0;
+  for (; p + 16 <= k; p += 16)
+    for (int q = 0; q < 16; q++) part[q] += x[p + q] * y[p + q];
+  float tail = 0.0f;
+  for (; p < k; p++) tail += x[p] * y[p];
+  float acc = 0.0f;
+  for (int q = 0; q < 16; q++) acc += part[q];
+  return acc + tail;
+}
+
+// y[i] += s·x[i].
+PORTABLE_CLONES static void axpy(float *restrict y, const float *restrict x, float s, int m) {
+  for (int i = 0; i < m; i++) y[i] += s * x[i];
+}
+
+static int narrow_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float *c, int ldc) {
+  float *col = (float *)malloc(sizeof(float) * (size_t)(k > m ? k : m) * 2);
+  if (!col) return -1;
+  float *bcol = col, *acc = col + (k > m ? k : m);
+  for (int j = 0; j < n; j++) {
+    for (int p = 0; p < k; p++) bcol[p] = at(b, ldb, trans_b, p, j);
+    if (!trans_a) {
+      for (int i = 0; i < m; i++) c[(size_t)i * ldc + j] += alpha * dot(a + (size_t)i * lda, bcol, k);
+    } else {
+      memset(acc, 0, sizeof(float) * m);
+      for (int p = 0; p < k; p++) axpy(acc, a + (size_t)p * lda, bcol[p], m);
+      for (int i = 0; i < m; i++) c[(size_t)i * ldc + j] += alpha * acc[i];
+    }
+  }
+  free(col);
+  return 0;
+}
+
 int portable_sgemm(portable_isa isa, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                    int lda, const float *b, int ldb, float beta, float *c, int ldc) {
   if (!ensure_buffers()) return -1;
   scale_c(m, n, beta, c, ldc);
   if (alpha == 0.0f || k == 0 || m == 0 || n == 0) return 0;
+  if (n <= NARROW) return narrow_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
   micro_kernel kernel = kernel_generic;
   int mr = GN_MR, nr = GN_NR;
 #if defined(__x86_64__)
