@@ -124,6 +124,26 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
     assertClose(on, ot, 1e-5, 1e-6, "columnSum");
   });
 
+  it("bias+activation and its backward in place (y = z, dz = dy) match the out-of-place oracle", () => {
+    const rows = 9,
+      cols = 70;
+    for (const act of [Activation.Identity, Activation.Relu, Activation.Tanh, Activation.Sigmoid]) {
+      const z0 = random(rows * cols, rng),
+        bias = random(cols, rng),
+        dy = random(rows * cols, rng);
+      const [zt, yt] = [z0.slice(), new Float32Array(rows * cols)];
+      tsKernels.biasActivation(zt, yt, bias, rows, cols, act);
+      const zn = z0.slice();
+      K.biasActivation(zn, zn, bias, rows, cols, act);
+      assertClose(zn, yt, 1e-5, 1e-6, `in-place activation ${act}`);
+      const dt = new Float32Array(rows * cols);
+      tsKernels.activationBackward(dt, dy, zt, yt, rows * cols, act, false);
+      const dn = dy.slice();
+      K.activationBackward(dn, dn, zn, zn, rows * cols, act, false);
+      assertClose(dn, dt, 1e-5, 1e-6, `in-place activation backward ${act}`);
+    }
+  });
+
   it("adam, polyak and sumSquares match the oracle", () => {
     const n = 1001;
     const p = random(n, rng),
