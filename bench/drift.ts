@@ -8,8 +8,8 @@
  *
  *   node dist/bench/drift.js [--updates 200] [--adam-from <another adept_native.node>]
  *
- * `--adam-from` swaps in the Adam kernel of another build (e.g. one with fast-math), to
- * measure that kernel alone (docs/core.md).
+ * `--adam-from` adds two runs with another build of the addon (e.g. one with fast-math):
+ * ours with that build's Adam kernel alone, and that build's kernels throughout.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -79,16 +79,10 @@ for (const b of ["openblas", "onednn", "portable-avx512"])
     variants.push([`native (${b})`, snapshot]);
   }
 addon.setBackend(backend);
-variants.push(["ts + native sgemm only", { ...tsKernels, name: "ts+sgemm", sgemm: native.sgemm }]);
-variants.push(["ts + native adam only", { ...tsKernels, name: "ts+adam", adam: native.adam }]);
-variants.push([
-  "ts + native elementwise (no sgemm, no adam)",
-  { ...native, name: "ts+elementwise", sgemm: tsKernels.sgemm, adam: tsKernels.adam },
-]);
 if (adamFrom) {
   const other = createRequire(import.meta.url)(resolve(adamFrom)) as Kernels;
   variants.push([`native (${backend}) with the adam of ${adamFrom}`, { ...native, name: "native+other-adam", adam: other.adam }]);
-  variants.push([`ts + the adam of ${adamFrom} only`, { ...tsKernels, name: "ts+other-adam", adam: other.adam }]);
+  variants.push([`every kernel of ${adamFrom}`, { ...other, name: "other" }]);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "adept-drift-"));
