@@ -9,14 +9,14 @@
  *
  * Each figure is the median over rounds; a round measures each precision in turn.
  */
-
 import { loadavg } from "node:os";
+import { resolveAdeptConfig } from "../src/adept/config.js";
 import { AdeptLearner } from "../src/adept/learner.js";
 import { makeAgent } from "../src/agents/registry.js";
 import { collectTransitions, uniformPolicy } from "../src/collect/collect.js";
 import { datasetStats, Normalizer } from "../src/data/normalizer.js";
 import { ReplayBuffer } from "../src/data/replay.js";
-import { PlainLearner } from "../src/run/learner.js";
+import { PlainLearner } from "../src/learner/learner.js";
 import { backendSummary } from "../src/tensor/backend.js";
 import { loadAddon } from "../src/tensor/native.js";
 import { setPrecision } from "../src/tensor/precision.js";
@@ -49,7 +49,9 @@ function measure(): { iql: number; adept: number; wm: number; rollouts: number }
   let t0 = performance.now();
   for (let i = 0; i < steps; i++) iql.step();
   const iqlMs = (performance.now() - t0) / iterations;
-  const adept = AdeptLearner.create("adept-iql", data, { wmPretrainSteps: 50 }, 0, 256, { progress: false });
+  const adept = AdeptLearner.create("adept-iql", data, resolveAdeptConfig("adept-iql", { wmPretrainSteps: 50 }), 0, 256, {
+    progress: false,
+  });
   let wm = 0,
     rollouts = 0;
   t0 = performance.now();

@@ -50,3 +50,23 @@ it("the README example runs: build, load, train ADEPT, load the checkpoint, act,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it("the public API is flat and complete: every folder's public API, the ADEPT learner and its config, the world model", async () => {
+  const api: Record<string, unknown> = await import("../src/index.js");
+  for (const area of ["data", "envs", "tensor", "diffusion"]) {
+    const module: Record<string, unknown> = await import(`../src/${area}/index.js`);
+    for (const [name, value] of Object.entries(module))
+      assert.equal(api[name], value, `${area}/index.ts exports ${name}, src/index.ts does not`);
+  }
+  for (const name of [
+    "AdeptLearner",
+    "resolveAdeptConfig",
+    "ADEPT_VARIANTS",
+    "DiffusionWorldModel",
+    "WORLD_MODEL_CONFIG",
+    "trainOnlineSAC",
+  ])
+    assert.ok(api[name] !== undefined, name);
+  // One style: no namespace objects beside the flat names.
+  for (const name of ["data", "envs", "tensor", "diffusion"]) assert.equal(api[name], undefined, name);
+});

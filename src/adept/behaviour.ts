@@ -7,6 +7,7 @@ import { BC } from "../agents/bc.js";
 import type { Dataset } from "../data/dataset.js";
 import type { ReplayBuffer, TransitionBatch } from "../data/replay.js";
 import { allocateBatch } from "../data/replay.js";
+import { gatherRowsInto } from "../data/rows.js";
 import type { Rng } from "../util/rng.js";
 
 export interface BehaviourDensity {
@@ -24,7 +25,7 @@ export class LoggedBehaviour implements BehaviourDensity {
   constructor(private readonly logProbs: Float32Array) {}
 
   logProb(rows: Int32Array, _o: Float32Array, _a: Float32Array, n: number, out: Float32Array): void {
-    for (let i = 0; i < n; i++) out[i] = this.logProbs[rows[i]!]!;
+    gatherRowsInto(this.logProbs, 1, rows, out, n);
   }
 }
 

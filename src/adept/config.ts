@@ -1,14 +1,16 @@
 /**
  * ADEPT's variants and configuration. A variant names the offline learner underneath and
- * which parts of Algorithm 1 run; the configuration joins the learner's fields, ADEPT's own
- * schedule fields and the world model's fields (prefixed `wm`, e.g. `wmGuidance`).
+ * which parts of Algorithm 1 run. Its configuration has three sections — the learner's
+ * fields (from agents/registry.ts), ADEPT's own schedule fields, and the world model's —
+ * resolved once by {@link resolveAdeptConfig} into a typed `{ learner, adept, worldModel }`.
+ * On the command line and in a run's config.json the sections sit side by side in one flat
+ * namespace, the world model's fields prefixed `wm` (`--wm-guidance` → `worldModel.guidance`);
+ * {@link variantSchema} refuses a name that two sections share.
  */
 
-import { BC_CONFIG } from "../agents/bc.js";
-import { IQL_CONFIG } from "../agents/iql.js";
-import { SAC_CONFIG } from "../agents/sac.js";
-import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
-import { type ConfigSchema, defineConfig } from "../util/config.js";
+import { ALGORITHMS, migrateConfig } from "../agents/registry.js";
+import { WORLD_MODEL_CONFIG, type WorldModelConfig } from "../diffusion/world-model.js";
+import { type ConfigOf, type ConfigSchema, defineConfig, resolveConfig } from "../util/config.js";
 
 export const ADEPT_CONFIG = defineConfig({
   wmPretrainSteps: { default: 20_000, doc: "world-model updates on the dataset before the loop (Algorithm 1: pretrain)" },
@@ -23,6 +25,22 @@ export const ADEPT_CONFIG = defineConfig({
   isBatchSize: { default: 1024, doc: "N, dataset transitions per importance-sampled update (paper 1024)" },
   isClip: { default: true, doc: "clip the importance ratios (paper: on; Table 4 ablation)" },
   isClipRatio: { default: 10, doc: "c: each ratio π/π_β is clipped to [1/c, c] before self-normalization" },
+  isTemperature: {
+    default: 1,
+    doc: "α: the clipped ratios are raised to α ∈ (0, 1] before self-normalization (1: the paper; 0.25, 0.5 temper degenerate weights)",
+  },
+  isAnchor: {
+    default: 0,
+    doc: "β: the world-model loss is (1 − β)·IS-weighted + β·unweighted on the same batch, a real-data anchor as RAMBO's likelihood term (0: the paper)",
+  },
+  rewardPenalty: {
+    default: 0,
+    doc: "λ: model rewards become r̂ − λ·u(s, a), u the spread of penaltySamples denoising samples of (s′, r) for the same (s, a) (0: the paper)",
+  },
+  penaltySamples: {
+    default: 4,
+    doc: "K ≥ 2 denoising samples per (s, a) whose spread is u for rewardPenalty (costs K× the rollout sampling)",
+  },
   rolloutCount: { default: 1000, doc: "rollouts started from dataset states per iteration" },
   horizon: { default: 10, doc: "H, model steps per rollout (paper 10)" },
   rolloutDeterministic: {
@@ -88,26 +106,69 @@ export function isAdeptVariant(name: string): name is AdeptVariant {
   return Object.hasOwn(ADEPT_VARIANTS, name);
 }
 
-/** The world model's fields, prefixed `wm` (denoisingSteps → wmDenoisingSteps). */
-export const WM_PREFIXED_CONFIG: ConfigSchema = Object.fromEntries(
-  Object.entries(WORLD_MODEL_CONFIG).map(([k, v]) => [`wm${k[0]!.toUpperCase()}${k.slice(1)}`, v]),
-);
+/** ADEPT's own schedule fields, resolved (the `adept` section). */
+export type AdeptLoopConfig = ConfigOf<typeof ADEPT_CONFIG>;
 
-/** Splits prefixed world-model fields back out: {wmGuidance: 0.2, …} → {guidance: 0.2}. */
-export function worldModelFields(config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) if (k in WM_PREFIXED_CONFIG) out[k[2]!.toLowerCase() + k.slice(3)] = v;
+/** A variant's configuration resolved once, by section. */
+export interface AdeptConfig {
+  /** The offline learner's fields (IQL, SAC or BC: see `ADEPT_VARIANTS[variant].learner`). */
+  learner: Record<string, number | boolean | string>;
+  /** ADEPT's own schedule: iterations, importance sampling, rollouts, diagnostics. */
+  adept: AdeptLoopConfig;
+  /** The world model's fields, without the `wm` prefix of the flat form. */
+  worldModel: WorldModelConfig;
+}
+
+/** The flat name of a world-model field: denoisingSteps → wmDenoisingSteps. */
+function prefixed(name: string): string {
+  return `wm${name[0]!.toUpperCase()}${name.slice(1)}`;
+}
+
+/** The world model's fields under their flat names (`wmGuidance`, …). */
+export const WM_PREFIXED_CONFIG: ConfigSchema = Object.fromEntries(Object.entries(WORLD_MODEL_CONFIG).map(([k, v]) => [prefixed(k), v]));
+
+/** The sections of a variant's flat config, each as the schema of its flat names. */
+export function variantSections(variant: AdeptVariant): Record<keyof AdeptConfig, ConfigSchema> {
+  return { learner: ALGORITHMS[ADEPT_VARIANTS[variant].learner]!.schema, adept: ADEPT_CONFIG, worldModel: WM_PREFIXED_CONFIG };
+}
+
+/**
+ * The flat schema of a variant — the flags of `adept train --algo <variant>` and the fields
+ * of its config.json: the three sections side by side. A name in two sections would let one
+ * silently overwrite the other, so it throws.
+ */
+export function variantSchema(variant: AdeptVariant): ConfigSchema {
+  return joinSections(variantSections(variant), variant);
+}
+
+/** Schemas side by side in one namespace; a name two of them share throws (`what` names the config). */
+export function joinSections(sections: Record<string, ConfigSchema>, what: string): ConfigSchema {
+  const out: ConfigSchema = {};
+  const owner: Record<string, string> = {};
+  for (const [section, schema] of Object.entries(sections))
+    for (const [name, field] of Object.entries(schema)) {
+      if (name in owner) throw new Error(`${what}: config field "${name}" is in both the ${owner[name]} and the ${section} section`);
+      owner[name] = section;
+      out[name] = field;
+    }
   return out;
 }
 
-/** The full schema of a variant: learner fields + ADEPT fields + prefixed world-model fields. */
-export function variantSchema(variant: AdeptVariant): ConfigSchema {
-  const learner = { iql: IQL_CONFIG, sac: SAC_CONFIG, bc: BC_CONFIG }[ADEPT_VARIANTS[variant].learner] as ConfigSchema;
-  return { ...learner, ...ADEPT_CONFIG, ...WM_PREFIXED_CONFIG };
-}
-
-/** The learner's own fields of a full variant config. */
-export function learnerFields(variant: AdeptVariant, config: Record<string, unknown>): Record<string, unknown> {
-  const learner = { iql: IQL_CONFIG, sac: SAC_CONFIG, bc: BC_CONFIG }[ADEPT_VARIANTS[variant].learner] as ConfigSchema;
-  return Object.fromEntries(Object.entries(config).filter(([k]) => k in learner));
+/**
+ * Resolves a flat config (flags, a run's config.json) into its sections: the one place the
+ * flat namespace is split. Unknown and ill-typed fields throw, naming the field; fields an
+ * earlier adept spelled differently are migrated first (see `migrateConfig`), so older runs resume.
+ */
+export function resolveAdeptConfig(variant: AdeptVariant, flat: Record<string, unknown> = {}): AdeptConfig {
+  const { learner: learnerAlgo } = ADEPT_VARIANTS[variant];
+  const given = migrateConfig(learnerAlgo, flat, `${variant} config`);
+  resolveConfig(variantSchema(variant), given, variant); // rejects unknown fields and name clashes before anything is split
+  const sections = variantSections(variant);
+  const part = (schema: ConfigSchema): Record<string, unknown> => Object.fromEntries(Object.entries(given).filter(([k]) => k in schema));
+  const learner = resolveConfig(sections.learner, part(sections.learner), variant) as AdeptConfig["learner"];
+  // adept-bc clones a Gaussian policy: policy improvement is replaced, the log-probs for the IS weights remain.
+  if (learnerAlgo === "bc") learner.policy = "gaussian";
+  const wm = resolveConfig(WM_PREFIXED_CONFIG, part(WM_PREFIXED_CONFIG), variant);
+  const worldModel = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, wm[prefixed(k)]])) as WorldModelConfig;
+  return { learner, adept: resolveConfig(ADEPT_CONFIG, part(ADEPT_CONFIG), variant), worldModel };
 }

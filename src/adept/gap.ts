@@ -9,33 +9,14 @@
 import type { Agent } from "../agents/agent.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Normalizer } from "../data/normalizer.js";
+import { RowSampler } from "../data/replay.js";
+import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import type { WorldModel } from "../diffusion/types.js";
 import { makeEnv } from "../envs/registry.js";
 import type { LocomotionTask } from "../envs/scores.js";
 import type { Rng } from "../util/rng.js";
 import type { BehaviourDensity } from "./behaviour.js";
 import { importanceWeights } from "./importance.js";
-
-/** n rows drawn from `rows`, with their raw s, a, r, s′ and z-scored s. */
-function drawRows(dataset: Dataset, rows: Int32Array, n: number, normalizer: Normalizer, rng: Rng) {
-  const S = dataset.observationDim,
-    A = dataset.actionDim;
-  const picked = new Int32Array(n);
-  const s = new Float32Array(n * S),
-    a = new Float32Array(n * A),
-    s2 = new Float32Array(n * S),
-    r = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = rows[rng.int(rows.length)]!;
-    picked[i] = row;
-    s.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-    a.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
-    s2.set(dataset.nextObservations.subarray(row * S, (row + 1) * S), i * S);
-    r[i] = dataset.rewards[row]!;
-  }
-  const sNorm = normalizer.normalize(s.slice());
-  return { picked, s, a, s2, r, sNorm };
-}
 
 /** ε_r and ε_m on `n` held-out rows, weighted by π_φ/π_β (clipped like the update's weights). */
 export function modelErrorsUnderPolicy(o: {
@@ -50,22 +31,24 @@ export function modelErrorsUnderPolicy(o: {
   rng: Rng;
 }): { epsR: number; epsM: number; ess: number } {
   const S = o.dataset.observationDim;
-  const d = drawRows(o.dataset, o.rows, o.n, o.normalizer, o.rng);
-  const logPi = o.agent.logProb(d.sNorm, d.a, o.n).slice();
+  const sampler = new RowSampler(o.dataset, o.rows, o.n); // raw s, a, r, s′ of n held-out rows
+  const d = sampler.sample(o.rng);
+  const sNorm = o.normalizer.normalize(d.observations.slice());
+  const logPi = o.agent.logProb(sNorm, d.actions, o.n).slice();
   const logBeta = new Float32Array(o.n);
-  o.behaviour.logProb(d.picked, d.sNorm, d.a, o.n, logBeta);
+  o.behaviour.logProb(sampler.picked, sNorm, d.actions, o.n, logBeta);
   const w = new Float32Array(o.n);
   const { ess } = importanceWeights(logPi, logBeta, o.n, o.clip, w);
-  const pred = o.worldModel.step(d.s, d.a, o.n, o.rng);
+  const pred = o.worldModel.step(d.observations, d.actions, o.n, o.rng);
   const predNorm = o.normalizer.normalize(pred.nextObservations.slice());
-  const trueNorm = o.normalizer.normalize(d.s2.slice());
+  const trueNorm = o.normalizer.normalize(d.nextObservations.slice());
   let er = 0,
     em = 0,
     sw = 0;
   for (let i = 0; i < o.n; i++) {
     let sq = 0;
     for (let j = 0; j < S; j++) sq += (predNorm[i * S + j]! - trueNorm[i * S + j]!) ** 2;
-    er += w[i]! * Math.abs(pred.rewards[i]! - d.r[i]!);
+    er += w[i]! * Math.abs(pred.rewards[i]! - d.rewards[i]!);
     em += w[i]! * Math.sqrt(sq);
     sw += w[i]!;
   }
@@ -103,7 +86,7 @@ export async function modelRealGap(o: {
   if (!dataset.qpos || !dataset.qvel || !dataset.qposDim || !dataset.qvelDim) return { modelReturn: Number.NaN, realReturn: Number.NaN };
   const P = dataset.qposDim,
     V = dataset.qvelDim;
-  const starts = Array.from({ length: n }, () => o.rows[o.rng.int(o.rows.length)]!);
+  const starts = drawRows(o.rng, o.rows, n);
   const env = await makeEnv(o.task);
   let realTotal = 0;
   const obs = new Float32Array(S);
@@ -123,27 +106,21 @@ export async function modelRealGap(o: {
     env.close();
   }
   // The model side, all start states as one batch.
-  let raw = new Float32Array(n * S);
-  starts.forEach((row, i) => {
-    raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-  });
-  let alive = Array.from({ length: n }, (_, i) => i);
+  const raw = gatherRowsOf(dataset.observations, S, starts); // [n, S], rows [0, alive) still running
+  const kept = new Int32Array(n);
+  let alive = n;
   let modelTotal = 0;
-  for (let t = 0; t < o.horizon && alive.length > 0; t++) {
-    const m = alive.length;
+  for (let t = 0; t < o.horizon && alive > 0; t++) {
+    const m = alive;
     const x = o.normalizer.normalize(raw.slice(0, m * S));
     const a = o.agent.act(x, m, true).slice(0, m * A);
     const step = o.worldModel.step(raw, a, m, o.rng);
-    const nextRaw = new Float32Array(m * S);
-    const nextAlive: number[] = [];
+    alive = 0;
     for (let i = 0; i < m; i++) {
       modelTotal += step.rewards[i]!;
-      if (step.terminals[i] === 1) continue;
-      nextRaw.set(step.nextObservations.subarray(i * S, (i + 1) * S), nextAlive.length * S);
-      nextAlive.push(alive[i]!);
+      if (step.terminals[i] !== 1) kept[alive++] = i;
     }
-    raw = nextRaw;
-    alive = nextAlive;
+    gatherRowsInto(step.nextObservations, S, kept, raw, alive); // the rollouts that go on, compacted to the front
   }
   return { modelReturn: modelTotal / n, realReturn: realTotal / n };
 }

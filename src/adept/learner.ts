@@ -14,50 +14,42 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Agent, Metrics } from "../agents/agent.js";
 import { BC } from "../agents/bc.js";
 import { makeAgent } from "../agents/registry.js";
-import type { Dataset } from "../data/dataset.js";
-import type { DatasetStats, Normalizer } from "../data/normalizer.js";
 import {
   allocateBatch,
   loadReplayBuffer,
   MixedSampler,
   ReplayBuffer,
+  RowSampler,
   type Sampler,
   saveReplayBuffer,
   type TransitionBatch,
 } from "../data/replay.js";
+import { drawRows, gatherRowsInto, gatherRowsOf } from "../data/rows.js";
 import { splitByEpisodes } from "../diffusion/batches.js";
+import type { WorldModel } from "../diffusion/types.js";
 import { DiffusionWorldModel } from "../diffusion/world-model.js";
+import { terminationRuleOf } from "../envs/registry.js";
 import { isLocomotionTask } from "../envs/scores.js";
+import type { TerminationRule } from "../envs/task.js";
+import type { Learner } from "../learner/learner.js";
+import type { OfflineData } from "../learner/offline-data.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
-import type { Learner } from "../run/learner.js";
-import { createProgress } from "../run/progress.js";
-import { type ConfigOf, resolveConfig } from "../util/config.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { UserError } from "../util/errors.js";
+import { createProgress } from "../util/progress.js";
+import { type Rng, type RngState, runSeed, runStream } from "../util/rng.js";
 import { type BehaviourDensity, ClonedBehaviour, hasLoggedLogProbs, LoggedBehaviour } from "./behaviour.js";
-import { ADEPT_CONFIG, ADEPT_VARIANTS, type AdeptVariant, learnerFields, worldModelFields } from "./config.js";
+import { ADEPT_VARIANTS, type AdeptConfig, type AdeptLoopConfig, type AdeptVariant } from "./config.js";
 import { modelErrorsUnderPolicy, modelRealGap, policyShift } from "./gap.js";
-import { importanceWeights } from "./importance.js";
+import { anchorWeights, checkWeighting, importanceWeights } from "./importance.js";
 import { rolloutInModel } from "./rollouts.js";
-import { TERMINATION_RULES, type TerminationRule } from "./termination.js";
-
-/** The prepared offline data (see src/run/train.ts `prepareData`). */
-export interface OfflineData {
-  dataset: Dataset; // raw units
-  stats: DatasetStats;
-  normalizer: Normalizer; // observations
-  buffer: ReplayBuffer; // agent units
-}
-
-type AdeptConfig = ConfigOf<typeof ADEPT_CONFIG>;
 
 export class AdeptLearner implements Learner {
   private readonly variant: (typeof ADEPT_VARIANTS)[AdeptVariant];
-  private readonly c: AdeptConfig;
+  private readonly c: AdeptLoopConfig;
   private readonly modelBuffer: ReplayBuffer;
   private readonly sampler: Sampler;
   private readonly batch: TransitionBatch;
-  private readonly isBatch: TransitionBatch; // raw units, for the world model
-  private readonly isRows: Int32Array;
+  private readonly isSampler: RowSampler; // raw units, for the world model
   private readonly isObsNorm: Float32Array;
   private readonly isLogBeta: Float32Array;
   private readonly isWeights: Float32Array;
@@ -74,7 +66,7 @@ export class AdeptLearner implements Learner {
     public worldModel: DiffusionWorldModel,
     private behaviour: BehaviourDensity,
     private readonly data: OfflineData,
-    c: AdeptConfig,
+    c: AdeptLoopConfig,
     termination: AdeptLearner["termination"],
     private readonly rng: Rng, // the loop's own draws (IS batches, rollout starts, model sampling)
     private readonly samplerRng: Rng,
@@ -94,8 +86,7 @@ export class AdeptLearner implements Learner {
     this.sampler = new MixedSampler(buffer, this.modelBuffer, this.c.realRatio);
     this.batch = allocateBatch(buffer, batchSize);
     const N = this.c.isBatchSize;
-    this.isBatch = allocateBatch(buffer, N);
-    this.isRows = new Int32Array(N);
+    this.isSampler = new RowSampler(dataset, this.train, N);
     this.isObsNorm = new Float32Array(N * dataset.observationDim);
     this.isLogBeta = new Float32Array(N);
     this.isWeights = new Float32Array(N);
@@ -108,33 +99,51 @@ export class AdeptLearner implements Learner {
   static create(
     algo: AdeptVariant,
     data: OfflineData,
-    config: Record<string, unknown>,
+    config: AdeptConfig,
     seed: number,
     batchSize: number,
-    options: { progress?: boolean; resuming?: boolean } = {},
+    options: { progress?: boolean; resuming?: boolean; worldModel?: DiffusionWorldModel } = {},
   ): AdeptLearner {
     const variant = ADEPT_VARIANTS[algo];
-    const c = resolveConfig(ADEPT_CONFIG, Object.fromEntries(Object.entries(config).filter(([k]) => k in ADEPT_CONFIG)), algo);
-    const learnerConfig = variant.learner === "bc" ? { ...learnerFields(algo, config), policy: "gaussian" } : learnerFields(algo, config);
+    const c = config.adept;
     const { dataset } = data;
     const termination = rolloutTermination(c.rolloutTerminals, dataset.task, algo); // a bad choice fails before any training
-    const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, learnerConfig, seed);
-    const split = splitByEpisodes(dataset, c.heldOutFraction, seed);
-    const worldModel = DiffusionWorldModel.fromDataset(dataset, worldModelFields(config), seed + 101, split.train);
-    const pretrainSteps = options.resuming ? 0 : c.wmPretrainSteps;
+    checkWeighting(c);
+    if (c.rewardPenalty > 0 && !(Number.isInteger(c.penaltySamples) && c.penaltySamples >= 2))
+      throw new UserError(`--penalty-samples must be an integer ≥ 2 with --reward-penalty, got ${c.penaltySamples}`);
+    const agent = makeAgent(variant.learner, dataset.observationDim, dataset.actionDim, config.learner, runSeed(seed, "agent"));
+    // The split is a hash of (seed, episode), not a stream: a run begun before the named streams resumes on the same split.
+    // A pretrained model (--world-model) keeps the held-out episodes it was trained without.
+    const from = options.worldModel?.provenance;
+    const split = from ? splitByEpisodes(dataset, from.heldOutFraction, from.splitSeed) : splitByEpisodes(dataset, c.heldOutFraction, seed);
+    const worldModel =
+      options.worldModel ?? DiffusionWorldModel.fromDataset(dataset, config.worldModel, runSeed(seed, "worldModel"), split.train);
+    const pretrainSteps = options.resuming || options.worldModel ? 0 : c.wmPretrainSteps;
     const bar = createProgress(`pretrain world model (${algo})`, Math.max(1, pretrainSteps), {
       enabled: options.progress !== false && pretrainSteps > 0,
     });
     worldModel.fit(dataset, pretrainSteps, { rows: split.train, onStep: (t) => (t + 1) % 100 === 0 && bar.update(t + 1) });
     bar.stop();
-    const rng = new Rng(seed + 202);
+    const rng = runStream(seed, "loop");
     const useLogged = c.behaviour === "logged" || (c.behaviour === "auto" && hasLoggedLogProbs(dataset));
     if (c.behaviour === "logged" && !hasLoggedLogProbs(dataset))
       throw new Error(`${algo}: behaviour "logged" needs finite infos/action_log_probs in the dataset`);
     const behaviour = useLogged
       ? new LoggedBehaviour(dataset.actionLogProbs!)
-      : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, seed + 303, rng);
-    const learner = new AdeptLearner(algo, agent, worldModel, behaviour, data, c, termination, rng, new Rng(seed + 1), batchSize, split);
+      : ClonedBehaviour.fit(data.buffer, options.resuming ? 0 : c.behaviourSteps, runSeed(seed, "behaviour"), rng);
+    const learner = new AdeptLearner(
+      algo,
+      agent,
+      worldModel,
+      behaviour,
+      data,
+      c,
+      termination,
+      rng,
+      runStream(seed, "sampler"),
+      batchSize,
+      split,
+    );
     if (variant.synthetic && !options.resuming) learner.generateSynthetic();
     return learner;
   }
@@ -154,27 +163,36 @@ export class AdeptLearner implements Learner {
     if (this.variant.importanceSampling) {
       let ess = 0,
         loss = 0,
-        clipped = 0;
+        clipped = 0,
+        maxShare = 0,
+        anchoredEss = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
         const stats = this.fillImportanceBatch();
-        const m = this.worldModel.update(this.isBatch, this.isWeights);
+        if (this.c.isAnchor > 0) anchoredEss += anchorWeights(this.isWeights, this.c.isBatchSize, this.c.isAnchor).ess;
+        const m = this.worldModel.update(this.isSampler.batch, this.isWeights);
         ess += stats.ess;
         clipped += stats.clippedFraction;
+        maxShare += stats.maxShare;
         loss += m["loss/diffusion"] ?? 0;
       }
       const k = Math.max(1, this.c.wmStepsPerIteration);
+      // The weights' degeneracy (of π/π_β after clip and temper; before the anchor's mix).
       Object.assign(out, {
         "wm/ess": ess / k,
         "wm/ess_fraction": ess / k / this.c.isBatchSize,
         "wm/clipped_fraction": clipped / k,
+        "wm/max_share": maxShare / k,
         "wm/is_loss": loss / k,
       });
+      if (this.c.isAnchor > 0) out["wm/anchored_ess_fraction"] = anchoredEss / k / this.c.isBatchSize;
     }
     const t1 = performance.now();
     out["time/wm_update_ms"] = t1 - t0;
     if (this.variant.rollouts) {
+      const penalized = this.c.rewardPenalty > 0;
       const r = rolloutInModel({
-        worldModel: this.worldModel,
+        worldModel: penalized ? withSampleSpread(this.worldModel, this.c.penaltySamples) : this.worldModel,
+        rewardPenalty: this.c.rewardPenalty,
         agent: this.agent,
         dataset: this.data.dataset,
         startRows: this.train,
@@ -194,6 +212,7 @@ export class AdeptLearner implements Learner {
         "model/terminal_fraction": r.terminalFraction,
         "model/buffer_size": this.modelBuffer.size,
       });
+      if (penalized) Object.assign(out, { "model/uncertainty_mean": r.meanUncertainty, "model/penalty_mean": r.meanPenalty });
     }
     out["time/rollout_ms"] = performance.now() - t1;
     return out;
@@ -201,25 +220,13 @@ export class AdeptLearner implements Learner {
 
   /** Draws N training rows (raw units for the world model) and their self-normalized weights π_φ/π_β. */
   private fillImportanceBatch(): ReturnType<typeof importanceWeights> {
-    const { dataset, normalizer } = this.data;
-    const S = dataset.observationDim,
-      A = dataset.actionDim,
-      N = this.c.isBatchSize,
-      b = this.isBatch;
-    for (let i = 0; i < N; i++) {
-      const row = this.train[this.rng.int(this.train.length)]!;
-      this.isRows[i] = row;
-      b.observations.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-      b.actions.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
-      b.nextObservations.set(dataset.nextObservations.subarray(row * S, (row + 1) * S), i * S);
-      b.rewards[i] = dataset.rewards[row]!;
-      b.terminals[i] = dataset.terminals[row]!;
-    }
+    const N = this.c.isBatchSize;
+    const b = this.isSampler.sample(this.rng);
     this.isObsNorm.set(b.observations);
-    normalizer.normalize(this.isObsNorm);
+    this.data.normalizer.normalize(this.isObsNorm);
     const logPi = this.agent.logProb(this.isObsNorm, b.actions, N);
-    this.behaviour.logProb(this.isRows, this.isObsNorm, b.actions, N, this.isLogBeta);
-    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights);
+    this.behaviour.logProb(this.isSampler.picked, this.isObsNorm, b.actions, N, this.isLogBeta);
+    return importanceWeights(logPi, this.isLogBeta, N, this.c.isClip ? this.c.isClipRatio : null, this.isWeights, this.c.isTemperature);
   }
 
   /** synther-iql: one fixed set of model transitions from dataset (s, a) pairs, generated once. */
@@ -231,13 +238,12 @@ export class AdeptLearner implements Learner {
       chunk = 4096;
     const out = allocateBatch(dataset, chunk);
     const raw = new Float32Array(chunk * S);
+    const rows = new Int32Array(chunk);
     for (let done = 0; done < total; done += chunk) {
       const n = Math.min(chunk, total - done);
-      for (let i = 0; i < n; i++) {
-        const row = this.train[this.rng.int(this.train.length)]!;
-        raw.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-        out.actions.set(dataset.actions.subarray(row * A, (row + 1) * A), i * A);
-      }
+      drawRows(this.rng, this.train, n, rows);
+      gatherRowsInto(dataset.observations, S, rows, raw, n);
+      gatherRowsInto(dataset.actions, A, rows, out.actions, n);
       const step = this.worldModel.step(raw, out.actions, n, this.rng);
       out.observations.set(raw.subarray(0, n * S));
       normalizer.normalize(out.observations.subarray(0, n * S));
@@ -271,12 +277,7 @@ export class AdeptLearner implements Learner {
     // ε_π against the policy of the previous evaluation.
     const S = dataset.observationDim,
       n = Math.min(this.c.gapSamples, this.train.length);
-    const states = new Float32Array(n * S);
-    for (let i = 0; i < n; i++) {
-      const row = this.train[this.rng.int(this.train.length)]!;
-      states.set(dataset.observations.subarray(row * S, (row + 1) * S), i * S);
-    }
-    normalizer.normalize(states);
+    const states = normalizer.normalize(gatherRowsOf(dataset.observations, S, drawRows(this.rng, this.train, n)));
     if (this.previousPolicy) out["gap/eps_pi"] = policyShift(this.agent, this.previousPolicy, states, n);
     this.previousPolicy = this.snapshotAgent();
     if (dataset.task && isLocomotionTask(dataset.task) && this.c.gapRollouts > 0) {
@@ -350,23 +351,36 @@ export class AdeptLearner implements Learner {
   }
 }
 
+/** The diffusion model whose steps also report u(s, a), the spread of K samples (for `rewardPenalty`). */
+function withSampleSpread(model: DiffusionWorldModel, samples: number): WorldModel {
+  return {
+    kind: model.kind,
+    observationDim: model.observationDim,
+    actionDim: model.actionDim,
+    updates: model.updates,
+    update: (batch, weights) => model.update(batch, weights),
+    save: (path) => model.save(path),
+    step: (observations, actions, n, rng) => model.stepWithUncertainty(observations, actions, n, samples, rng),
+  };
+}
+
 /**
- * Resolves `rolloutTerminals`: `auto` is the task's known termination rule when the data
- * comes from one of the locomotion tasks (MOPO's termination functions; halfcheetah never
- * terminates), else samples from the terminal model; `task` without a known task is an error rather than rollouts that
- * never end.
+ * Resolves `rolloutTerminals`: `auto` is the task's termination rule on observations when the
+ * data comes from a task that has one (the locomotion tasks' are MOPO's termination functions;
+ * halfcheetah never terminates; a registered task's is its `terminationRule`), else samples
+ * from the terminal model; `task` without a known rule is an error rather than rollouts that never end.
  */
 export function rolloutTermination(
   choice: string,
   task: string | null | undefined,
   algo: string,
 ): { mode: "sample" | "threshold" | "task"; rule: TerminationRule | null } {
-  const known = task != null && isLocomotionTask(task) ? task : null;
-  const rule = known ? TERMINATION_RULES[known] : null; // halfcheetah: null, never terminal
+  const known = task != null ? terminationRuleOf(task) : undefined;
+  const rule = known ? known.rule : null; // halfcheetah: null, never terminal
   if (choice === "auto") return known ? { mode: "task", rule } : { mode: "sample", rule: null };
   if (choice === "task" && !known)
     throw new Error(
-      `${algo}: rolloutTerminals "task" needs data from halfcheetah, hopper or walker2d (this dataset's task: ${task ?? "unknown"}); use "sample"`,
+      `${algo}: rolloutTerminals "task" needs data from a task with a termination rule on observations (halfcheetah, hopper, walker2d or a registered task's terminationRule; this dataset's task: ${task ?? "unknown"}); use "sample"`,
     );
   return { mode: choice as "sample" | "threshold" | "task", rule };
 }

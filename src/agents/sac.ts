@@ -1,7 +1,7 @@
 /**
  * Soft Actor-Critic (Haarnoja et al., 2018) with twin critics and a learned temperature:
  * the paper's offline "SAC" baseline (trained on a fixed dataset) and the learner of online
- * data collection (src/agents/online-sac.ts).
+ * data collection (src/collect/online-sac.ts).
  *
  *   L_Q(θ) = E[ (r + γ(1 − d)(min Q̄(s′, a′) − α log π(a′|s′)) − Q_θᵢ(s, a))² ],  a′ ~ π(·|s′)
  *   L_π(φ) = E[ α log π(ã|s) − min Q(s, ã) ],                                   ã ~ π(·|s) (reparameterized)

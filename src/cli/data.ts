@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { HashCheck as PublishedCheck } from "../collect/hash.js";
 import type { LogProbCheck } from "../collect/verify.js";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
-import { CliError, parseInteger } from "./errors.js";
+import { kebab } from "../util/config.js";
+import { UserError } from "../util/errors.js";
+import { CliError, parseInteger, parseNumber } from "./errors.js";
 
 /** Registers `adept data info` and `adept data import`. */
 export function register(program: Command): void {
@@ -17,11 +20,9 @@ export function register(program: Command): void {
     .option("--no-env", "do not infer or check the environment")
     .action(async (file: string, opts: { json?: boolean; env?: string | boolean }) => {
       const { describeDataset, inspectFile, loadDataset } = await import("../data/index.js");
-      const info = await userErrors(async () => {
-        const options = await readOptions(opts.env);
-        const fileInfo = await inspectFile(file);
-        return describeDataset(fileInfo, await loadDataset(file, options));
-      });
+      const options = await readOptions(opts.env);
+      const fileInfo = await inspectFile(file);
+      const info = describeDataset(fileInfo, await loadDataset(file, options));
       process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
     });
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { out: string; env?: string; force?: boolean }) => {
       const { importJsonl, summarize } = await import("../data/index.js");
       if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists (use --force to overwrite)`);
-      const dataset = await userErrors(async () => importJsonl(file, opts.out, await readOptions(opts.env ?? false)));
+      const dataset = await importJsonl(file, opts.out, await readOptions(opts.env ?? false));
       const s = summarize(dataset);
       const dropped = dataset.source.droppedRows > 0 ? `, ${dataset.source.droppedRows} rows without a next observation dropped` : "";
       process.stdout.write(
@@ -52,40 +53,75 @@ export function register(program: Command): void {
 function registerVerify(data: Command): void {
   data
     .command("verify")
-    .description("Recompute a built dataset's behaviour log-probs from policies/ and compare them with the recorded ones")
+    .description(
+      "Recompute a built dataset's behaviour log-probs from policies/ and compare them with the recorded ones, and its array hash with the one published in policies/manifest.json",
+    )
     .argument("<dataset>", "a file written by `adept data build`, or its id (hopper-medium-replay)")
     .option("--sample <n>", "rows to check, spread evenly over the file", "20000")
     .option("--json", "print the result as JSON")
-    .action(async (spec: string, opts: { sample: string; json?: boolean }) => {
+    .option("--record-hash", "publish the file's hash in policies/manifest.json (when its log-probs match), replacing any other")
+    .action(async (spec: string, opts: { sample: string; json?: boolean; recordHash?: boolean }) => {
       const { loadDataset } = await import("../data/index.js");
       const { resolveDataset } = await import("../data/cache.js");
       const { verifyLogProbs } = await import("../collect/verify.js");
+      const { checkHash, recordHash } = await import("../collect/hash.js");
       const sample = parseInteger("--sample", opts.sample, 1);
-      const path = await userErrors(async () => resolveDataset(spec));
-      const dataset = await userErrors(() => loadDataset(path));
+      const path = resolveDataset(spec);
+      const dataset = await loadDataset(path);
       let check: LogProbCheck;
+      let hash: HashCheck;
       try {
         check = verifyLogProbs(dataset, path, { sample });
+        hash = checkHash(dataset, path);
       } catch (error) {
-        throw new CliError((error as Error).message); // DataErrors, and a missing policy or manifest entry
+        // NOTE: collect/ reports a missing policy or manifest entry as a plain Error.
+        if (error instanceof UserError) throw error;
+        throw new CliError((error as Error).message);
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
+      const logProbsOk = check.mismatches === 0 && check.checked > 0;
+      if (opts.recordHash && logProbsOk && hash.status !== "match") {
+        hash = { ...hash, previous: recordHash(hash.id, hash.size, hash.seed, hash.sha256), status: "recorded" };
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...check, hash }, null, 2)}\n`);
       else {
         const w = check.worst;
         process.stdout.write(
           `${path}: ${check.checked} rows checked against ${check.policies.join(", ")}\n` +
             `  mismatches ${check.mismatches}, max |Δ log π| ${check.maxAbsError.toExponential(2)}, mean ${check.meanAbsError.toExponential(2)}` +
             `${w ? ` (worst row ${w.row}: recorded ${w.recorded.toFixed(4)}, recomputed ${w.recomputed.toFixed(4)})` : ""}\n` +
-            `  ${check.saturated} rows with an action within 1e-4 of ±1 not compared\n`,
+            `  ${check.saturated} rows with an action within 1e-4 of ±1 not compared\n` +
+            `${formatHash(hash)}\n`,
         );
       }
-      if (check.mismatches > 0 || check.checked === 0) {
+      if (!logProbsOk) {
         process.stderr.write(
           check.checked === 0 ? "adept: no rows could be checked\n" : "adept: recorded log-probs do not match the policies\n",
         );
         process.exitCode = 1;
       }
+      if (hash.status === "mismatch") {
+        process.stderr.write("adept: the file's arrays differ from the published build (see DATASETS.md)\n");
+        process.exitCode = 1;
+      }
     });
+}
+
+/** A hash check as the CLI reports it: also "recorded" after --record-hash, with the hash it replaced. */
+type HashCheck = Omit<PublishedCheck, "status"> & { status: PublishedCheck["status"] | "recorded"; previous?: string };
+
+/** The one-line result of the hash check. */
+function formatHash(h: HashCheck): string {
+  const what = `${h.id}, ${h.size} rows, seed ${h.seed}`;
+  switch (h.status) {
+    case "match":
+      return `sha256 ${h.sha256}: matches policies/manifest.json (${what})`;
+    case "mismatch":
+      return `sha256 ${h.sha256}: MISMATCH, policies/manifest.json has ${h.expected} (${what})`;
+    case "unpublished":
+      return `sha256 ${h.sha256}: no published hash for ${what} in policies/manifest.json`;
+    case "recorded":
+      return `sha256 ${h.sha256}: recorded in policies/manifest.json (${what}${h.previous ? `; replaces ${h.previous}` : ""})`;
+  }
 }
 
 /** Registers `adept data train-policy`. */
@@ -110,29 +146,27 @@ function registerTrainPolicy(data: Command): void {
       const { isLocomotionTask } = await import("../envs/scores.js");
       if (!isLocomotionTask(task)) throw new CliError(`unknown task "${task}" (expected halfcheetah, hopper or walker2d)`);
       const { MEDIUM_TARGETS } = await import("../collect/build.js");
-      const num = (flag: string, v: unknown): number => {
-        const n = Number(v);
-        if (!Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"`);
-        return n;
-      };
-      const seed = num("seed", opts.seed);
-      const targetScore = opts.targetScore === undefined ? MEDIUM_TARGETS[task] : num("target-score", opts.targetScore);
+      const int = (flag: string, min: number): number => parseInteger(`--${kebab(flag)}`, String(opts[flag]), min);
+      const seed = int("seed", 0);
+      const totalSteps = int("totalSteps", 1);
+      const targetScore = opts.targetScore === undefined ? MEDIUM_TARGETS[task] : parseNumber("--target-score", String(opts.targetScore));
       const { cacheDir } = await import("../data/cache.js");
       const { join } = await import("node:path");
       const out = String(opts.out ?? join(cacheDir(), "behaviour", `${task}-seed${seed}`));
-      const warmupSteps = num("warmup-steps", opts.warmupSteps);
-      const snapshotEvery = num("snapshot-every", opts.snapshotEvery);
-      const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${opts.totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
-      const { trainOnlineSAC } = await import("../agents/online-sac.js");
+      const warmupSteps = int("warmupSteps", 0);
+      const snapshotEvery = int("snapshotEvery", 1);
+      const evalEvery = int("evalEvery", 1);
+      const command = `adept data train-policy ${task} --target-score ${targetScore} --total-steps ${totalSteps} --warmup-steps ${warmupSteps} --snapshot-every ${snapshotEvery} --seed ${seed}`;
+      const { trainOnlineSAC } = await import("../collect/online-sac.js");
       const result = await trainOnlineSAC({
         task,
         out,
         seed,
-        totalSteps: num("total-steps", opts.totalSteps),
+        totalSteps,
         targetScore,
         warmupSteps,
         snapshotEvery,
-        evalEvery: num("eval-every", opts.evalEvery),
+        evalEvery,
         resume: Boolean(opts.resume),
         progress: opts.progress !== false,
         command,
@@ -141,7 +175,7 @@ function registerTrainPolicy(data: Command): void {
       process.stdout.write(
         `${task}: ${result.envSteps} steps, last score ${last ? last[1].toFixed(1) : "n/a"}, ${result.reachedTarget ? "reached" : "did not reach"} ${targetScore}\n`,
       );
-      if (opts.publish !== false && (result.reachedTarget || result.envSteps >= num("total-steps", opts.totalSteps))) {
+      if (opts.publish !== false && (result.reachedTarget || result.envSteps >= totalSteps)) {
         const { publishPolicies } = await import("../collect/publish.js");
         const entry = publishPolicies(out, {
           task,
@@ -172,7 +206,7 @@ function registerBuild(data: Command): void {
     .action(async (id: string, opts: { size?: string; seed: string; out?: string; force?: boolean; progress?: boolean }) => {
       const { buildDataset, parseDatasetId } = await import("../collect/build.js");
       const { datasetCachePath } = await import("../data/cache.js");
-      const { createProgress } = await import("../run/progress.js");
+      const { createProgress } = await import("../util/progress.js");
       const { summarize } = await import("../data/index.js");
       let parsed: ReturnType<typeof parseDatasetId>;
       try {
@@ -210,17 +244,6 @@ async function readOptions(env: string | boolean | undefined): Promise<ReadOptio
   if (env === false) return { task: null };
   if (typeof env === "string") return { task: parseTask(env) };
   return {};
-}
-
-/** Runs `body`, turning data errors into one-line CLI errors. */
-async function userErrors<T>(body: () => Promise<T>): Promise<T> {
-  const { DataError } = await import("../data/index.js");
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof DataError) throw new CliError(error.message);
-    throw error;
-  }
 }
 
 function formatInfo(info: DatasetInfo): string {

@@ -12,15 +12,10 @@ import { CliError } from "./errors.js";
 /** Applies a precision (flag value, else ADEPT_PRECISION), and writes the backend line to stderr. */
 export async function startBackend(precisionFlag?: string): Promise<void> {
   const t = await import("../tensor/index.js");
-  try {
-    t.kernels(); // chooses the backend and applies ADEPT_PRECISION
-    if (precisionFlag !== undefined) {
-      const notice = t.setPrecision(precisionFlag);
-      if (notice) process.stderr.write(`adept: ${notice}\n`);
-    }
-  } catch (error) {
-    if (error instanceof t.BackendError || error instanceof t.PrecisionError) throw new CliError(error.message);
-    throw error;
+  t.kernels(); // chooses the backend and applies ADEPT_PRECISION (BackendError, PrecisionError: one line)
+  if (precisionFlag !== undefined) {
+    const notice = t.setPrecision(precisionFlag);
+    if (notice) process.stderr.write(`adept: ${notice}\n`);
   }
   process.stderr.write(`adept: kernels ${t.backendSummary()}\n`);
 }
@@ -52,13 +47,7 @@ export function register(program: Command): void {
       const seconds = Number(opts.seconds);
       if (!(seconds > 0)) throw new CliError(`--seconds must be a positive number, got "${opts.seconds}"`);
       const t = await import("../tensor/index.js");
-      let chosen: string;
-      try {
-        chosen = t.kernels().name;
-      } catch (error) {
-        if (error instanceof t.BackendError || error instanceof t.PrecisionError) throw new CliError(error.message);
-        throw error;
-      }
+      const chosen = t.kernels().name; // BackendError and PrecisionError are one-line UserErrors
       const addon = t.loadAddon();
       const info = addon?.info() ?? null;
       const rows: { backend: string; available: boolean; note: string; gflops: Record<string, number> }[] = [];

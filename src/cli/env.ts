@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const lines = ["name         gym id          obs  act  frame skip  random      expert"];
       for (const r of rows) {
         lines.push(
-          `${r.name.padEnd(12)} ${r.gymId.padEnd(15)} ${String(r.obsDim).padStart(3)}  ${String(r.actDim).padStart(3)}  ${String(r.frameSkip).padStart(10)}  ${String(r.referenceScores.random).padEnd(11)} ${r.referenceScores.expert}`,
+          `${r.name.padEnd(12)} ${r.gymId.padEnd(15)} ${String(r.obsDim).padStart(3)}  ${String(r.actDim).padStart(3)}  ${String(r.frameSkip).padStart(10)}  ${String(r.referenceScores?.random ?? "-").padEnd(11)} ${r.referenceScores?.expert ?? "-"}`,
         );
       }
       lines.push("", "D4RL dataset ids (e.g. hopper-medium-replay-v2) and Gym ids (e.g. Hopper-v3) resolve to these.");
@@ -34,12 +34,17 @@ export function register(program: Command): void {
     .argument("<name>", "halfcheetah | hopper | walker2d, a D4RL id (hopper-medium-v2) or a Gym id (Hopper-v3)")
     .option("--json", "print the report as JSON")
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { LOCOMOTION_TASKS, makeEnv } = await import("../envs/index.js");
+      const { LOCOMOTION_TASKS, isEnvModulePath, isLocomotionTask, makeEnv } = await import("../envs/index.js");
       const entry = await resolve(name);
-      const instance = await makeEnv(name);
+      if (isEnvModulePath(name) && entry.task === name)
+        throw new CliError(
+          `${name} is a JavaScript environment module, not a MuJoCo task: env info describes tasks (adept eval --env ${name} runs it)`,
+        );
+      const instance = await makeEnv(entry.task);
       try {
-        const { spec, sizes } = instance;
-        const def = LOCOMOTION_TASKS[entry.task];
+        const { spec, sizes, task } = instance;
+        // The locomotion tasks' reward weights; a user's task has its own reward function.
+        const def = isLocomotionTask(entry.task) ? LOCOMOTION_TASKS[entry.task] : undefined;
         const info = {
           ...entry,
           observationSpace: spaceJson(spec.observationSpace),
@@ -48,10 +53,18 @@ export function register(program: Command): void {
           dt: spec.dt,
           maxEpisodeSteps: spec.maxEpisodeSteps,
           model: sizes,
-          reward: { forwardRewardWeight: def.forwardRewardWeight, ctrlCostWeight: def.ctrlCostWeight, healthyReward: def.healthyReward },
-          velocityClip: Number.isFinite(def.velocityClip) ? def.velocityClip : null,
-          terminates: def.isHealthy !== undefined,
-          resetNoise: def.resetNoise,
+          ...(def
+            ? {
+                reward: {
+                  forwardRewardWeight: def.forwardRewardWeight,
+                  ctrlCostWeight: def.ctrlCostWeight,
+                  healthyReward: def.healthyReward,
+                },
+                velocityClip: Number.isFinite(def.velocityClip) ? def.velocityClip : null,
+              }
+            : {}),
+          terminates: task.terminated !== undefined || task.terminationRule !== undefined,
+          resetNoise: task.resetNoise,
         };
         if (opts.json) return print(JSON.stringify(info, null, 2));
         print(formatInfo(entry, spec, info.terminates));
@@ -63,22 +76,33 @@ export function register(program: Command): void {
   program
     .command("eval")
     .description("Evaluate a policy in the real simulator (D4RL normalized score)")
-    .requiredOption("--env <name>", "environment: a task, D4RL id or Gym id")
-    .option("--policy <policy>", `policy to run: ${Object.keys(BUILTIN_POLICIES).join(" | ")}`, "random")
+    .requiredOption("--env <name>", "environment: a task, D4RL id or Gym id, or a JS module path (./my-env.js, docs/envs.md)")
+    .option(
+      "--policy <policy>",
+      `policy to run: an agent checkpoint file (adept train writes latest.safetensors and best.safetensors in its run directory), or ${Object.keys(BUILTIN_POLICIES).join(" | ")}`,
+      "random",
+    )
     .option("--episodes <n>", "number of episodes", "10")
     .option("--seed <s>", "seed of the reset noise and of a stochastic policy", "0")
     .option("--num-envs <n>", "environments stepped together (default min(episodes, 10))")
+    .option(
+      "--deterministic-kernels",
+      "run the policy on the TypeScript kernels, whose results do not depend on the CPU (as `adept data build` does): the same scores on every machine, somewhat slower",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (opts: { env: string; policy: string; episodes: string; seed: string; numEnvs?: string; json?: boolean }) => {
-      const { evaluate, makeEnv } = await import("../envs/index.js");
+    .action(async (opts: EvalOptions) => {
+      const { evaluate, openEnv } = await import("../envs/index.js");
+      if (opts.deterministicKernels) {
+        const { setKernels, tsKernels } = await import("../tensor/index.js");
+        setKernels(tsKernels); // for the whole process, which only evaluates
+      }
       const episodes = parseInteger("--episodes", opts.episodes, 1);
       const seed = parseInteger("--seed", opts.seed, 0);
       const numEnvs = opts.numEnvs === undefined ? undefined : parseInteger("--num-envs", opts.numEnvs, 1);
-      const entry = await resolve(opts.env);
-      // The spec comes from a throwaway env: a policy is built before the evaluator exists.
-      const probe = await makeEnv(opts.env);
-      const spec = probe.spec;
-      probe.close();
+      // The spaces come without building an env: a policy is built before the evaluator exists.
+      const source = await openEnv(opts.env);
+      const { entry } = source;
+      const spec = { observationSpace: source.observationSpace, actionSpace: source.actionSpace };
       const policy = await resolvePolicy(opts.policy, { entry, spec, seed });
       const bar = !opts.json && process.stderr.isTTY ? await progressBar(episodes) : undefined;
       let result: EvalResult;
@@ -92,13 +116,23 @@ export function register(program: Command): void {
     });
 }
 
+interface EvalOptions {
+  env: string;
+  policy: string;
+  episodes: string;
+  seed: string;
+  numEnvs?: string;
+  deterministicKernels?: boolean;
+  json?: boolean;
+}
+
 /** Offsets the policy's seed from the evaluation seed (any fixed odd constant would do). */
 const POLICY_SEED_OFFSET = 0x5eed1;
 
 /** What a policy factory gets: the environment it will act in and the run's seed. */
 export interface PolicyContext {
   entry: EnvEntry;
-  spec: EnvSpec;
+  spec: Pick<EnvSpec, "observationSpace" | "actionSpace">;
   seed: number;
 }
 
@@ -147,13 +181,10 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
 }
 
 async function resolve(name: string): Promise<EnvEntry> {
-  const { resolveEnv, UnknownEnvError } = await import("../envs/index.js");
-  try {
-    return resolveEnv(name);
-  } catch (error) {
-    if (error instanceof UnknownEnvError) throw new CliError(error.message);
-    throw error;
-  }
+  const { isEnvModulePath, openEnv, resolveEnv } = await import("../envs/index.js");
+  // A module that exports a MuJoCo task registers it as it loads.
+  if (isEnvModulePath(name)) return (await openEnv(name)).entry;
+  return resolveEnv(name);
 }
 
 async function progressBar(total: number): Promise<{ update(done: number): void; stop(): void }> {
@@ -175,13 +206,13 @@ function spaceJson(space: EnvSpec["observationSpace"]): { dim: number; low: numb
 function formatInfo(entry: EnvEntry, spec: EnvSpec, terminates: boolean): string {
   const lines = [
     `name         ${entry.name}${entry.dataset ? ` (D4RL ${entry.dataset.kind} dataset, ${entry.dataset.version})` : ""}`,
-    `task         ${entry.task} (${entry.gymId} semantics)`,
+    `task         ${entry.task}${entry.gymId ? ` (${entry.gymId} semantics)` : ""}`,
     `observation  ${spec.observationSpace.dim}`,
     `action       ${spec.actionSpace.dim} in [${spec.actionSpace.low[0]}, ${spec.actionSpace.high[0]}]`,
     `frame skip   ${spec.frameSkip} (dt ${+spec.dt.toFixed(6)} s)`,
     `time limit   ${spec.maxEpisodeSteps} steps (truncated)`,
     `terminates   ${terminates ? "when unhealthy" : "never"}`,
-    `reference    random ${entry.referenceScores.random}, expert ${entry.referenceScores.expert}`,
+    `reference    ${entry.referenceScores ? `random ${entry.referenceScores.random}, expert ${entry.referenceScores.expert}` : "none (no normalized score)"}`,
   ];
   return lines.join("\n");
 }
@@ -193,7 +224,7 @@ function formatEval(r: EvalResult, policy: string): string {
     `env          ${r.env} (${r.task}), policy ${policy}, ${r.episodes} episodes, seed ${r.seed}`,
     `return       ${f(r.return.mean)} ± ${f(r.return.std)}`,
     `length       ${f(meanLength)} (${r.terminated.filter(Boolean).length} terminated)`,
-    `normalized   ${f(r.normalized.mean)} ± ${f(r.normalized.std)}`,
+    `normalized   ${r.normalized ? `${f(r.normalized.mean)} ± ${f(r.normalized.std)}` : "none (the environment has no reference scores)"}`,
   ].join("\n");
 }
 

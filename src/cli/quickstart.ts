@@ -2,6 +2,10 @@
  * `adept quickstart`: the newcomer's first run, end to end on a small default — build a
  * dataset from the committed behaviour policies, train IQL and ADEPT+IQL on it, evaluate
  * both in the simulator and write a report. A few minutes on a 2-core machine.
+ *
+ * Runs are filed under the arguments that decide them (dataset, size, steps, seed), so a
+ * quickstart with other arguments trains anew beside the old runs, and one with the same
+ * arguments says that it reuses them and why; the report covers this invocation's runs only.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -24,7 +28,7 @@ export function register(program: Command): void {
         seed = parseInteger("--seed", opts.seed, 0);
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
-      const { createProgress } = await import("../run/progress.js");
+      const { createProgress } = await import("../util/progress.js");
       mkdirSync(opts.out, { recursive: true });
       const started = Date.now();
       const say = (text: string): void => {
@@ -45,14 +49,17 @@ export function register(program: Command): void {
       // 2. Train and evaluate both (the same budget, seed and evaluation protocol).
       const evalEvery = Math.max(1, Math.floor(steps / 4));
       const runs: string[] = [];
+      const key = `${opts.dataset}-${size}-steps${steps}`;
       for (const algo of ["iql", "adept-iql"]) {
-        const out = join(opts.out, "runs", opts.dataset, algo, `seed${seed}`);
+        const out = join(opts.out, "runs", key, algo, `seed${seed}`);
         runs.push(out);
         if (existsSync(join(out, "summary.json"))) {
-          say(`${algo}: already trained (${out})`);
+          say(
+            `${algo}: reusing ${out}, trained before with the same arguments (${opts.dataset}, ${size} transitions, ${steps} steps, seed ${seed})`,
+          );
           continue;
         }
-        say(`training ${algo} for ${steps} steps`);
+        say(`${algo}: ${existsSync(out) ? `resuming the unfinished run in ${out}` : `training for ${steps} steps in ${out}`}`);
         const config =
           algo === "adept-iql" ? { wmPretrainSteps: Math.min(5000, steps), iterationSteps: Math.max(250, Math.floor(steps / 10)) } : {};
         const summary = await trainOffline({
@@ -75,8 +82,8 @@ export function register(program: Command): void {
 
       // 3. The report.
       const reportDir = join(opts.out, "report");
-      const { writeReport } = await import("../run/report.js");
-      await writeReport([join(opts.out, "runs")], { out: reportDir, score: "last" });
+      const { writeReport } = await import("../run/report/index.js");
+      await writeReport(runs, { out: reportDir, score: "last" });
       say(`report: ${join(reportDir, "report.md")} and report.html — done in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     });
 }

@@ -17,18 +17,18 @@ export function register(program: Command): void {
     .option("--title <text>", "title of the report", "adept report")
     .action(async (roots: string[], opts: { out: string; score: string; title: string }) => {
       if (opts.score !== "last" && opts.score !== "best") throw new CliError(`--score must be last or best, got "${opts.score}"`);
-      const { writeReport } = await import("../run/report.js");
-      let report: Awaited<ReturnType<typeof writeReport>>;
-      try {
-        report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
-      } catch (error) {
-        if (error instanceof Error && /^no (runs|such directory)/.test(error.message)) throw new CliError(error.message);
-        throw error;
-      }
-      const { table } = report;
+      const { writeReport } = await import("../run/report/index.js");
+      const report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
+      const { table, offline } = report;
+      const unfinished = table.unfinished.length - offline.length;
+      const scored =
+        table.runs.length > 0
+          ? `${table.runs.length} finished runs, ${table.rows.length} datasets × ${table.columns.length} algorithms`
+          : "no runs scored in a simulator";
       process.stdout.write(
-        `report: ${table.runs.length} finished runs, ${table.rows.length} datasets × ${table.columns.length} algorithms` +
-          `${table.unfinished.length > 0 ? ` (${table.unfinished.length} unfinished left out)` : ""}\n` +
+        `report: ${scored}` +
+          `${offline.length > 0 ? `; ${offline.length} runs without a simulator (offline estimates and losses)` : ""}` +
+          `${unfinished > 0 ? ` (${unfinished} unfinished left out)` : ""}\n` +
           `  ${opts.out}/report.md\n  ${opts.out}/report.html\n  ${report.figures.length} figures in ${opts.out}/figures/\n`,
       );
     });

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError } from "./errors.js";
+import { CliError, parseInteger } from "./errors.js";
 
 export function register(program: Command): void {
   program
@@ -18,14 +18,8 @@ export function register(program: Command): void {
     .option("--status", "print the status of every run and exit (starts nothing)")
     .option("--dry-run", "print the `adept train` command of every run not done yet and exit")
     .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean }) => {
-      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns, SpecError } = await import("../run/sweep.js");
-      let spec: ReturnType<typeof readSweepSpec>;
-      try {
-        spec = readSweepSpec(specPath);
-      } catch (error) {
-        if (error instanceof SpecError) throw new CliError(`sweep spec ${error.message}`);
-        throw error;
-      }
+      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
+      const spec = readSweepSpec(specPath);
       if (opts.status) {
         process.stdout.write(formatStatus(sweepStatus(spec)));
         return;
@@ -35,14 +29,12 @@ export function register(program: Command): void {
         const rows = sweepStatus(spec, runs);
         for (const [i, run] of runs.entries())
           if (rows[i]!.state !== "done")
-            process.stdout.write(`adept train ${run.trainArgs.join(" ")}${rows[i]!.state === "stopped" ? " --resume" : ""}\n`);
+            process.stdout.write(
+              `adept ${run.command.join(" ")} ${run.trainArgs.join(" ")}${rows[i]!.state === "stopped" ? " --resume" : ""}${run.needs ? `   # after ${run.needs}` : ""}\n`,
+            );
         return;
       }
-      let jobs: number | undefined;
-      if (opts.jobs !== undefined) {
-        jobs = Number(opts.jobs);
-        if (!(Number.isInteger(jobs) && jobs >= 1)) throw new CliError(`--jobs must be an integer ≥ 1, got "${opts.jobs}"`);
-      }
+      const jobs = opts.jobs === undefined ? undefined : parseInteger("--jobs", opts.jobs, 1);
       const sweep = new Sweep(spec, { jobs });
       // First SIGINT/SIGTERM: workers checkpoint and exit; a second SIGINT kills them.
       let signals = 0;
@@ -56,10 +48,6 @@ export function register(program: Command): void {
       let result: Awaited<ReturnType<typeof sweep.run>>;
       try {
         result = await sweep.run();
-      } catch (error) {
-        if (error instanceof Error && (error.name === "DataError" || /^(another sweep|the adept CLI)/.test(error.message)))
-          throw new CliError(error.message);
-        throw error;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

@@ -1,29 +1,62 @@
 /**
- * `adept train`: train an offline agent on a dataset. Every algorithm config field is a
- * flag (kebab-case), shown in --help with each algorithm's default.
+ * `adept train`: train an offline agent on a dataset. Every run option (src/run/options.ts)
+ * and every algorithm config field is a flag (kebab-case). `adept train --help` shows the
+ * run options and the list of algorithms; `adept train --algo iql --help` adds IQL's own
+ * fields with IQL's defaults (the config flags of the other algorithms stay out of sight).
  */
-import { type Command, Option } from "commander";
+import { type Command, Help, Option } from "commander";
+import { RUN_OPTIONS } from "../run/options.js";
 import { algorithmNames, schemaOf } from "../run/train.js";
+import type { ConfigSchema, FieldSpec } from "../util/config.js";
 import { kebab } from "../util/config.js";
 import { startBackend } from "./doctor.js";
 import { CliError } from "./errors.js";
+import { addSchemaFlags, fieldOptions, flagValue, readSchemaFlags } from "./flags.js";
 
-/** Every config field of every algorithm, with the defaults per algorithm. */
-function configFields(): Map<string, { doc: string; defaults: string[] }> {
-  const fields = new Map<string, { doc: string; defaults: string[] }>();
+/** Every config field of every algorithm once (the first algorithm's spec stands for its type). */
+function configFields(): Map<string, FieldSpec> {
+  const fields = new Map<string, FieldSpec>();
   for (const algo of algorithmNames())
-    for (const [name, spec] of Object.entries(schemaOf(algo))) {
-      const f = fields.get(name) ?? { doc: spec.doc, defaults: [] };
-      const text = `${algo}: ${spec.default}`;
-      // ADEPT variants repeat their learner's defaults: list a value once per distinct default.
-      if (!f.defaults.some((d) => d.endsWith(`: ${spec.default}`))) f.defaults.push(text);
-      else
-        f.defaults = f.defaults.map((d) =>
-          d.endsWith(`: ${spec.default}`) && !d.includes(algo) ? d.replace(/^([^:]+):/, `$1, ${algo}:`) : d,
-        );
-      fields.set(name, f);
-    }
+    for (const [name, spec] of Object.entries(schemaOf(algo))) if (!fields.has(name)) fields.set(name, spec);
   return fields;
+}
+
+/** The `--algo` the command line names, if any (commander has parsed it before --help runs). */
+function requestedAlgo(cmd: Command): string | undefined {
+  const parsed = cmd.opts().algo as string | undefined;
+  if (parsed !== undefined) return parsed;
+  // `--help --algo iql`: commander stops parsing at --help; read the words themselves.
+  const words = process.argv;
+  const at = words.findIndex((w) => w === "--algo" || w.startsWith("--algo="));
+  if (at < 0) return undefined;
+  return words[at]!.includes("=") ? words[at]!.slice("--algo=".length) : words[at + 1];
+}
+
+/** --help: the shared options, then the fields of the algorithm named by --algo (with its defaults). */
+function configureHelp(cmd: Command): void {
+  cmd.configureHelp({
+    visibleOptions(this: Help, c: Command): Option[] {
+      const shown = Help.prototype.visibleOptions.call(this, c);
+      const algo = requestedAlgo(c);
+      if (algo === undefined || !algorithmNames().includes(algo)) return shown;
+      const schema: ConfigSchema = schemaOf(algo);
+      const own = Object.entries(schema).flatMap(([name, field]) =>
+        fieldOptions(name, field)
+          .filter((o) => !o.hidden)
+          .map((o) => o.helpGroup(`${algo} options (its defaults):`)),
+      );
+      return [...shown, ...own];
+    },
+  });
+  cmd.addHelpText("after", () => {
+    const algo = requestedAlgo(cmd);
+    if (algo !== undefined && algorithmNames().includes(algo)) return "";
+    return (
+      `\nAlgorithms (--algo): ${algorithmNames().join(", ")}.\n` +
+      "Each has its own config fields (network width, learning rates, …): see them with\n" +
+      "  adept train --algo <name> --help\n"
+    );
+  });
 }
 
 export function register(program: Command): void {
@@ -31,15 +64,9 @@ export function register(program: Command): void {
     .command("train")
     .description("Train an offline RL agent on a dataset (evaluates in the simulator when the task is known)")
     .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(" | ")}`)
-    .requiredOption("--dataset <file|id>", "a D4RL/Minari/JSONL file, or a built dataset id (hopper-medium-replay)")
-    .option("--steps <n>", "gradient updates", "100000")
-    .option("--seed <s>", "random seed (networks, sampling, evaluation)", "0")
-    .requiredOption("--out <dir>", "run directory (config, metrics.jsonl, checkpoints, summary)")
-    .option("--batch-size <n>", "batch size (CORL: 256)", "256")
-    .option("--eval-every <n>", "evaluate every n updates; 0: only at the end (CORL: 5000)", "5000")
-    .option("--eval-episodes <n>", "episodes per evaluation (CORL: 10); 0 disables evaluation", "10")
-    .option("--checkpoint-every <n>", "save latest.safetensors every n updates", "5000")
-    .option("--log-every <n>", "metrics line (means) every n updates", "1000")
+    .requiredOption("--dataset <file|id>", "a D4RL/Minari HDF5 or JSONL file, or a built dataset id (hopper-medium-replay)")
+    .requiredOption("--out <dir>", "run directory (config, metrics.jsonl, checkpoints, summary)");
+  addSchemaFlags(cmd, RUN_OPTIONS)
     .option("--env <name>", "environment for evaluation (default: the dataset's task)")
     .addOption(
       new Option(
@@ -48,58 +75,58 @@ export function register(program: Command): void {
       ).choices(["auto", "corl", "none"]),
     )
     .option(
+      "--world-model <file|dir>",
+      "start from a pretrained world model instead of pretraining one (ADEPT variants: the diffusion model; mopo: the ensemble), a file or an `adept wm train` directory; it must have been trained on this dataset",
+    )
+    .option("--variant <name>", "a name for this configuration of --algo, recorded in config.json; reports show it as its own column")
+    .option(
       "--precision <name>",
       "matrix products: fp32 | bf16 (oneDNN, AVX512-BF16 or AMX; docs/core.md) (default: $ADEPT_PRECISION or fp32)",
     )
     .option("--resume", "continue the run in --out from its latest checkpoint")
     .option("--no-progress", "no progress bar");
-  for (const [name, f] of configFields()) cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.doc} [${f.defaults.join(", ")}]`));
+  // The algorithms' config fields parse always but show in --help only for the --algo named.
+  for (const [name, field] of configFields()) for (const option of fieldOptions(name, field, false)) cmd.addOption(option.hideHelp());
+  configureHelp(cmd);
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const algo = String(opts.algo);
     if (!algorithmNames().includes(algo)) throw new CliError(`unknown --algo "${algo}" (known: ${algorithmNames().join(", ")})`);
     const schema = schemaOf(algo);
     const config: Record<string, unknown> = {};
     for (const name of configFields().keys()) {
-      const value = opts[name];
+      const value = flagValue(opts[name]);
       if (value === undefined) continue;
-      if (!(name in schema)) throw new CliError(`--${kebab(name)} does not apply to --algo ${algo}`);
+      if (!(name in schema))
+        throw new CliError(`--${kebab(name)} does not apply to --algo ${algo} (see adept train --algo ${algo} --help)`);
       config[name] = value;
     }
-    const int = (flag: string, v: unknown, min = 0): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new CliError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
-      return n;
-    };
+    const run = readSchemaFlags(RUN_OPTIONS, opts);
     const { trainOffline } = await import("../run/train.js");
     await startBackend(opts.precision as string | undefined); // --precision; logs the backend once
-    try {
-      const summary = await trainOffline({
-        algo,
-        dataset: String(opts.dataset),
-        steps: int("steps", opts.steps, 1),
-        seed: int("seed", opts.seed),
-        out: String(opts.out),
-        config,
-        batchSize: int("batch-size", opts.batchSize, 1),
-        evalEvery: int("eval-every", opts.evalEvery),
-        evalEpisodes: int("eval-episodes", opts.evalEpisodes),
-        checkpointEvery: int("checkpoint-every", opts.checkpointEvery, 1),
-        logEvery: int("log-every", opts.logEvery, 1),
-        resume: Boolean(opts.resume),
-        env: opts.env as string | undefined,
-        rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
-        progress: opts.progress !== false,
-      });
-      const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>
-        s ? `${s.normalized.mean.toFixed(1)} ± ${s.normalized.std.toFixed(1)} (step ${s.step})` : "not evaluated";
-      process.stdout.write(
-        `${algo} on ${summary.dataset}: ${summary.steps} updates in ${summary.wallSeconds.toFixed(0)} s (${summary.updatesPerSecond.toFixed(0)}/s)\n` +
-          `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
-      );
-    } catch (error) {
-      if (error instanceof Error && !(error instanceof CliError) && /^(run directory|unknown|steps|.*: )/.test(error.message))
-        throw new CliError(error.message);
-      throw error;
+    // A module that exports a MuJoCo task registers it before the data is read, so that data
+    // tagged with that task is recognised as it (its termination rule, its widths).
+    if (typeof opts.env === "string") {
+      const { isEnvModulePath, openEnv } = await import("../envs/source.js");
+      if (isEnvModulePath(opts.env)) await openEnv(opts.env);
     }
+    const summary = await trainOffline({
+      algo,
+      dataset: String(opts.dataset),
+      out: String(opts.out),
+      ...run,
+      config,
+      resume: Boolean(opts.resume),
+      ...(opts.worldModel ? { worldModel: String(opts.worldModel) } : {}),
+      ...(opts.variant ? { variant: String(opts.variant) } : {}),
+      env: opts.env as string | undefined,
+      rewardScaling: opts.rewardScaling as "auto" | "corl" | "none" | undefined,
+      progress: opts.progress !== false,
+    });
+    const score = (s?: { step: number; normalized: { mean: number; std: number } }): string =>
+      s ? `${s.normalized.mean.toFixed(1)} ± ${s.normalized.std.toFixed(1)} (step ${s.step})` : "not evaluated";
+    process.stdout.write(
+      `${algo} on ${summary.dataset}: ${summary.steps} updates in ${summary.wallSeconds.toFixed(0)} s (${summary.updatesPerSecond.toFixed(0)}/s)\n` +
+        `  last ${score(summary.last)}\n  best ${score(summary.best)}\n  run  ${opts.out}\n`,
+    );
   });
 }

@@ -1,12 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { Dataset } from "../data/index.js";
-import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
+import type {
+  FitOptions,
+  OneStepReport,
+  PhysicsOneStepReport,
+  RolloutReport,
+  WorldModel,
+  WorldModelMetrics,
+  WorldModelProvenance,
+} from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
-import { type ConfigSchema, kebab } from "../util/config.js";
+import type { ConfigSchema } from "../util/config.js";
 import { CliError, parseInteger } from "./errors.js";
+import { fieldOptions, flagValue } from "./flags.js";
 
 /** File names inside a world-model directory written by `adept wm train`. */
 export const WM_FILES = { diffusion: "world-model.safetensors", ensemble: "ensemble.safetensors", run: "train.json" } as const;
@@ -20,6 +29,7 @@ interface TrainRecord {
   holdout: number;
   config: object;
   ensembleConfig?: object;
+  ensembleSteps?: number;
   metrics: Record<string, Record<string, number>>;
   seconds: Record<string, number>;
 }
@@ -37,51 +47,98 @@ export function register(program: Command): void {
     .requiredOption("--steps <n>", "gradient steps")
     .requiredOption("--out <dir>", "output directory (world-model.safetensors, train.json)")
     .option("--seed <s>", "seed of initialization, batches and sampling", "0")
-    .option("--holdout <fraction>", "fraction of episodes held out for `wm eval`", "0.1")
-    .option("--baseline", "also train the MOPO-style Gaussian ensemble with the same steps and batch size")
+    .option("--holdout <fraction>", "fraction of episodes held out for `wm eval` (and the ensemble's elites)", "0.1")
+    .option("--baseline", "also train the MOPO-style Gaussian ensemble (same batch size; its steps: --ensemble-steps)")
+    .option("--ensemble-steps <n>", "gradient steps of the --baseline ensemble (default: --steps)")
     .option("--env <name>", "the environment, when the file does not say")
-    .option("--log-every <n>", "print the losses every n steps (0: never)", "1000");
+    .option("--log-every <n>", "print the losses every n steps (0: never)", "1000")
+    .option("--checkpoint-every <n>", "save the model(s) every n steps, so that --resume loses at most that many", "5000")
+    .option("--resume", "continue the models in --out to --steps (same dataset and config)");
   // Every field of the world-model config is a flag (the schema is loaded eagerly: commander needs the flags before parsing).
-  for (const [key, field] of Object.entries(WORLD_MODEL_CONFIG as ConfigSchema)) {
-    const choices = field.choices ? ` (${field.choices.join(" | ")})` : "";
-    train.option(`--${kebab(key)} <value>`, `${field.doc}${choices} [default: ${String(field.default)}]`);
-  }
+  // Switches are --x / --no-x (--x false still works).
+  for (const [key, field] of Object.entries(WORLD_MODEL_CONFIG as ConfigSchema))
+    for (const option of fieldOptions(key, field, false, `${field.doc} [default: ${String(field.default)}]`)) train.addOption(option);
   train.action(async (opts: Record<string, string | boolean | undefined>) => {
     const { DiffusionWorldModel, GaussianEnsembleWorldModel, splitByEpisodes } = await import("../diffusion/index.js");
+    const { datasetFingerprint } = await import("../data/fingerprint.js");
     const { resolveConfig } = await import("../util/config.js");
     const steps = parseInteger("--steps", String(opts.steps), 0);
+    const ensembleSteps = opts.ensembleSteps === undefined ? steps : parseInteger("--ensemble-steps", String(opts.ensembleSteps), 0);
     const seed = parseInteger("--seed", String(opts.seed), 0);
     const logEvery = parseInteger("--log-every", String(opts.logEvery), 0);
+    const checkpointEvery = parseInteger("--checkpoint-every", String(opts.checkpointEvery), 1);
     const holdout = Number(opts.holdout);
     if (!(holdout >= 0 && holdout < 1)) throw new CliError(`--holdout must be in [0, 1), got ${opts.holdout}`);
-    const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, opts[k]]));
-    const config = userError(() => resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train"));
+    const out = String(opts.out);
+    const overrides = Object.fromEntries(Object.keys(WORLD_MODEL_CONFIG).map((k) => [k, flagValue(opts[k])]));
+    const config = resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train");
     const datasetPath = resolveDataset(String(opts.dataset));
     const dataset = await readDataset(datasetPath, opts.env as string | undefined);
-    const { train: rows } = splitByEpisodes(dataset, holdout, seed);
+    const { train: rows, test } = splitByEpisodes(dataset, holdout, seed);
     if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
-    mkdirSync(String(opts.out), { recursive: true });
+    if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
+      throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
+    const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
-    const log = (name: string) => (t: number, m: Record<string, number>) => {
-      if (logEvery > 0 && ((t + 1) % logEvery === 0 || t === steps - 1))
-        process.stdout.write(`${name} step ${t + 1}/${steps}  ${formatMetrics(m)}\n`);
+    const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {
+      const step = offset + t + 1;
+      if (logEvery > 0 && (step % logEvery === 0 || step === total))
+        process.stdout.write(`${name} step ${step}/${total}  ${formatMetrics(m)}\n`);
     };
-    let t0 = performance.now();
-    const model = DiffusionWorldModel.fromDataset(dataset, config, seed, rows);
-    record.metrics.diffusion = model.fit(dataset, steps, { rows, onStep: log("diffusion") });
-    record.seconds.diffusion = (performance.now() - t0) / 1000;
-    model.save(join(String(opts.out), WM_FILES.diffusion));
+    // Each model trains in chunks of --checkpoint-every steps and is saved after each (atomically),
+    // so that a resumed run continues from the last save with the same batches and noise.
+    const trainModel = <M extends TrainableWorldModel>(
+      name: "diffusion" | "ensemble",
+      path: string,
+      total: number,
+      fresh: () => M,
+      load: (p: string) => M,
+    ): M => {
+      const model =
+        opts.resume && existsSync(path)
+          ? userError(() => resumable(load(path), path, provenance, name === "diffusion" ? config : undefined))
+          : fresh();
+      model.provenance = provenance;
+      const t0 = performance.now();
+      let metrics: Record<string, number> = {};
+      mkdirSync(out, { recursive: true });
+      while (model.updates < total) {
+        const n = Math.min(checkpointEvery, total - model.updates);
+        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates, total) });
+        model.save(path);
+      }
+      if (!existsSync(path)) model.save(path);
+      record.metrics[name] = metrics;
+      record.seconds[name] = (performance.now() - t0) / 1000;
+      return model;
+    };
+    trainModel(
+      "diffusion",
+      join(out, WM_FILES.diffusion),
+      steps,
+      () => DiffusionWorldModel.fromDataset(dataset, config, seed, rows),
+      (p) => DiffusionWorldModel.load(p),
+    );
     if (opts.baseline) {
-      t0 = performance.now();
-      const ensemble = GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows);
-      record.metrics.ensemble = ensemble.fit(dataset, steps, { rows, onStep: log("ensemble") });
-      record.seconds.ensemble = (performance.now() - t0) / 1000;
+      const path = join(out, WM_FILES.ensemble);
+      const ensemble = trainModel(
+        "ensemble",
+        path,
+        ensembleSteps,
+        () => GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows),
+        (p) => GaussianEnsembleWorldModel.load(p),
+      );
+      // MOPO's elites, by held-out error (the training rows when nothing is held out).
+      record.metrics.ensembleHeldOutMse = Object.fromEntries(
+        ensemble.selectElites(dataset, test.length > 0 ? test : rows).map((v, e) => [`member${e}`, v]),
+      );
       record.ensembleConfig = ensemble.config;
-      ensemble.save(join(String(opts.out), WM_FILES.ensemble));
+      record.ensembleSteps = ensembleSteps;
+      ensemble.save(path);
     }
-    writeFileSync(join(String(opts.out), WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileSync(join(out, WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
     process.stdout.write(
-      `wrote ${String(opts.out)}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`,
+      `wrote ${out}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`,
     );
   });
 
@@ -117,7 +174,7 @@ export function register(program: Command): void {
         const horizon = parseInteger("--horizon", opts.horizon, 1);
         if (opts.policy !== "random")
           throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
-        const { models, record } = userError(() => loadModels(opts.model, loadWorldModel));
+        const { models, record } = loadModels(opts.model, (file) => userError(() => loadWorldModel(file)));
         const datasetPath = resolveDataset(opts.dataset);
         const dataset = await readDataset(datasetPath, opts.env);
         const sameData = record !== undefined && record.datasetSize === dataset.size;
@@ -164,8 +221,36 @@ export function register(program: Command): void {
     );
 }
 
+/**
+ * A saved model to continue: trained on the same data (fingerprint) and, for the diffusion
+ * model, with the config the flags ask for; otherwise a one-line error naming the file.
+ */
+/** What `wm train` needs of a model: training, its config, and where its data came from. */
+type TrainableWorldModel = WorldModel & {
+  fit(dataset: Dataset, steps: number, options?: FitOptions): WorldModelMetrics;
+  provenance?: WorldModelProvenance;
+  readonly config: object;
+};
+
+function resumable<M extends TrainableWorldModel>(
+  model: M,
+  path: string,
+  provenance: { fingerprint: string; file: string },
+  config?: object,
+): M {
+  if (model.provenance?.fingerprint !== provenance.fingerprint)
+    throw new CliError(`${path}: trained on other data than ${provenance.file} (dataset fingerprints differ); it cannot be resumed on it`);
+  if (config)
+    for (const [key, value] of Object.entries(config)) {
+      const saved = (model.config as Record<string, unknown>)[key];
+      if (saved !== value)
+        throw new CliError(`${path}: trained with ${key} ${JSON.stringify(saved)}, the flags ask for ${JSON.stringify(value)}`);
+    }
+  return model;
+}
+
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {
-  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  if (!existsSync(path)) throw new CliError(`${path} does not exist`);
   if (!statSync(path).isDirectory()) return { models: { [load(path).kind]: load(path) } };
   const models: Record<string, WorldModel> = {};
   for (const [name, file] of [
@@ -174,7 +259,7 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
   ] as const) {
     if (existsSync(join(path, file))) models[name] = load(join(path, file));
   }
-  if (Object.keys(models).length === 0) throw new Error(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
+  if (Object.keys(models).length === 0) throw new CliError(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
   const runFile = join(path, WM_FILES.run);
   const record = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord) : undefined;
   return { models, record };
@@ -192,15 +277,14 @@ function resolveDataset(name: string): string {
 }
 
 async function readDataset(path: string, env?: string): Promise<Dataset> {
-  const { DataError, loadDataset, parseTask } = await import("../data/index.js");
-  try {
-    return await loadDataset(path, env ? { task: parseTask(env) } : {});
-  } catch (error) {
-    if (error instanceof DataError) throw new CliError(error.message);
-    throw error;
-  }
+  const { loadDataset, parseTask } = await import("../data/index.js");
+  return loadDataset(path, env ? { task: parseTask(env) } : {});
 }
 
+/**
+ * A world-model file that does not load is the user's file at fault: the loader throws plain
+ * errors naming the file and what is wrong in it, shown here as one line.
+ */
 function userError<T>(body: () => T): T {
   try {
     return body();

@@ -11,6 +11,7 @@ import { clamp } from "../tensor/ops.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../util/rng.js";
 import type { CollectPolicy } from "./collect.js";
+import { deterministic } from "./deterministic.js";
 
 /** What a behaviour policy file records about itself. */
 export interface BehaviourInfo {
@@ -57,34 +58,45 @@ export class BehaviourPolicy {
     return new BehaviourPolicy(actor, JSON.parse(metadata.info ?? "{}") as BehaviourInfo, S, A);
   }
 
-  /** log π_β(a|s) of `n` raw observations [n, S] and actions [n, A] in [−1, 1]. */
+  /**
+   * log π_β(a|s) of `n` raw observations [n, S] and actions [n, A] in [−1, 1], computed as at
+   * collection (on the CPU-independent path of ./deterministic.ts).
+   */
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array {
-    return scope(() =>
-      noGrad(() =>
-        this.actor
-          .distribution(new Tensor(n, this.observationDim, observations))
-          .logProb(new Tensor(n, this.actionDim, actions))
-          .data.slice(),
+    return deterministic(() =>
+      scope(() =>
+        noGrad(() =>
+          this.actor
+            .distribution(new Tensor(n, this.observationDim, observations))
+            .logProb(new Tensor(n, this.actionDim, actions))
+            .data.slice(),
+        ),
       ),
     );
   }
 
-  /** Samples actions and records log π_β(a|s) (stochastic), or takes the mode (deterministic; log-prob NaN). */
-  collectPolicy(rng: Rng, deterministic = false): CollectPolicy {
+  /**
+   * Samples actions and records log π_β(a|s) (stochastic), or takes the mode (`mode`; log-prob
+   * NaN). The forward runs on the CPU-independent path (./deterministic.ts), so the actions,
+   * and with them the whole dataset, are the same on every machine.
+   */
+  collectPolicy(rng: Rng, mode = false): CollectPolicy {
     const S = this.observationDim;
     return (observations, n, actions, logProbs) =>
-      scope(() =>
-        noGrad(() => {
-          const dist = this.actor.distribution(new Tensor(n, S, observations.subarray(0, n * S)));
-          if (deterministic) {
-            actions.set(dist.mode().data);
-            logProbs.fill(Number.NaN, 0, n);
-            return;
-          }
-          const { action, logProb } = dist.rsample(rng);
-          actions.set(clamp(action, -1, 1).data);
-          logProbs.set(logProb.data);
-        }),
+      deterministic(() =>
+        scope(() =>
+          noGrad(() => {
+            const dist = this.actor.distribution(new Tensor(n, S, observations.subarray(0, n * S)));
+            if (mode) {
+              actions.set(dist.mode().data);
+              logProbs.fill(Number.NaN, 0, n);
+              return;
+            }
+            const { action, logProb } = dist.rsample(rng);
+            actions.set(clamp(action, -1, 1).data);
+            logProbs.set(logProb.data);
+          }),
+        ),
       );
   }
 }

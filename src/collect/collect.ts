@@ -6,9 +6,9 @@
  * batch; each episode is written out contiguously when it ends.
  */
 import type { Dataset } from "../data/dataset.js";
-import type { LocomotionEnv } from "../envs/locomotion.js";
+import type { MujocoEnv } from "../envs/mujoco-env.js";
 import { makeEnv } from "../envs/registry.js";
-import type { LocomotionTask } from "../envs/scores.js";
+import type { BoxSpace } from "../envs/types.js";
 import { Rng } from "../util/rng.js";
 
 /**
@@ -22,6 +22,21 @@ export function uniformPolicy(actionDim: number, rng: Rng): CollectPolicy {
   const logDensity = -actionDim * Math.LN2;
   return (_obs, n, actions, logProbs) => {
     rng.fillUniform(actions.subarray(0, n * actionDim), -1, 1);
+    logProbs.fill(logDensity, 0, n);
+  };
+}
+
+/** Uniform random actions in a task's action box (its log-density), for tasks whose box is not [−1, 1]. */
+export function uniformBoxPolicy(space: BoxSpace, rng: Rng): CollectPolicy {
+  const { dim, low, high } = space;
+  let logDensity = 0;
+  for (let j = 0; j < dim; j++) logDensity -= Math.log((high[j] as number) - (low[j] as number));
+  return (_obs, n, actions, logProbs) => {
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < dim; j++) {
+        const lo = low[j] as number;
+        actions[i * dim + j] = lo + ((high[j] as number) - lo) * rng.uniform();
+      }
     logProbs.fill(logDensity, 0, n);
   };
 }
@@ -63,15 +78,10 @@ class EpisodeBuffer {
   }
 }
 
-/** Collects exactly `size` transitions of `policy` on `task`. */
-export async function collectTransitions(
-  task: LocomotionTask,
-  size: number,
-  policy: CollectPolicy,
-  options: CollectOptions,
-): Promise<Dataset> {
+/** Collects exactly `size` transitions of `policy` on `task` (a built-in or registered task's name). */
+export async function collectTransitions(task: string, size: number, policy: CollectPolicy, options: CollectOptions): Promise<Dataset> {
   const numEnvs = Math.max(1, Math.min(options.numEnvs ?? 10, size));
-  const envs: LocomotionEnv[] = [];
+  const envs: MujocoEnv[] = [];
   try {
     for (let i = 0; i < numEnvs; i++) envs.push(await makeEnv(task));
     const spec = envs[0]!.spec;

@@ -52,6 +52,9 @@ export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medi
   const manifestPath = join(policiesDir(), "manifest.json");
   const manifest = readJson(manifestPath);
   manifest[entry.task] = full;
+  // The task's datasets built from policies change with them: their published hashes no longer hold.
+  const hashes = manifest.datasets as Record<string, unknown> | undefined;
+  for (const id of Object.keys(hashes ?? {})) if (id.startsWith(`${entry.task}-`) && !id.endsWith("-random")) delete hashes![id];
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return full;
 }

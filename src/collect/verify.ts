@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
 import { DataError } from "../data/errors.js";
-import { gatherRowsOf } from "../diffusion/normalization.js";
+import { gatherRowsOf } from "../data/rows.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy } from "./behaviour.js";
 import { manifestEntry, parseDatasetId, type ReplaySegment, replaySegments } from "./build.js";

@@ -4,7 +4,7 @@
  * path or such an id (`hopper-random`, `hopper-medium-replay-v2`).
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { DataError } from "./errors.js";
 
 /** The cache root. */
@@ -18,6 +18,12 @@ const DATASET_ID = /^(halfcheetah|hopper|walker2d)-(random|medium|medium-replay|
 export function datasetId(name: string): string | null {
   const m = DATASET_ID.exec(name);
   return m ? `${m[1]}-${m[2]}` : null;
+}
+
+/** The name a dataset gets in run paths and report rows: its id (`hopper-random`), or a file's base name. */
+export function datasetName(dataset: string): string {
+  const base = basename(dataset).replace(/\.(hdf5|h5|jsonl)$/i, "");
+  return datasetId(base) ?? base;
 }
 
 /** The cache path of a dataset id. */

@@ -1,6 +1,5 @@
 // The D4RL HDF5 layout, read and written. This is the one place where D4RL's snake_case
 // keys meet our camelCase fields.
-import type { LocomotionTask } from "../envs/scores.js";
 import {
   dtypeName,
   getArray,
@@ -44,10 +43,10 @@ export interface ReadOptions {
    * name, and the observation/action widths are checked against it. `null`: neither
    * inferred nor checked.
    */
-  task?: LocomotionTask | null;
+  task?: string | null;
 }
 
-/** Reads a D4RL-layout HDF5 file (see DESIGN.md §5 and docs/data.md). */
+/** Reads a D4RL-layout HDF5 file (see docs/data.md). */
 export async function readD4rl(path: string, options: ReadOptions = {}): Promise<Dataset> {
   const file = await openForRead(path);
   try {
@@ -154,7 +153,7 @@ export function rowsOf(path: string, key: string, ds: H5Dataset): number {
   const shape = guarded(path, key, () => ds.shape);
   if (!shape || shape.length === 0) throw new DataError({ file: path, key }, "is a scalar, expected an array with one row per step");
   if (!isNumeric(ds)) throw new DataError({ file: path, key }, `has element type ${dtypeName(ds)}, expected numbers`);
-  return shape[0];
+  return shape[0]!;
 }
 
 /**
@@ -164,7 +163,7 @@ export function rowsOf(path: string, key: string, ds: H5Dataset): number {
 export function widthOf(path: string, key: string, ds: H5Dataset, kind: "matrix" | "vector"): number {
   const shape = guarded(path, key, () => ds.shape) ?? [];
   if (shape.length === 1) return 1;
-  if (shape.length === 2 && (kind === "matrix" || shape[1] === 1)) return shape[1];
+  if (shape.length === 2 && (kind === "matrix" || shape[1] === 1)) return shape[1]!;
   const want = kind === "vector" ? "[N] or [N, 1]" : "[N, width]";
   throw new DataError({ file: path, key }, `has shape [${shape.join(", ")}], expected ${want}`);
 }

@@ -1,5 +1,3 @@
-import type { LocomotionTask } from "../envs/scores.js";
-
 /** A metadata value kept from a file (`metadata/*` in D4RL, root attributes in Minari). */
 export type MetadataValue = string | number | boolean | string[] | NumericMetadata;
 
@@ -64,8 +62,8 @@ export interface Dataset {
   nextObservationMissing?: Uint8Array; // [N]
   /** Metadata from the file, by path relative to `metadata/` (e.g. `algorithm`, `policy/fc0/weight`). */
   metadata: Record<string, MetadataValue>;
-  /** The D4RL locomotion task, when known (from the caller, the metadata or the file name). */
-  task?: LocomotionTask;
+  /** The task, when known (from the caller, the metadata or the file name): a D4RL locomotion task or a registered one. */
+  task?: string;
   source: DatasetSource;
 }
 
@@ -101,7 +99,7 @@ export function episodeReturns(dataset: Pick<Dataset, "rewards">, episodes: Epis
   const returns = new Float64Array(episodes.starts.length);
   for (let e = 0; e < returns.length; e++) {
     let sum = 0;
-    for (let i = episodes.starts[e]; i < episodes.ends[e]; i++) sum += dataset.rewards[i];
+    for (let i = episodes.starts[e]!; i < episodes.ends[e]!; i++) sum += dataset.rewards[i]!;
     returns[e] = sum;
   }
   return returns;

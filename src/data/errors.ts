@@ -1,3 +1,5 @@
+import { UserError } from "../util/errors.js";
+
 /** Where in the user's data a problem was found; every field is optional. */
 export interface DataErrorLocation {
   /** The file being read or written. */
@@ -13,7 +15,7 @@ export interface DataErrorLocation {
  * line that names the file, the key and what is wrong, so the CLI can print it as is;
  * h5wasm's own errors never escape the data layer without being turned into one of these.
  */
-export class DataError extends Error {
+export class DataError extends UserError {
   override name = "DataError";
   readonly file: string | undefined;
   readonly key: string | undefined;

@@ -3,6 +3,7 @@
  * top x % of trajectories by return (any_percent_bc.py, `frac`).
  */
 import { type Dataset, episodeRanges, episodeReturns } from "./dataset.js";
+import { type Column, gatherRowsOf } from "./rows.js";
 
 /** The dataset restricted to its best `fraction` of episodes by return (at least one), rows in their original order. */
 export function bestEpisodes(dataset: Dataset, fraction: number): Dataset {
@@ -14,14 +15,8 @@ export function bestEpisodes(dataset: Dataset, fraction: number): Dataset {
   const keep = new Set(order.slice(0, Math.max(1, Math.round(fraction * order.length))));
   const rows: number[] = [];
   for (let e = 0; e < returns.length; e++) if (keep.has(e)) for (let i = episodes.starts[e]!; i < episodes.ends[e]!; i++) rows.push(i);
-  const pick = <T extends Float32Array | Uint8Array>(column: T | undefined, width: number): T | undefined => {
-    if (!column) return undefined;
-    const out = new (column.constructor as new (n: number) => T)(rows.length * width);
-    rows.forEach((row, k) => {
-      out.set(column.subarray(row * width, (row + 1) * width), k * width);
-    });
-    return out;
-  };
+  const pick = <T extends Column>(column: T | undefined, width: number): T | undefined =>
+    column ? gatherRowsOf(column, width, rows) : undefined;
   const S = dataset.observationDim,
     A = dataset.actionDim;
   return {

@@ -35,10 +35,12 @@ export {
   MixedSampler,
   ReplayBuffer,
   type ReplayBufferState,
+  RowSampler,
   type Sampler,
   saveReplayBuffer,
   type TransitionBatch,
   type TransitionSpec,
 } from "./replay.js";
+export { type Column, drawRows, gatherRowsInto, gatherRowsOf, gatherTransitionsInto, type TransitionSource } from "./rows.js";
 export { type DatasetSummary, type Distribution, distribution, summarize } from "./stats.js";
 export { checkTaskSpaces, inferTask, parseTask, TASK_SPACES, type TaskGuess, taskFromName } from "./tasks.js";

@@ -45,7 +45,7 @@ export async function inspectFile(path: string): Promise<FileInfo> {
       }
     };
     if (episodes.length > 0 && !keys.includes("observations")) {
-      const first = episodes.sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))[0];
+      const first = episodes.sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))[0]!;
       walk(h5.get(first) as H5Group, `${first}/`);
       return { file, bytes, format: "minari", arrays, episodeGroups: episodes.length };
     }

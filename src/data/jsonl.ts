@@ -24,7 +24,7 @@ class FloatColumn {
       grown.set(this.data.subarray(0, this.length));
       this.data = grown;
     }
-    for (let i = 0; i < values.length; i++) this.data[this.length++] = values[i];
+    for (let i = 0; i < values.length; i++) this.data[this.length++] = values[i]!;
   }
   pushZeros(count: number): void {
     this.push(new Float32Array(count));
@@ -126,7 +126,7 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
       const acts = matrix("actions", r.actions, undefined, A);
       const T = acts.length;
       if (T === 0) throw new DataError({ ...where, key: "actions" }, "is empty (an episode needs at least one step)");
-      fixDims(Array.isArray(r.observations) && Array.isArray(r.observations[0]) ? r.observations[0].length : -1, acts[0].length);
+      fixDims(Array.isArray(r.observations) && Array.isArray(r.observations[0]) ? r.observations[0].length : -1, acts[0]!.length);
       const obs = matrix("observations", r.observations, undefined, S);
       if (obs.length !== T && obs.length !== T + 1) {
         throw new DataError(
@@ -141,16 +141,16 @@ export async function readJsonl(path: string, options: ReadOptions = {}): Promis
       checkLogProbs(r.log_probs !== undefined, "log_probs");
       const lps = r.log_probs === undefined ? undefined : vector("log_probs", r.log_probs, T);
       for (let t = 0; t < T; t++) {
-        observations.push(obs[t]);
-        actions.push(acts[t]);
-        rewards.push([rews[t]]);
+        observations.push(obs[t]!);
+        actions.push(acts[t]!);
+        rewards.push([rews[t]!]);
         const known = obs.length === T + 1;
-        if (known) next.push(obs[t + 1]);
+        if (known) next.push(obs[t + 1]!);
         else next.pushZeros(S);
         nextKnown.push(known ? 1 : 0);
         terminals.push(t === T - 1 ? terminal : 0);
         timeouts.push(t === T - 1 ? timeout : 0);
-        if (lps) logProbs.push([lps[t]]);
+        if (lps) logProbs.push([lps[t]!]);
       }
     } else {
       // One transition.

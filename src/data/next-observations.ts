@@ -1,4 +1,5 @@
 import type { Dataset } from "./dataset.js";
+import { type Column, gatherRowsOf } from "./rows.js";
 
 /** The per-step columns of a dataset before next observations are known. */
 export type StepColumns = Omit<Dataset, "nextObservations" | "nextObservationMissing" | "metadata" | "task" | "source">;
@@ -7,7 +8,7 @@ export type StepColumns = Omit<Dataset, "nextObservations" | "nextObservationMis
 export type TransitionColumns = StepColumns & Pick<Dataset, "nextObservations" | "nextObservationMissing">;
 
 /**
- * Derives s' from the next row, never across an episode boundary (DESIGN.md §5: D4RL's
+ * Derives s' from the next row, never across an episode boundary (docs/data.md, "Episode boundaries and derived next observations": D4RL's
  * `qlearning_dataset` takes the next row even after a terminal, which is the next episode's
  * first state — wrong for a world model).
  *
@@ -32,27 +33,18 @@ export function deriveNextObservations(
   for (let i = 0; i < size; i++) {
     const end = terminals[i] === 1 || timeouts[i] === 1 || i === size - 1;
     keep[i] = !end || terminals[i] === 1 || known?.mask[i] === 1 ? 1 : 0;
-    kept += keep[i];
+    kept += keep[i]!;
   }
   const index = new Int32Array(kept); // [N'] source row of each kept row
   for (let i = 0, k = 0; i < size; i++) if (keep[i]) index[k++] = i;
 
   // 2. Gather the kept rows of every column.
-  const gather = (src: Float32Array, width: number): Float32Array => {
-    const out = new Float32Array(kept * width);
-    for (let k = 0; k < kept; k++) out.set(src.subarray(index[k] * width, (index[k] + 1) * width), k * width);
-    return out;
-  };
-  const gatherFlags = (src: Uint8Array): Uint8Array => {
-    const out = new Uint8Array(kept);
-    for (let k = 0; k < kept; k++) out[k] = src[index[k]];
-    return out;
-  };
+  const gather = <T extends Column>(src: T, width: number): T => gatherRowsOf(src, width, index);
   const nextObservations = new Float32Array(kept * S); // [N', S]
   const nextObservationMissing = new Uint8Array(kept);
-  const newTimeouts = gatherFlags(timeouts);
+  const newTimeouts = gather(timeouts, 1);
   for (let k = 0; k < kept; k++) {
-    const i = index[k];
+    const i = index[k]!;
     const end = terminals[i] === 1 || timeouts[i] === 1 || i === size - 1;
     if (known?.mask[i] === 1) {
       nextObservations.set(known.nextObservations.subarray(i * S, (i + 1) * S), k * S);
@@ -73,7 +65,7 @@ export function deriveNextObservations(
     observations: gather(steps.observations, S),
     actions: gather(steps.actions, steps.actionDim),
     rewards: gather(steps.rewards, 1),
-    terminals: gatherFlags(terminals),
+    terminals: gather(terminals, 1),
     timeouts: newTimeouts,
     nextObservations,
     nextObservationMissing,

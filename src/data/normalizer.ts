@@ -1,4 +1,5 @@
 import { isLocomotionTask } from "../envs/scores.js";
+import { type ActionScaler, checkActionScaler } from "./action-scaler.js";
 import { type Dataset, episodeRanges, episodeReturns } from "./dataset.js";
 import { DataError } from "./errors.js";
 
@@ -24,6 +25,11 @@ export interface DatasetStats {
   rewards: FeatureStats;
   /** Multiplier applied to rewards before training (1 when rewards are not scaled). */
   rewardScale: number;
+  /**
+   * Present when the data's actions lie outside [−1, 1]: the min–max scaler the agent was
+   * trained behind (src/data/action-scaler.ts); `actions` above are then the scaled actions' statistics.
+   */
+  actionScaler?: ActionScaler;
 }
 
 /** CORL's epsilon for state normalization. */
@@ -41,15 +47,15 @@ export function featureStats(data: Float32Array, dim: number, eps = DEFAULT_EPS)
   const max = new Float64Array(dim).fill(Number.NEGATIVE_INFINITY);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) {
-      const v = data[i * dim + j];
-      sum[j] += v;
-      if (v < min[j]) min[j] = v;
-      if (v > max[j]) max[j] = v;
+      const v = data[i * dim + j]!;
+      sum[j]! += v;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
     }
   }
   const mean = Array.from(sum, (s) => s / n);
   const sq = new Float64Array(dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j] += (data[i * dim + j] - mean[j]) ** 2;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j]! += (data[i * dim + j]! - mean[j]!) ** 2;
   // Population std (numpy's default, as CORL uses), then + eps.
   return { mean, std: Array.from(sq, (s) => Math.sqrt(s / n) + eps), min: Array.from(min), max: Array.from(max) };
 }
@@ -127,7 +133,7 @@ export class Normalizer {
   normalize(x: Float32Array): Float32Array {
     this.check(x);
     const { dim, mean, std } = this;
-    for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % dim]) / std[i % dim];
+    for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean[i % dim]!) / std[i % dim]!;
     return x;
   }
 
@@ -135,7 +141,7 @@ export class Normalizer {
   denormalize(x: Float32Array): Float32Array {
     this.check(x);
     const { dim, mean, std } = this;
-    for (let i = 0; i < x.length; i++) x[i] = x[i] * std[i % dim] + mean[i % dim];
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! * std[i % dim]! + mean[i % dim]!;
     return x;
   }
 
@@ -145,8 +151,8 @@ export class Normalizer {
     const { dim, min, max } = this;
     for (let i = 0; i < x.length; i++) {
       const j = i % dim;
-      if (x[i] < min[j]) x[i] = min[j];
-      else if (x[i] > max[j]) x[i] = max[j];
+      if (x[i]! < min[j]!) x[i] = min[j]!;
+      else if (x[i]! > max[j]!) x[i] = max[j]!;
     }
     return x;
   }
@@ -176,6 +182,7 @@ export function statsFromJson(text: string): DatasetStats {
       f && (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
     if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
   }
+  if (value.actionScaler !== undefined) checkActionScaler(value.actionScaler, "normalization statistics");
   if (!Number.isFinite(value.rewardScale) || !Number.isFinite(value.eps)) {
     throw new DataError({}, "normalization statistics: rewardScale and eps must be finite numbers");
   }

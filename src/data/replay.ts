@@ -1,10 +1,11 @@
-// Replay buffers: fixed capacity, columnar Float32Array storage, ring overwrite, seeded
-// uniform sampling straight into a caller-owned batch (no allocation per sample call).
+// Replay buffers and samplers: fixed capacity, columnar Float32Array storage, ring overwrite,
+// seeded uniform sampling straight into a caller-owned batch (no allocation per sample call).
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Rng } from "../util/rng.js";
 import type { Dataset } from "./dataset.js";
 import { DataError } from "./errors.js";
+import { drawRows, gatherTransitionsInto, type TransitionSource } from "./rows.js";
 
 /** Widths of a transition. */
 export interface TransitionSpec {
@@ -71,6 +72,10 @@ export class ReplayBuffer implements Sampler {
   private readonly terminals: Float32Array; // [C]
   private count = 0;
   private cursor = 0;
+  /** Storage rows of the current {@link sample} call (reused between calls). */
+  private drawn = new Int32Array(0);
+  /** The storage columns, as a source for {@link gatherTransitionsInto}. */
+  private readonly storage: TransitionSource;
 
   constructor(spec: TransitionSpec & { capacity: number }) {
     const { capacity, observationDim: S, actionDim: A } = spec;
@@ -84,6 +89,15 @@ export class ReplayBuffer implements Sampler {
     this.rewards = new Float32Array(capacity);
     this.nextObservations = new Float32Array(capacity * S);
     this.terminals = new Float32Array(capacity);
+    this.storage = {
+      observationDim: S,
+      actionDim: A,
+      observations: this.observations,
+      actions: this.actions,
+      rewards: this.rewards,
+      nextObservations: this.nextObservations,
+      terminals: this.terminals,
+    };
   }
 
   /** Transitions held (≤ capacity). */
@@ -107,10 +121,10 @@ export class ReplayBuffer implements Sampler {
     const { observationDim: S, actionDim: A } = this;
     const row = this.cursor;
     for (let j = 0; j < S; j++) {
-      this.observations[row * S + j] = observation[j];
-      this.nextObservations[row * S + j] = nextObservation[j];
+      this.observations[row * S + j] = observation[j]!;
+      this.nextObservations[row * S + j] = nextObservation[j]!;
     }
-    for (let j = 0; j < A; j++) this.actions[row * A + j] = action[j];
+    for (let j = 0; j < A; j++) this.actions[row * A + j] = action[j]!;
     this.rewards[row] = reward;
     this.terminals[row] = terminal ? 1 : 0;
     this.advance(1);
@@ -135,17 +149,11 @@ export class ReplayBuffer implements Sampler {
         `ReplayBuffer.sample: batch is for (S ${out.observationDim}, A ${out.actionDim}), buffer holds (S ${S}, A ${A})`,
       );
     }
-    for (let r = start; r < end; r++) {
-      const i = rng.int(count);
-      // Why plain loops: subarray()/set() would create an object per row.
-      for (let j = 0; j < S; j++) {
-        out.observations[r * S + j] = this.observations[i * S + j];
-        out.nextObservations[r * S + j] = this.nextObservations[i * S + j];
-      }
-      for (let j = 0; j < A; j++) out.actions[r * A + j] = this.actions[i * A + j];
-      out.rewards[r] = this.rewards[i];
-      out.terminals[r] = this.terminals[i];
-    }
+    const n = end - start;
+    if (this.drawn.length < n) this.drawn = new Int32Array(n); // grows once, to the largest batch
+    const rows = this.drawn;
+    for (let k = 0; k < n; k++) rows[k] = rng.int(count);
+    gatherTransitionsInto(this.storage, rows, out, n, start);
   }
 
   /** A copy of the buffer's state, for checkpoints. */
@@ -264,6 +272,34 @@ export class MixedSampler implements Sampler {
     if (this.first.size === 0) split = start;
     if (split > start) this.first.sample(rng, out, start, split);
     if (end > split) this.second.sample(rng, out, split, end);
+  }
+}
+
+/**
+ * Draws batches of `size` rows uniformly (with replacement) from a fixed set of `rows` of a
+ * dataset (a training split, the rows with a known s′) into a batch allocated once. The
+ * dataset rows of the last batch stay in {@link picked}, for per-row lookups such as π_β.
+ */
+export class RowSampler {
+  readonly batch: TransitionBatch;
+  /** The dataset row of each batch row, from the last {@link sample}. */
+  readonly picked: Int32Array;
+
+  constructor(
+    readonly dataset: TransitionSource,
+    readonly rows: Int32Array,
+    size: number,
+  ) {
+    if (rows.length === 0) throw new RangeError("RowSampler: no rows to sample from");
+    this.batch = allocateBatch(dataset, size);
+    this.picked = new Int32Array(size);
+  }
+
+  /** Refills and returns the batch. */
+  sample(rng: Rng): TransitionBatch {
+    drawRows(rng, this.rows, this.batch.size, this.picked);
+    gatherTransitionsInto(this.dataset, this.picked, this.batch);
+    return this.batch;
   }
 }
 

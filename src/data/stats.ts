@@ -1,4 +1,4 @@
-import { normalizedScore } from "../envs/scores.js";
+import { findTask, scoreOf } from "../envs/registry.js";
 import { type Dataset, episodeRanges, episodeReturns } from "./dataset.js";
 
 /** Mean, spread and range of a list of numbers. */
@@ -33,7 +33,7 @@ export interface DatasetSummary {
 export function summarize(dataset: Dataset): DatasetSummary {
   const episodes = episodeRanges(dataset);
   const returns = episodeReturns(dataset, episodes);
-  const lengths = Array.from(episodes.ends, (end, e) => end - episodes.starts[e]);
+  const lengths = Array.from(episodes.ends, (end, e) => end - episodes.starts[e]!);
   const complete = Array.from(returns).filter((_, e) => episodes.complete[e] === 1);
   const scored = complete.length > 0 ? complete : Array.from(returns);
   const summary: DatasetSummary = {
@@ -50,7 +50,8 @@ export function summarize(dataset: Dataset): DatasetSummary {
   const task = dataset.task;
   if (task) {
     summary.task = task;
-    summary.normalizedScore = distribution(scored.map((r) => normalizedScore(task, r)));
+    const entry = findTask(task);
+    if (entry?.referenceScores) summary.normalizedScore = distribution(scored.map((r) => scoreOf(entry, r)));
   }
   return summary;
 }
@@ -65,12 +66,12 @@ export function distribution(values: ArrayLike<number>): Distribution {
   const mean = sum / n;
   let sq = 0;
   for (const v of sorted) sq += (v - mean) ** 2;
-  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  return { mean, std: Math.sqrt(sq / n), min: sorted[0], median, max: sorted[n - 1] };
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  return { mean, std: Math.sqrt(sq / n), min: sorted[0]!, median, max: sorted[n - 1]! };
 }
 
 function count(flags: Uint8Array): number {
   let c = 0;
-  for (let i = 0; i < flags.length; i++) c += flags[i];
+  for (let i = 0; i < flags.length; i++) c += flags[i]!;
   return c;
 }

@@ -1,31 +1,45 @@
 import { basename } from "node:path";
-import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
+import { findTask, listRegisteredTasks } from "../envs/registry.js";
+import type { LocomotionTask } from "../envs/scores.js";
+import { LOCOMOTION_TASKS } from "../envs/tasks.js";
 import type { MetadataValue } from "./dataset.js";
 import { DataError } from "./errors.js";
 
 /**
  * Observation and action widths of the D4RL locomotion tasks (gym -v3 semantics, see
- * DESIGN.md §3), used to check that a file matches the environment it claims to be from.
+ * docs/envs.md, "The tasks"), used to check that a file matches the environment it claims to be from.
  */
 export const TASK_SPACES: Record<LocomotionTask, { observationDim: number; actionDim: number }> = {
-  halfcheetah: { observationDim: 17, actionDim: 6 },
-  hopper: { observationDim: 11, actionDim: 3 },
-  walker2d: { observationDim: 17, actionDim: 6 },
+  halfcheetah: { observationDim: LOCOMOTION_TASKS.halfcheetah.observationDim, actionDim: LOCOMOTION_TASKS.halfcheetah.actionDim },
+  hopper: { observationDim: LOCOMOTION_TASKS.hopper.observationDim, actionDim: LOCOMOTION_TASKS.hopper.actionDim },
+  walker2d: { observationDim: LOCOMOTION_TASKS.walker2d.observationDim, actionDim: LOCOMOTION_TASKS.walker2d.actionDim },
 };
+
+/** The widths of any registered task (built-in or a user's), or undefined for an unknown name. */
+export function taskSpaces(task: string): { observationDim: number; actionDim: number } | undefined {
+  const def = findTask(task);
+  return def ? { observationDim: def.observationDim, actionDim: def.actionDim } : undefined;
+}
 
 /** How a task was determined, for messages ("from metadata/env", "from the file name"). */
 export interface TaskGuess {
-  task: LocomotionTask;
+  task: string;
   from: string;
 }
 
-/** The locomotion task named in a string such as "hopper-medium-replay-v2", "HalfCheetah-v3" or "mujoco/walker2d/expert-v0". */
-export function taskFromName(name: string): LocomotionTask | undefined {
+/**
+ * The task named in a string such as "hopper-medium-replay-v2", "HalfCheetah-v3" or
+ * "mujoco/walker2d/expert-v0": a locomotion task, else a registered task whose name the string
+ * contains (the longest such name, so "pendulum" does not shadow "inverted-pendulum").
+ */
+export function taskFromName(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (/half_?cheetah/.test(lower)) return "halfcheetah";
   if (/hopper/.test(lower)) return "hopper";
   if (/walker(_?2d)?/.test(lower)) return "walker2d";
-  return undefined;
+  let best: string | undefined;
+  for (const task of listRegisteredTasks()) if (lower.includes(task.toLowerCase()) && (!best || task.length > best.length)) best = task;
+  return best;
 }
 
 /** Metadata keys that name the environment, in the order they are trusted. */
@@ -46,12 +60,13 @@ export function inferTask(metadata: Record<string, MetadataValue>, file?: string
   return undefined;
 }
 
-/** Parses a user-given task name (CLI `--env`), accepting aliases like "HalfCheetah-v3". */
-export function parseTask(name: string): LocomotionTask {
-  if (isLocomotionTask(name)) return name;
+/** Parses a user-given task name (CLI `--env`), accepting aliases like "HalfCheetah-v3" and registered tasks. */
+export function parseTask(name: string): string {
+  const known = findTask(name);
+  if (known) return known.name;
   const task = taskFromName(name);
   if (task) return task;
-  throw new DataError({}, `unknown environment "${name}" (expected halfcheetah, hopper or walker2d)`);
+  throw new DataError({}, `unknown environment "${name}" (expected ${listRegisteredTasks().join(", ")})`);
 }
 
 /**
@@ -64,7 +79,8 @@ export function checkTaskSpaces(
   dims: { observationDim: number; actionDim: number },
   keys = { observations: "observations", actions: "actions" },
 ): void {
-  const want = TASK_SPACES[guess.task];
+  const want = taskSpaces(guess.task);
+  if (!want) return; // not a registered task: nothing to check against
   const hint =
     guess.from === "the caller"
       ? ""

@@ -8,7 +8,7 @@ export function checkFinite(file: string | undefined, key: string, data: Float32
   let count = 0;
   let first = -1;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
+    const v = data[i]!;
     // Why: `v - v` is NaN exactly for NaN and ±Inf, and is one cheap op on the hot path.
     if (v - v !== 0) {
       if (count === 0) first = i;

@@ -3,7 +3,7 @@
  * rows with a known s′, or a training split), written into a batch allocated once.
  */
 import type { Dataset } from "../data/dataset.js";
-import { allocateBatch, type TransitionBatch } from "../data/replay.js";
+import { RowSampler, type TransitionBatch } from "../data/replay.js";
 import type { Rng } from "../util/rng.js";
 import { rowsWithNextObservation } from "./normalization.js";
 import type { WorldModelMetrics } from "./types.js";
@@ -35,36 +35,6 @@ export function fitOnRows(
     options.onStep?.(t, metrics);
   }
   return metrics;
-}
-
-/** Draws batches of `size` rows uniformly (with replacement) from `rows` of `dataset`. */
-export class RowSampler {
-  readonly batch: TransitionBatch;
-
-  constructor(
-    readonly dataset: Dataset,
-    readonly rows: Int32Array,
-    size: number,
-  ) {
-    if (rows.length === 0) throw new RangeError("RowSampler: no rows to sample from");
-    this.batch = allocateBatch(dataset, size);
-  }
-
-  /** Refills and returns the batch. */
-  sample(rng: Rng): TransitionBatch {
-    const { dataset: d, rows, batch } = this;
-    const S = d.observationDim,
-      A = d.actionDim;
-    for (let b = 0; b < batch.size; b++) {
-      const i = rows[rng.int(rows.length)]!;
-      batch.observations.set(d.observations.subarray(i * S, (i + 1) * S), b * S);
-      batch.actions.set(d.actions.subarray(i * A, (i + 1) * A), b * A);
-      batch.nextObservations.set(d.nextObservations.subarray(i * S, (i + 1) * S), b * S);
-      batch.rewards[b] = d.rewards[i]!;
-      batch.terminals[b] = d.terminals[i]!;
-    }
-    return batch;
-  }
 }
 
 /**

@@ -7,11 +7,15 @@
  *   log σ² = min + softplus(max − softplus(max − raw) − min)     (soft bounds, learned max/min)
  *   L = Σ_e Σ_i w_i·L_e,i / Σ_i w_i + 0.01·(Σ max − Σ min)
  *
- * Sampling picks a member uniformly per row and draws y ~ N(μ, σ²) (MOPO). Terminals come
- * from the same reward/terminal model f_ψ(s, a, s′) the diffusion model uses.
- * NOTE(deviation): MOPO trains 7 members on bootstrapped data and keeps 5 elites by validation
- * loss; here every member sees the same batches (diversity from initialization only) and all
- * are used, so that both world models get exactly the same data and step budget.
+ * Sampling picks a member uniformly per row among the elites (all members until
+ * {@link GaussianEnsembleWorldModel.selectElites} has chosen the best `elites` by held-out
+ * MSE, as MBPO/MOPO do) and draws y ~ N(μ, σ²). Each step also reports MOPO's uncertainty
+ * u(s, a) = max_e ‖σ_e(s, a)‖₂ over every member, in raw units of (Δs, r) (MOPO's
+ * "learned variance" penalty, Yu et al. 2020 §4.3 and its code's `penalty_learned_var`).
+ * Terminals come from the same reward/terminal model f_ψ(s, a, s′) the diffusion model uses.
+ * NOTE(deviation): MOPO trains its members on bootstrapped data until the hold-out loss stops
+ * improving; here every member sees the same batches for a fixed number of steps (diversity
+ * from initialization only), so that both world models get exactly the same data and budget.
  */
 import type { Dataset } from "../data/dataset.js";
 import type { TransitionBatch } from "../data/replay.js";
@@ -25,7 +29,7 @@ import { Rng } from "../util/rng.js";
 import { type FitOptions, fitOnRows } from "./batches.js";
 import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 import { weightedMean } from "./ops.js";
-import { headerOf, readWorldModel, writeWorldModel } from "./persist.js";
+import { headerOf, readWorldModel, type WorldModelProvenance, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 import { effectiveSampleSize, type Widened } from "./world-model.js";
@@ -38,6 +42,7 @@ export const ENSEMBLE_CONFIG = defineConfig({
   lr: { default: 1e-3, doc: "Adam learning rate (MOPO 1e-3)" },
   batchSize: { default: 256, doc: "transitions per training step (same as the diffusion model)" },
   clip: { default: true, doc: "clip generated states and rewards to the dataset's per-dimension range" },
+  elites: { default: 5, doc: "members sampled from once selectElites has ranked them by held-out MSE (MOPO 5 of 7)" },
   rewardWidth: { default: 256, doc: "hidden width of the terminal model f_ψ(s, a, s′)" },
   rewardDepth: { default: 2, doc: "hidden layers of f_ψ" },
   terminalWeight: { default: 1, doc: "λ_d, weight of the terminal BCE in f_ψ's loss" },
@@ -88,7 +93,11 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   readonly terminalModel: RewardTerminalModel;
   readonly optimizer: Adam;
   readonly rng: Rng;
+  /** The data it was trained on, saved with it (set by whoever trains it; see persist.ts). */
+  provenance?: WorldModelProvenance;
   updates = 0;
+  /** The members `step` samples from: every member until {@link selectElites} picks the best. */
+  elites: number[];
   private readonly obs: Standardizer;
   private readonly act: Standardizer;
   private readonly next: Standardizer;
@@ -113,6 +122,9 @@ export class GaussianEnsembleWorldModel implements WorldModel {
     const c = this.config;
     this.ensemble = new GaussianEnsemble(observationDim + actionDim, observationDim + 1, c, this.rng);
     this.optimizer = new Adam(this.ensemble.parameters(), { lr: c.lr });
+    this.elites = Array.from({ length: c.members }, (_, e) => e);
+    if (!(Number.isInteger(c.elites) && c.elites >= 1))
+      throw new RangeError(`ensemble world model: elites must be an integer ≥ 1, got ${c.elites}`);
     this.terminalModel = new RewardTerminalModel(
       observationDim,
       actionDim,
@@ -176,6 +188,47 @@ export class GaussianEnsembleWorldModel implements WorldModel {
     return fitOnRows((batch) => this.update(batch), dataset, steps, this.config.batchSize, this.rng, options);
   }
 
+  /**
+   * Ranks the members by their mean squared error of μ on `rows` (normalized (Δs, r), as
+   * MBPO's hold-out loss) and keeps the best `config.elites` for sampling; returns each
+   * member's error.
+   */
+  selectElites(dataset: Dataset, rows: Int32Array): number[] {
+    if (rows.length === 0) throw new RangeError("selectElites: no rows to rank the members on");
+    const E = this.ensemble.members.length,
+      S = this.observationDim,
+      A = this.actionDim,
+      chunk = 4096;
+    const errors = new Array<number>(E).fill(0);
+    const batch = { obs: new Float32Array(chunk * S), act: new Float32Array(chunk * A), delta: new Float32Array(chunk * S) };
+    const rewards = new Float32Array(chunk);
+    for (let start = 0; start < rows.length; start += chunk) {
+      const m = Math.min(chunk, rows.length - start);
+      for (let i = 0; i < m; i++) {
+        const r = rows[start + i]!;
+        batch.obs.set(dataset.observations.subarray(r * S, (r + 1) * S), i * S);
+        batch.act.set(dataset.actions.subarray(r * A, (r + 1) * A), i * A);
+        for (let j = 0; j < S; j++) batch.delta[i * S + j] = dataset.nextObservations[r * S + j]! - dataset.observations[r * S + j]!;
+        rewards[i] = dataset.rewards[r]!;
+      }
+      scope(() =>
+        noGrad(() => {
+          const x = concatCols([this.obs.normalize(batch.obs, m), this.act.normalize(batch.act, m)]);
+          const y = concatCols([this.delta.normalize(batch.delta, m), this.reward.normalize(rewards, m)]);
+          for (let e = 0; e < E; e++) errors[e]! += sum(square(sub(this.ensemble.forward(e, x).mean, y))).item();
+        }),
+      );
+    }
+    const mse = errors.map((v) => v / (rows.length * (S + 1)));
+    this.elites = mse
+      .map((v, e) => [v, e] as const)
+      .sort((p, q) => p[0] - q[0])
+      .slice(0, Math.min(this.config.elites, E)) // an ensemble smaller than `elites` keeps every member
+      .map(([, e]) => e)
+      .sort((p, q) => p - q);
+    return mse;
+  }
+
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng): WorldModelStep {
     const S = this.observationDim,
       Y = S + 1,
@@ -185,16 +238,27 @@ export class GaussianEnsembleWorldModel implements WorldModel {
       rewards: new Float32Array(n),
       doneProbabilities: new Float32Array(n),
       terminals: new Uint8Array(n),
+      uncertainties: new Float32Array(n),
     };
+    const elites = this.elites;
+    // Raw-unit scale of each output: σ_raw = σ_normalized · std (Δs dims, then r).
+    const rawStd = Float32Array.from([...this.delta.std, ...this.reward.std]);
     scope(() =>
       noGrad(() => {
         const s = this.obs.normalize(observations, n); // [n,S]
         const a = this.act.normalize(actions, n); // [n,A]
         const x = concatCols([s, a]);
         const heads = Array.from({ length: E }, (_, e) => this.ensemble.forward(e, x));
+        const u = out.uncertainties!;
+        for (const { logVar } of heads)
+          for (let i = 0; i < n; i++) {
+            let norm2 = 0;
+            for (let j = 0; j < Y; j++) norm2 += Math.exp(logVar.data[i * Y + j]!) * rawStd[j]! * rawStd[j]!;
+            if (norm2 > u[i]! ** 2) u[i] = Math.sqrt(norm2);
+          }
         const yn = Tensor.empty(n, Y); // sampled (Δs, r), normalized  [n,Y]
         for (let i = 0; i < n; i++) {
-          const { mean: mu, logVar } = heads[rng.int(E)]!;
+          const { mean: mu, logVar } = heads[elites[rng.int(elites.length)]!]!;
           for (let j = 0; j < Y; j++) {
             const p = i * Y + j;
             yn.data[p] = mu.data[p]! + Math.exp(0.5 * logVar.data[p]!) * rng.normal();
@@ -222,6 +286,7 @@ export class GaussianEnsembleWorldModel implements WorldModel {
       terminal: this.terminalModel.namedParameters(),
       "opt.ensemble": Object.entries(this.optimizer.stateDict()),
       "opt.terminal": Object.entries(this.terminalModel.optimizer.stateDict()),
+      elites: [["indices", new Tensor(1, this.elites.length, Float32Array.from(this.elites))]],
     });
   }
 
@@ -234,7 +299,10 @@ export class GaussianEnsembleWorldModel implements WorldModel {
     model.optimizer.loadStateDict(part("opt.ensemble"), `${path} (ensemble optimizer)`);
     model.terminalModel.optimizer.loadStateDict(part("opt.terminal"), `${path} (terminal optimizer)`);
     model.updates = header.updates;
+    const elites = part("elites").indices; // absent in files written before elites were kept: every member
+    if (elites) model.elites = Array.from(elites.data, (e) => Math.round(e));
     model.rng.setState(header.rng);
+    if (header.provenance) model.provenance = header.provenance;
     return model;
   }
 }

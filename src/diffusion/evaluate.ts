@@ -16,10 +16,10 @@
  */
 import type { Dataset } from "../data/dataset.js";
 import { featureStats } from "../data/normalizer.js";
+import { gatherRowsOf } from "../data/rows.js";
 import type { BatchPolicy } from "../envs/policy.js";
 import type { Env } from "../envs/types.js";
 import type { Rng } from "../util/rng.js";
-import { gatherRowsOf } from "./normalization.js";
 import type { WorldModel } from "./types.js";
 
 /** Errors of predicted states against true ones. */

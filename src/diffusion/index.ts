@@ -6,7 +6,7 @@ import { checkFormat } from "./persist.js";
 import type { WorldModel } from "./types.js";
 import { DiffusionWorldModel } from "./world-model.js";
 
-export { RowSampler, splitByEpisodes } from "./batches.js";
+export { type FitOptions, splitByEpisodes } from "./batches.js";
 export { ConditionalDDPM, type DDPMOptions, type SampleOptions } from "./ddpm.js";
 export { Denoiser, type DenoiserOptions } from "./denoiser.js";
 export { sinusoidalEmbedding } from "./embedding.js";
@@ -27,9 +27,17 @@ export {
   type TerminalScores,
   terminalScores,
 } from "./evaluate.js";
-export { gatherRowsOf, rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
+export { rowsWithNextObservation, Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
 export { clipColumnsInPlace, guidedEpsilon, posteriorStep, predictX0, weightedMean } from "./ops.js";
-export { readWorldModel, WORLD_MODEL_FORMAT, WORLD_MODEL_FORMAT_VERSION, type WorldModelHeader, writeWorldModel } from "./persist.js";
+export {
+  readWorldModel,
+  readWorldModelHeader,
+  WORLD_MODEL_FORMAT,
+  WORLD_MODEL_FORMAT_VERSION,
+  type WorldModelHeader,
+  type WorldModelProvenance,
+  writeWorldModel,
+} from "./persist.js";
 export { type RewardTerminalLosses, RewardTerminalModel, type RewardTerminalOptions } from "./reward.js";
 export { cosineSchedule, MAX_BETA, type NoiseSchedule, scheduleFromBetas } from "./schedule.js";
 export type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";

@@ -2,12 +2,13 @@
  * Normalization statistics of a world model, computed on its training rows and saved with
  * it, and a z-scoring helper that moves raw Float32Array rows in and out of tensors.
  *
- * s and s′ are z-scored with the same (observation) statistics, as DESIGN.md §4 says; a Δs
+ * s and s′ are z-scored with the same (observation) statistics, as the paper does (§4.1: states z-scored with the dataset's mean and std; docs/world-model.md); a Δs
  * target gets statistics of its own (Δs is an order of magnitude smaller than s). The
  * [min, max] ranges are what clipping bounds generated states and rewards to.
  */
 import type { Dataset } from "../data/dataset.js";
 import { DEFAULT_EPS, type FeatureStats, featureStats } from "../data/normalizer.js";
+import { gatherRowsOf } from "../data/rows.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** Statistics of the training rows of a world model (JSON-safe). */
@@ -27,16 +28,6 @@ export function rowsWithNextObservation(dataset: Pick<Dataset, "size" | "nextObs
   const rows: number[] = [];
   for (let i = 0; i < dataset.size; i++) if (missing[i] !== 1) rows.push(i);
   return Int32Array.from(rows);
-}
-
-/** Copies rows `rows` of a row-major [N, dim] array into a new [rows.length, dim] array. */
-export function gatherRowsOf(data: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
-    out.set(data.subarray(i * dim, (i + 1) * dim), r * dim);
-  }
-  return out;
 }
 
 /** Statistics over `rows` of a dataset (default: every row with a known s′). */

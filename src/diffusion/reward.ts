@@ -1,5 +1,5 @@
 /**
- * The reward and terminal model f_ψ(s, a, s′) → (r̂, logit P(done)) of ADEPT (DESIGN.md §4):
+ * The reward and terminal model f_ψ(s, a, s′) → (r̂, logit P(done)) of ADEPT (Fang & Lan 2024, §4.1; docs/world-model.md):
  * one MLP over the normalized [s | a | s′] with two outputs, trained on real transitions by
  *
  *   L_i = (r̂_i − r_i)² + λ_d · BCE(z_i, d_i),   BCE(z, d) = softplus(z) − d·z   (logit form, stable)

@@ -16,6 +16,11 @@ export interface WorldModelStep {
   doneProbabilities: Float32Array; // [n]
   /** 1 where P(done) > 0.5. */
   terminals: Uint8Array; // [n]
+  /**
+   * The model's own uncertainty u(s, a) ≥ 0 where it has one (the ensemble's largest
+   * ‖σ‖, in raw units), for MOPO's penalized reward r̂ − λ·u.
+   */
+  uncertainties?: Float32Array; // [n]
 }
 
 export interface WorldModel {

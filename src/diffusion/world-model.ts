@@ -1,5 +1,6 @@
 /**
- * The guided diffusion world model of ADEPT (DESIGN.md §4 "World model"):
+ * The guided diffusion world model of ADEPT (Fang & Lan 2024, §4.1 "Policy Evaluation using
+ * Guided Diffusion Model"; docs/world-model.md):
  *
  *   s′ ~ p_θ(s′ | s, a)          a conditional DDPM (ddpm.ts) over the z-scored s′ (or Δs = s′ − s),
  *                                 c = (s, a) z-scored, K guided denoising steps, EMA weights
@@ -18,7 +19,7 @@ import { Rng } from "../util/rng.js";
 import { type FitOptions, fitOnRows } from "./batches.js";
 import { ConditionalDDPM } from "./ddpm.js";
 import { Standardizer, type WorldModelStats, worldModelStats } from "./normalization.js";
-import { headerOf, readWorldModel, writeWorldModel } from "./persist.js";
+import { headerOf, readWorldModel, type WorldModelProvenance, writeWorldModel } from "./persist.js";
 import { RewardTerminalModel } from "./reward.js";
 import type { WorldModel, WorldModelMetrics, WorldModelStep } from "./types.js";
 
@@ -67,6 +68,8 @@ export class DiffusionWorldModel implements WorldModel {
   readonly ddpm: ConditionalDDPM;
   readonly rewardModel: RewardTerminalModel;
   readonly rng: Rng;
+  /** The data it was trained on, saved with it (set by whoever trains it; see persist.ts). */
+  provenance?: WorldModelProvenance;
   private readonly obs: Standardizer;
   private readonly act: Standardizer;
   private readonly next: Standardizer; // s′ (observation mean/std, s′ range)
@@ -211,6 +214,50 @@ export class DiffusionWorldModel implements WorldModel {
     return out;
   }
 
+  /**
+   * A step whose `uncertainties` are the spread of K ≥ 2 samples for the same (s, a) under
+   * different noise: u = √(Σ_j Var_k s′_kj + Var_k r_k) in raw units (the revised ADEPT
+   * paper's penalty; MOPO's ensemble spread in spirit). The transition returned is the first
+   * sample, so with the same `rng` draws it is distributed as `step`'s. Costs K samples.
+   */
+  stepWithUncertainty(observations: Float32Array, actions: Float32Array, n: number, samples: number, rng: Rng = this.rng): WorldModelStep {
+    if (!(Number.isInteger(samples) && samples >= 2))
+      throw new RangeError(`stepWithUncertainty: samples must be an integer ≥ 2, got ${samples}`);
+    const S = this.observationDim,
+      A = this.actionDim,
+      K = samples;
+    const obs = new Float32Array(K * n * S),
+      act = new Float32Array(K * n * A);
+    for (let k = 0; k < K; k++) {
+      obs.set(observations.subarray(0, n * S), k * n * S);
+      act.set(actions.subarray(0, n * A), k * n * A);
+    }
+    const all = this.step(obs, act, K * n, rng); // rows k·n + i: sample k of pair i
+    const uncertainties = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let total = 0;
+      for (let j = 0; j <= S; j++) {
+        let mean = 0,
+          sq = 0;
+        for (let k = 0; k < K; k++) {
+          const v = j < S ? all.nextObservations[(k * n + i) * S + j]! : all.rewards[k * n + i]!;
+          mean += v;
+          sq += v * v;
+        }
+        mean /= K;
+        total += Math.max(0, sq / K - mean * mean);
+      }
+      uncertainties[i] = Math.sqrt(total);
+    }
+    return {
+      nextObservations: all.nextObservations.slice(0, n * S),
+      rewards: all.rewards.slice(0, n),
+      doneProbabilities: all.doneProbabilities.slice(0, n),
+      terminals: all.terminals.slice(0, n),
+      uncertainties,
+    };
+  }
+
   save(path: string): void {
     writeWorldModel(path, headerOf<WorldModelConfig>(this), {
       ddpm: this.ddpm.namedParameters(),
@@ -230,6 +277,7 @@ export class DiffusionWorldModel implements WorldModel {
     model.rewardModel.optimizer.loadStateDict(part("opt.reward"), `${path} (reward optimizer)`);
     model.ddpm.updates = header.updates;
     model.rng.setState(header.rng);
+    if (header.provenance) model.provenance = header.provenance;
     return model;
   }
 }

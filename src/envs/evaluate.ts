@@ -1,10 +1,9 @@
 // Batched evaluation: N environments stepped together, the policy called once per step on
 // the rows of the environments still running, each episode finishing on its own.
 import { Rng } from "../util/rng.js";
-import type { LocomotionEnv } from "./locomotion.js";
 import type { BatchPolicy } from "./policy.js";
-import { type EnvEntry, makeEnv, resolveEnv } from "./registry.js";
-import { normalizedScore } from "./scores.js";
+import { type EnvEntry, scoreOf } from "./registry.js";
+import { type EpisodicEnv, openEnv } from "./source.js";
 
 /** Options of one evaluation run. */
 export interface EvaluateOptions {
@@ -25,7 +24,7 @@ export interface MeanStd {
 /** What an evaluation returns; per-episode arrays are in episode order. */
 export interface EvalResult {
   env: string;
-  task: EnvEntry["task"];
+  task: string;
   episodes: number;
   seed: number;
   /** Undiscounted episode returns. */
@@ -34,9 +33,12 @@ export interface EvalResult {
   lengths: number[];
   /** True where the episode ended in an unhealthy state rather than at the time limit. */
   terminated: boolean[];
-  /** D4RL normalized score per episode: 100 (return − random) / (expert − random). */
-  normalizedScores: number[];
-  normalized: MeanStd;
+  /**
+   * Normalized score per episode, 100 (return − random) / (expert − random), with the task's
+   * reference scores (D4RL's for the built-ins). Absent for an environment without references.
+   */
+  normalizedScores?: number[];
+  normalized?: MeanStd;
   return: MeanStd;
 }
 
@@ -46,30 +48,36 @@ export interface EvalResult {
  */
 export class Evaluator {
   readonly entry: EnvEntry;
-  readonly envs: readonly LocomotionEnv[];
+  readonly envs: readonly EpisodicEnv[];
   private readonly obsBatch: Float32Array; // [N, obsDim]
   private readonly actionRows: Float64Array[]; // N × [actDim]
+  /** Each env's latest observation (from reset or step), copied into the batch at each step. */
+  private readonly latest: Float32Array[]; // N × [obsDim]
 
-  private constructor(entry: EnvEntry, envs: LocomotionEnv[]) {
+  private constructor(entry: EnvEntry, envs: EpisodicEnv[]) {
     this.entry = entry;
     this.envs = envs;
-    const { observationSpace, actionSpace } = (envs[0] as LocomotionEnv).spec;
+    const { observationSpace, actionSpace } = (envs[0] as EpisodicEnv).spec;
     this.obsBatch = new Float32Array(envs.length * observationSpace.dim);
     this.actionRows = envs.map(() => new Float64Array(actionSpace.dim));
+    this.latest = envs.map(() => new Float32Array(observationSpace.dim));
   }
 
-  /** Creates `numEnvs` environments for `name` (any name {@link resolveEnv} accepts). */
+  /**
+   * Creates `numEnvs` environments for `name`: any name `resolveEnv` accepts (a registered
+   * task, a D4RL or Gym id) or the path of a JavaScript environment module (`./my-env.js`).
+   */
   static async create(name: string, numEnvs = 10, options: { maxEpisodeSteps?: number } = {}): Promise<Evaluator> {
-    const entry = resolveEnv(name);
+    const source = await openEnv(name);
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
-    const envs: LocomotionEnv[] = [];
+    const envs: EpisodicEnv[] = [];
     try {
-      for (let i = 0; i < numEnvs; i++) envs.push(await makeEnv(name, options));
+      for (let i = 0; i < numEnvs; i++) envs.push(await source.create(options));
     } catch (error) {
       for (const env of envs) env.close();
       throw error;
     }
-    return new Evaluator(entry, envs);
+    return new Evaluator(source.entry, envs);
   }
 
   /** Runs `episodes` episodes of `policy`, at most N at a time. */
@@ -77,7 +85,7 @@ export class Evaluator {
     const { episodes, seed } = options;
     if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
     const envs = this.envs;
-    const spec = (envs[0] as LocomotionEnv).spec;
+    const spec = (envs[0] as EpisodicEnv).spec;
     const obsDim = spec.observationSpace.dim;
     const actDim = spec.actionSpace.dim;
     // Episode i's reset seed depends on (seed, i) only, so the initial states are the same
@@ -88,29 +96,31 @@ export class Evaluator {
     const lengths = new Array<number>(episodes).fill(0);
     const terminated = new Array<boolean>(episodes).fill(false);
 
+    const latest = this.latest;
     // 1. Fill the slots. `active[r]` is the env index whose observation is batch row r.
     const slotEpisode = new Int32Array(envs.length).fill(-1);
     const active: number[] = [];
     let nextEpisode = 0;
     for (let k = 0; k < envs.length && nextEpisode < episodes; k++) {
       slotEpisode[k] = nextEpisode;
-      (envs[k] as LocomotionEnv).reset(episodeSeeds[nextEpisode++]);
+      (latest[k] as Float32Array).set((envs[k] as EpisodicEnv).reset(episodeSeeds[nextEpisode++]));
       active.push(k);
     }
     // 2. Step all running environments together until every episode has ended.
     let finished = 0;
     while (active.length > 0) {
       const n = active.length;
-      for (let r = 0; r < n; r++) (envs[active[r] as number] as LocomotionEnv).observe(this.obsBatch, r * obsDim);
+      for (let r = 0; r < n; r++) this.obsBatch.set(latest[active[r] as number] as Float32Array, r * obsDim);
       const actions = policy(this.obsBatch, n); // [n, actDim]
       if (actions.length < n * actDim) throw new RangeError(`policy returned ${actions.length} values for ${n} rows of ${actDim} actions`);
       let write = 0;
       for (let r = 0; r < n; r++) {
         const k = active[r] as number;
-        const env = envs[k] as LocomotionEnv;
+        const env = envs[k] as EpisodicEnv;
         const row = this.actionRows[k] as Float64Array;
         for (let j = 0; j < actDim; j++) row[j] = actions[r * actDim + j] as number;
         const result = env.step(row);
+        (latest[k] as Float32Array).set(result.observation);
         const episode = slotEpisode[k] as number;
         returns[episode] = (returns[episode] as number) + result.reward;
         lengths[episode] = (lengths[episode] as number) + 1;
@@ -120,7 +130,7 @@ export class Evaluator {
           options.onEpisode?.(++finished, episodes);
           if (nextEpisode < episodes) {
             slotEpisode[k] = nextEpisode;
-            env.reset(episodeSeeds[nextEpisode++]);
+            (latest[k] as Float32Array).set(env.reset(episodeSeeds[nextEpisode++]));
           } else running = false;
         }
         if (running) active[write++] = k; // compact in place, keeping slot order
@@ -128,7 +138,7 @@ export class Evaluator {
       active.length = write;
     }
 
-    const normalizedScores = returns.map((g) => normalizedScore(this.entry.task, g));
+    const scored = this.entry.referenceScores ? returns.map((g) => scoreOf(this.entry, g)) : undefined;
     return {
       env: this.entry.name,
       task: this.entry.task,
@@ -137,9 +147,8 @@ export class Evaluator {
       returns,
       lengths,
       terminated,
-      normalizedScores,
-      normalized: meanStd(normalizedScores),
-      return: meanStd(returns),
+      ...(scored ? { normalizedScores: scored, normalized: meanPopulationStd(scored) } : {}),
+      return: meanPopulationStd(returns),
     };
   }
 
@@ -172,7 +181,7 @@ export async function evaluate(policy: BatchPolicy, name: string, options: Evalu
 }
 
 /** Mean and population standard deviation. */
-export function meanStd(values: readonly number[]): MeanStd {
+export function meanPopulationStd(values: readonly number[]): MeanStd {
   const n = values.length;
   if (n === 0) return { mean: Number.NaN, std: Number.NaN };
   let sum = 0;

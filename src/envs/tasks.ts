@@ -1,19 +1,13 @@
-// The three D4RL locomotion tasks as data: Gym "-v3" semantics (what D4RL's "-v2"
-// datasets were recorded with), values from Gym's hopper_v3.py, walker2d_v3.py and
-// half_cheetah_v3.py. See DESIGN.md §3.
-import type { LocomotionTask } from "./scores.js";
+// The three D4RL locomotion tasks as instances of the task definition (task.ts): Gym "-v3"
+// semantics (what D4RL's "-v2" datasets were recorded with), values from Gym's hopper_v3.py,
+// walker2d_v3.py and half_cheetah_v3.py. See docs/envs.md, "The tasks".
+import { D4RL_REFERENCE_SCORES, type LocomotionTask } from "./scores.js";
+import { MAX_EPISODE_STEPS, type MujocoTask, type ResetNoise, type StepContext, type TerminationRule } from "./task.js";
 
-/** How the initial state is perturbed on reset (Gym's `reset_noise_scale` and its distribution). */
-export interface ResetNoise {
-  /** qpos = qpos0 + U(−scale, scale). */
-  qposUniform: number;
-  /** qvel = 0 + U(−scale, scale) (`"uniform"`) or scale · N(0, 1) (`"normal"`). */
-  qvelScale: number;
-  qvelDistribution: "uniform" | "normal";
-}
+export { MAX_EPISODE_STEPS, type ResetNoise };
 
-/** Everything that defines one locomotion task on top of its MJCF model. */
-export interface LocomotionTaskDef {
+/** The parameters that define one locomotion task on top of its MJCF model. */
+export interface LocomotionParams {
   task: LocomotionTask;
   gymId: string;
   /** MJCF file under `src/envs/assets/`. */
@@ -34,7 +28,12 @@ export interface LocomotionTaskDef {
    * Absent: the task never terminates. NaN states compare false, hence terminate.
    */
   isHealthy?: (qpos: Float64Array, qvel: Float64Array) => boolean;
+  /** `isHealthy`'s negation on observations (qpos[1:] ++ clip(qvel)), for model rollouts. */
+  terminationRule?: TerminationRule;
 }
+
+/** A locomotion task: its parameters, and the task definition they make. */
+export type LocomotionTaskDef = LocomotionParams & MujocoTask;
 
 /** Hopper-v3: z > 0.7, |angle| < 0.2, and every |(qpos, qvel)[2:]| < 100. */
 function hopperIsHealthy(qpos: Float64Array, qvel: Float64Array): boolean {
@@ -60,9 +59,57 @@ function walker2dIsHealthy(qpos: Float64Array): boolean {
   return z > 0.8 && z < 2.0 && angle > -1 && angle < 1;
 }
 
+// The same rules on observations: obs[0] is the torso height and obs[1] its angle.
+const hopperTerminal: TerminationRule = (o, i, S) => {
+  const z = o[i * S]!,
+    angle = o[i * S + 1]!;
+  if (!(z > 0.7 && angle > -0.2 && angle < 0.2)) return true;
+  for (let j = 1; j < S; j++) if (!(Math.abs(o[i * S + j]!) < 100)) return true;
+  return false;
+};
+const walker2dTerminal: TerminationRule = (o, i, S) => {
+  const z = o[i * S]!,
+    angle = o[i * S + 1]!;
+  return !(z > 0.8 && z < 2 && angle > -1 && angle < 1);
+};
+
+/** The task definition of a locomotion task from its parameters. */
+function locomotionTask(p: LocomotionParams): LocomotionTaskDef {
+  const clip = p.velocityClip;
+  const isHealthy = p.isHealthy;
+  return {
+    ...p,
+    name: p.task,
+    mjcf: { asset: p.asset },
+    observationDim: p.obsDim,
+    actionDim: p.actDim,
+    // [qpos[1:] (nq−1) | clip(qvel) (nv)]: x is left out so the policy is translation-invariant.
+    observe(qpos, qvel, out, offset) {
+      let j = offset;
+      for (let i = 1; i < qpos.length; i++) out[j++] = qpos[i] as number;
+      for (let i = 0; i < qvel.length; i++) out[j++] = Math.min(Math.max(qvel[i] as number, -clip), clip);
+    },
+    reward(s: StepContext) {
+      let sumSquares = 0;
+      for (let i = 0; i < s.action.length; i++) {
+        const a = s.action[i] as number;
+        sumSquares += a * a;
+      }
+      const info = s.info;
+      info.rewardForward = p.forwardRewardWeight * info.xVelocity;
+      info.rewardCtrl = -p.ctrlCostWeight * sumSquares;
+      info.rewardHealthy = p.healthyReward;
+      return info.rewardForward + info.rewardCtrl + info.rewardHealthy;
+    },
+    ...(isHealthy ? { terminated: (qpos: Float64Array, qvel: Float64Array) => !isHealthy(qpos, qvel) } : {}),
+    maxEpisodeSteps: MAX_EPISODE_STEPS,
+    referenceScores: { random: D4RL_REFERENCE_SCORES[p.task].random, expert: D4RL_REFERENCE_SCORES[p.task].expert },
+  };
+}
+
 /** The task table, keyed by D4RL task name. */
 export const LOCOMOTION_TASKS: Readonly<Record<LocomotionTask, LocomotionTaskDef>> = {
-  halfcheetah: {
+  halfcheetah: locomotionTask({
     task: "halfcheetah",
     gymId: "HalfCheetah-v3",
     asset: "half_cheetah.xml",
@@ -74,8 +121,8 @@ export const LOCOMOTION_TASKS: Readonly<Record<LocomotionTask, LocomotionTaskDef
     healthyReward: 0,
     velocityClip: Number.POSITIVE_INFINITY,
     resetNoise: { qposUniform: 0.1, qvelScale: 0.1, qvelDistribution: "normal" },
-  },
-  hopper: {
+  }),
+  hopper: locomotionTask({
     task: "hopper",
     gymId: "Hopper-v3",
     asset: "hopper.xml",
@@ -88,8 +135,9 @@ export const LOCOMOTION_TASKS: Readonly<Record<LocomotionTask, LocomotionTaskDef
     velocityClip: 10,
     resetNoise: { qposUniform: 5e-3, qvelScale: 5e-3, qvelDistribution: "uniform" },
     isHealthy: hopperIsHealthy,
-  },
-  walker2d: {
+    terminationRule: hopperTerminal,
+  }),
+  walker2d: locomotionTask({
     task: "walker2d",
     gymId: "Walker2d-v3",
     asset: "walker2d.xml",
@@ -102,8 +150,6 @@ export const LOCOMOTION_TASKS: Readonly<Record<LocomotionTask, LocomotionTaskDef
     velocityClip: 10,
     resetNoise: { qposUniform: 5e-3, qvelScale: 5e-3, qvelDistribution: "uniform" },
     isHealthy: walker2dIsHealthy,
-  },
+    terminationRule: walker2dTerminal,
+  }),
 };
-
-/** D4RL's time limit for all three tasks. */
-export const MAX_EPISODE_STEPS = 1000;

@@ -1,7 +1,5 @@
 // The environment contract, in the spirit of Gymnasium's `Env`: reset → observation,
 // step → (observation, reward, terminated, truncated, info), with typed spaces.
-import type { LocomotionTask } from "./scores.js";
-
 /** A box space: `dim` values, each in [low[i], high[i]] (±Infinity where unbounded). */
 export interface BoxSpace {
   readonly dim: number;
@@ -11,9 +9,9 @@ export interface BoxSpace {
 
 /** The static description of an environment. */
 export interface EnvSpec {
-  /** The task (D4RL name): `halfcheetah`, `hopper` or `walker2d`. */
-  readonly task: LocomotionTask;
-  /** The Gym id whose semantics this reproduces (D4RL "-v2" datasets used Gym "-v3"). */
+  /** The task's name: `halfcheetah`, `hopper`, `walker2d`, or a registered task's. */
+  readonly task: string;
+  /** The Gym id whose semantics this reproduces (D4RL "-v2" datasets used Gym "-v3"); "" when none. */
   readonly gymId: string;
   readonly observationSpace: BoxSpace;
   readonly actionSpace: BoxSpace;
@@ -31,7 +29,7 @@ export interface StepInfo {
   xPosition: number;
   /** (x after − x before) / dt over the frame-skipped step. */
   xVelocity: number;
-  /** forward_reward_weight · xVelocity (the weight is 1 for all three tasks). */
+  /** forward_reward_weight · xVelocity (the weight is 1 for all three tasks). The reward parts are 0 unless the task's reward fills them. */
   rewardForward: number;
   /** −ctrl_cost_weight · Σ a² (negative or zero). */
   rewardCtrl: number;

@@ -83,8 +83,9 @@ export interface MLPOptions {
 export class MLP extends Module {
   readonly layers: Linear[];
   readonly norms: LayerNorm[];
-  private readonly act: Activation;
-  private readonly outAct: Activation;
+  /** Hidden and output activations (read by exporters that rebuild the network elsewhere). */
+  readonly act: Activation;
+  readonly outAct: Activation;
 
   constructor(
     readonly inDim: number,

@@ -27,6 +27,19 @@ export function setKernels(k: Kernels): Kernels {
   return previous;
 }
 
+/**
+ * Runs `body` with the kernel set `k`, then restores the previous one. `body` is synchronous,
+ * so no other work in the process (an awaited training step, say) can run under `k`.
+ */
+export function withKernels<T>(k: Kernels, body: () => T): T {
+  const previous = setKernels(k);
+  try {
+    return body();
+  } finally {
+    current = previous;
+  }
+}
+
 /** Every kernel set available in this process: the TypeScript oracle, and the native one when built. */
 export function availableKernels(): Kernels[] {
   const native = nativeKernels();

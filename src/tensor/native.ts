@@ -16,6 +16,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
+import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import type { Kernels } from "./kernels.js";
 
@@ -56,7 +57,7 @@ export interface NativeAddon extends Omit<Kernels, "name"> {
 export const NATIVE_BACKENDS = ["openblas", "onednn", "portable-avx512", "portable-avx2", "portable-generic"] as const;
 
 /** A backend asked for that cannot run (unknown name, or missing library or ISA). */
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override name = "BackendError";
 }
 

@@ -7,6 +7,7 @@
  *
  * Set with {@link setPrecision} (`adept train --precision`) or ADEPT_PRECISION.
  */
+import { UserError } from "../util/errors.js";
 import { kernels } from "./backend.js";
 import { loadAddon } from "./native.js";
 
@@ -14,7 +15,7 @@ export const PRECISIONS = ["fp32", "bf16"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 /** An unknown precision, or bf16 asked of a backend that cannot run it. */
-export class PrecisionError extends Error {
+export class PrecisionError extends UserError {
   override name = "PrecisionError";
 }
 

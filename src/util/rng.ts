@@ -82,9 +82,28 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
   }
 
-  /** A new generator seeded from this one, for an independent stream (e.g. one per worker). */
-  fork(): Rng {
-    return new Rng(this.nextUint32());
+  /**
+   * A new generator for an independent stream. With a `name`, the stream is derived from this
+   * generator's state and the name, and this generator does not advance: `new Rng(seed).fork("sampler")`
+   * is the same stream however many other streams were forked before it, and no two names (nor
+   * two seeds) share one — unlike `seed + 1`, which is the next seed's stream. Without a name,
+   * the child is seeded from the next draw (this generator advances), e.g. one per worker.
+   */
+  fork(name?: string): Rng {
+    if (name === undefined) return new Rng(this.nextUint32());
+    // FNV-1a of the name, then each state word mixed with it (murmur3's finalizer, a bijection
+    // on 32 bits), so the child's 128-bit state depends on the whole parent state and the name.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+    const words = [this.s0, this.s1, this.s2, this.s3].map((w, k) => fmix32((w ^ Math.imul(h + k + 1, 0x9e3779b1)) >>> 0));
+    const child = new Rng(0);
+    child.setState({ s: words[0]! | words[1]! | words[2]! | words[3]! ? words : [1, 0, 0, 0], spareNormal: null });
+    return child;
+  }
+
+  /** The 32-bit seed of the stream `name` (see {@link fork}), for APIs that take a seed rather than a generator. */
+  seedFor(name: string): number {
+    return this.fork(name).nextUint32();
   }
 
   /** The full state, for checkpoints. */
@@ -106,6 +125,32 @@ export interface RngState {
   spareNormal: number | null;
 }
 
+/** murmur3's 32-bit finalizer: a bijection that mixes every input bit into every output bit. */
+function fmix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * The named random streams of a training run, each derived from the run's seed with
+ * {@link Rng.fork}: the agent's initialization and its own draws, the batch sampler, the world
+ * model, π_β's fit, the ADEPT loop's draws (importance-sampled batches, rollout starts, model
+ * sampling), evaluation episodes, and online SAC's environment and warm-up actions.
+ */
+export const RUN_STREAMS = ["agent", "sampler", "worldModel", "behaviour", "loop", "eval", "env", "warmup"] as const;
+export type RunStream = (typeof RUN_STREAMS)[number];
+
+/** Stream `name` of the run with seed `seed`. */
+export function runStream(seed: number, name: RunStream): Rng {
+  return new Rng(seed).fork(name);
+}
+
+/** The 32-bit seed of stream `name` of the run with seed `seed`, for APIs that take a seed. */
+export function runSeed(seed: number, name: RunStream): number {
+  return new Rng(seed).seedFor(name);
 }

@@ -2,6 +2,7 @@
 // updates, rollouts, mixed batches), every logged term is finite, and the policy improves on its start.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { resolveAdeptConfig } from "../../src/adept/config.js";
 import { AdeptLearner } from "../../src/adept/learner.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { datasetStats, Normalizer } from "../../src/data/normalizer.js";
@@ -61,7 +62,14 @@ it("adept-iql runs the whole loop with finite terms and improves its policy", as
     horizon: 3,
     gapSamples: 256,
   };
-  const learner = AdeptLearner.create("adept-iql", { dataset, stats, normalizer, buffer }, config, 3, 256, { progress: false });
+  const learner = AdeptLearner.create(
+    "adept-iql",
+    { dataset, stats, normalizer, buffer },
+    resolveAdeptConfig("adept-iql", config),
+    3,
+    256,
+    { progress: false },
+  );
   const before = banditReturn(learner.agent);
   const logged: Record<string, number>[] = [];
   for (let t = 0; t < 1500; t++) logged.push(learner.step());

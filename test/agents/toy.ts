@@ -7,7 +7,10 @@
  */
 
 import type { Agent } from "../../src/agents/agent.js";
+import type { Dataset } from "../../src/data/dataset.js";
+import { datasetStats, Normalizer } from "../../src/data/normalizer.js";
 import { allocateBatch, ReplayBuffer, type TransitionBatch } from "../../src/data/replay.js";
+import type { OfflineData } from "../../src/learner/offline-data.js";
 import { Rng } from "../../src/util/rng.js";
 
 export const S = 2,
@@ -64,3 +67,40 @@ export function trainOn(agent: Agent, buffer: ReplayBuffer, steps: number, batch
 
 /** Expected reward of uniformly random actions (≈ −1.09). */
 export const RANDOM_RETURN = -(2 / 3) * (1 + 0.64);
+
+/**
+ * The bandit as a raw dataset (uniform actions, logged log-densities) and the prepared data
+ * a model-based learner takes (statistics, normalizer, buffer in agent units, rewards unscaled).
+ */
+export function banditData(n: number, seed: number): OfflineData {
+  const rng = new Rng(seed);
+  const obs = new Float32Array(n * S),
+    act = new Float32Array(n * A),
+    rew = new Float32Array(n);
+  rng.fillUniform(obs, -1, 1);
+  rng.fillUniform(act, -1, 1);
+  for (let i = 0; i < n; i++) for (let j = 0; j < A; j++) rew[i]! -= (act[i * A + j]! - optimalAction(obs, i, j)) ** 2;
+  const dataset: Dataset = {
+    size: n,
+    observationDim: S,
+    actionDim: A,
+    observations: obs,
+    actions: act,
+    rewards: rew,
+    nextObservations: obs.slice(),
+    terminals: new Uint8Array(n).fill(1),
+    timeouts: new Uint8Array(n),
+    actionLogProbs: new Float32Array(n).fill(-A * Math.LN2),
+    metadata: {},
+    source: { format: "memory", nextObservations: "file", droppedRows: 0 },
+  };
+  const stats = datasetStats(dataset, { rewardScaling: "none" });
+  const normalizer = new Normalizer(stats.observations);
+  const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: n });
+  buffer.addDataset({
+    ...dataset,
+    observations: normalizer.normalize(dataset.observations.slice()),
+    nextObservations: normalizer.normalize(dataset.nextObservations.slice()),
+  });
+  return { dataset, stats, normalizer, buffer };
+}

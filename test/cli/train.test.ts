@@ -62,6 +62,11 @@ describe("adept CLI: data build → train → eval", () => {
     const evalOut = await adept("eval", "--env", "hopper", "--policy", join(out, "latest.safetensors"), "--episodes", "2", "--json");
     const result = JSON.parse(evalOut.stdout);
     assert.equal(result.returns.length, 2);
+    // --deterministic-kernels: the TypeScript kernels' results whatever kernels the process would use
+    const evalTs = ["eval", "--env", "hopper", "--policy", join(out, "latest.safetensors"), "--episodes", "2", "--json"];
+    const ts = await run(process.execPath, [main, ...evalTs], { env: { ...env, ADEPT_KERNELS: "ts" }, encoding: "utf8" });
+    const pinned = await adept(...evalTs, "--deterministic-kernels");
+    assert.deepEqual(JSON.parse(pinned.stdout).returns, JSON.parse(ts.stdout).returns);
     // a resumed finished run does nothing more
     const resumed = await adept(...bc200, "--resume", "--eval-episodes", "0");
     assert.match(resumed.stdout, /200 updates/);

@@ -7,8 +7,8 @@ test("featureStats: per-dimension mean, std + eps (population), min, max", () =>
   const data = Float32Array.of(1, 10, 3, 20, 5, 60); // [3, 2]
   const s = featureStats(data, 2, 1e-3);
   assert.deepEqual(s.mean, [3, 30]);
-  assert.ok(Math.abs(s.std[0] - (Math.sqrt(8 / 3) + 1e-3)) < 1e-12);
-  assert.ok(Math.abs(s.std[1] - (Math.sqrt(1400 / 3) + 1e-3)) < 1e-9);
+  assert.ok(Math.abs(s.std[0]! - (Math.sqrt(8 / 3) + 1e-3)) < 1e-12);
+  assert.ok(Math.abs(s.std[1]! - (Math.sqrt(1400 / 3) + 1e-3)) < 1e-9);
   assert.deepEqual(s.min, [1, 10]);
   assert.deepEqual(s.max, [5, 60]);
   // A constant dimension gets std = eps, never 0.
@@ -20,9 +20,9 @@ test("Normalizer: normalize ∘ denormalize is the identity; clip bounds to [min
   const n = new Normalizer(s);
   const x = Float32Array.of(3, 30, 7, -5);
   const z = n.normalize(x.slice());
-  assert.ok(Math.abs(z[0]) < 1e-6 && Math.abs(z[1]) < 1e-6);
+  assert.ok(Math.abs(z[0]!) < 1e-6 && Math.abs(z[1]!) < 1e-6);
   const back = n.denormalize(z);
-  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(back[i] - x[i]) < 1e-4);
+  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(back[i]! - x[i]!) < 1e-4);
   assert.deepEqual(Array.from(n.clip(Float32Array.of(0, 100, 4, 15))), [1, 60, 4, 15]);
   assert.throws(() => n.normalize(new Float32Array(3)), /do not form rows of 2/);
 });

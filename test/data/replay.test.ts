@@ -27,12 +27,12 @@ describe("ReplayBuffer", () => {
     const batch = allocateBatch(spec, 256);
     buffer.sample(new Rng(1), batch);
     for (let r = 0; r < batch.size; r++) {
-      const k = batch.rewards[r];
+      const k = batch.rewards[r]!;
       seen.add(k);
       // Every column of a sampled row belongs to the same transition.
       assert.deepEqual(Array.from(batch.observations.subarray(r * 2, r * 2 + 2)), [k, -k]);
       assert.deepEqual(Array.from(batch.nextObservations.subarray(r * 2, r * 2 + 2)), [k + 1, -k - 1]);
-      assert.ok(Math.abs(batch.actions[r] - k / 10) < 1e-6);
+      assert.ok(Math.abs(batch.actions[r]! - k / 10) < 1e-6);
       assert.equal(batch.terminals[r], k % 5 === 4 ? 1 : 0);
     }
     assert.deepEqual(

@@ -95,7 +95,7 @@ test("adept wm train / wm eval --physics with tiny budgets", async (t) => {
     await assert.rejects(adept("wm", "train", "--dataset", tmp.path("nope.hdf5"), "--steps", "1", "--out", out), /no such file/);
     await assert.rejects(
       adept("wm", "train", "--dataset", tmp.path("hopper-tiny.hdf5"), "--steps", "1", "--out", out, "--target", "bogus"),
-      /expected one of next, delta/,
+      /argument .bogus. is invalid. Allowed choices are next, delta/,
     );
   } finally {
     env.close();

@@ -1,7 +1,7 @@
 // Batched evaluation, and the random policy against D4RL's random reference scores.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type BatchPolicy, Evaluator, evaluate, makeEnv, meanStd, randomPolicy, resolveEnv } from "../../src/envs/index.js";
+import { type BatchPolicy, Evaluator, evaluate, makeEnv, meanPopulationStd, randomPolicy, resolveEnv } from "../../src/envs/index.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** A deterministic policy whose action for a row depends on that row only: a = tanh(W·obs). */
@@ -44,8 +44,8 @@ describe("batched evaluation", () => {
     );
     assert.ok(new Set(result.lengths).size > 1, `lengths ${result.lengths}`);
     assert.ok(result.terminated.every((t, i) => t === (result.lengths[i] as number) < 1000));
-    const normalized = meanStd(result.returns.map((g) => (100 * (g + 20.272305)) / (3234.3 + 20.272305)));
-    assert.ok(Math.abs(result.normalized.mean - normalized.mean) < 1e-9 && Math.abs(result.normalized.std - normalized.std) < 1e-9);
+    const normalized = meanPopulationStd(result.returns.map((g) => (100 * (g + 20.272305)) / (3234.3 + 20.272305)));
+    assert.ok(Math.abs(result.normalized!.mean - normalized.mean) < 1e-9 && Math.abs(result.normalized!.std - normalized.std) < 1e-9);
   });
 
   test("returns depend on (seed, episode) only: N = 1, 4, 10 and a hand-written loop agree", async () => {
@@ -112,8 +112,8 @@ async function randomPolicyZ(task: string, episodes: number): Promise<{ mean: nu
   const result = await evaluate(randomPolicy(spec.actionSpace, new Rng(123)), task, { episodes, seed: 2024, numEnvs: 10 });
   const { mean } = result.return;
   const sd = result.return.std * Math.sqrt(episodes / (episodes - 1)); // sample sd
-  const z = Math.abs(mean - referenceScores.random) / (sd * Math.sqrt(1 / episodes + 1 / REFERENCE_EPISODES));
-  return { mean, sd, z, reference: referenceScores.random };
+  const z = Math.abs(mean - referenceScores!.random) / (sd * Math.sqrt(1 / episodes + 1 / REFERENCE_EPISODES));
+  return { mean, sd, z, reference: referenceScores!.random };
 }
 
 describe("uniform random policy vs D4RL's random reference score", () => {

@@ -34,7 +34,7 @@ describe("registry", () => {
 
   test("normalized score is 0 at the random reference and 100 at the expert one", () => {
     for (const task of listTasks()) {
-      const { random, expert } = resolveEnv(task).referenceScores;
+      const { random, expert } = resolveEnv(task).referenceScores!;
       assert.ok(Math.abs(normalizedScore(task, random)) < 1e-12);
       assert.ok(Math.abs(normalizedScore(task, expert) - 100) < 1e-12);
     }

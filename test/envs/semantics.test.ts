@@ -1,5 +1,5 @@
 // D4RL (Gym "-v3") semantics of the three tasks: observation layout, reward, termination,
-// time limit, reset noise, state get/set. See DESIGN.md §3.
+// time limit, reset noise, state get/set. See docs/envs.md, "The tasks".
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type LocomotionEnv, makeEnv } from "../../src/envs/index.js";
@@ -15,7 +15,7 @@ after(() => {
 const get = (task: string): LocomotionEnv => envs[task] as LocomotionEnv;
 
 describe("specs", () => {
-  test("dimensions, frame skip and dt match DESIGN.md §3", () => {
+  test("dimensions, frame skip and dt match docs/envs.md", () => {
     const expected = { halfcheetah: [17, 6, 5, 0.05], hopper: [11, 3, 4, 0.008], walker2d: [17, 6, 4, 0.008] };
     for (const [task, [obs, act, skip, dt]] of Object.entries(expected)) {
       const spec = get(task).spec;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/report.js";
-import { buildScoreTable, findRuns, meanStd, type Report, tableGrid, writeReport } from "../../src/run/report.js";
+import { buildScoreTable, findRuns, meanSampleStd, type Report, tableGrid, tableNotes, writeReport } from "../../src/run/report/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-report-"));
 const runs = join(dir, "runs");
@@ -123,7 +123,7 @@ describe("adept report", () => {
     const best = buildScoreTable(findRuns([runs]), "best");
     const b = best.rows.find((r) => r.dataset === "hopper-random")!.cells["iql@1000"]!;
     assert.equal(b.mean, 9);
-    assert.ok(Math.abs(b.std - meanStd([6, 10, 11]).std) < 1e-12);
+    assert.ok(Math.abs(b.std - meanSampleStd([6, 10, 11]).std) < 1e-12);
   });
 
   it("lays the table out like the paper's Table 1: datasets as rows, algorithms as columns, paper beside ours", () => {
@@ -164,20 +164,54 @@ describe("adept report", () => {
     assert.match(md, /\| hopper-random \| ADEPT\+IQL \| 2 \| – \| 0\.08 \|/);
     assert.doesNotMatch(md, /\| halfcheetah-random \| IQL \| 3 \|/, "no diagnostics row for runs without any");
     for (const f of report.figures) assert.ok(existsSync(f), f);
-    assert.equal(report.figures.length, 4); // three learning-curve charts, one diagnostics chart
+    assert.equal(report.figures.length, 7); // three learning-curve charts, three of losses/values, one of diagnostics
 
     const html = readFileSync(join(dir, "report", "report.html"), "utf8");
     assert.match(html, /^<!doctype html>/);
-    assert.equal((html.match(/<svg /g) ?? []).length, 4);
+    assert.equal((html.match(/<svg /g) ?? []).length, 7);
     assert.match(html, /<td class="">7\.0 ± 2\.0<\/td><td class="p">7\.5<\/td>/);
     assert.doesNotMatch(html, /<script|<link |src="http|href="http/, "nothing is fetched");
-    // the charts carry the data: algorithm names in the legends, the diagnostic keys as facet titles
+    // the charts carry the data: algorithm names in the legends, each panel titled in words with its unit
     const curves = readFileSync(join(dir, "report", "figures", "curves-hopper-random.svg"), "utf8");
     assert.match(curves, /ADEPT\+IQL/);
     assert.match(curves, /normalized score/);
     const wm = readFileSync(join(dir, "report", "figures", "wm-hopper-random.svg"), "utf8");
-    assert.match(wm, /wm\/ess/);
-    assert.match(wm, /gap\/eps_r/);
+    assert.match(wm, /ESS of the importance weights/);
+    assert.match(wm, /rows \(of the batch\)/);
+    assert.match(wm, /ε_r: reward error/);
+    assert.match(wm, /\|r̂ − r\|, reward units/);
+    assert.doesNotMatch(wm, />value</, "every axis names its unit");
+    const training = readFileSync(join(dir, "report", "figures", "training-hopper-random.svg"), "utf8");
+    assert.match(training, /critic loss \(TD\)/);
+    assert.match(training, /squared TD error/);
+    assert.match(training, /ADEPT\+IQL/);
+    assert.match(md, /!\[Losses and value estimates: hopper-random\]\(figures\/training-hopper-random\.svg\)/);
+    // sized for the page: the learning curves span most of its 1200 px
+    const width = Number(/<svg[^>]* width="(\d+)/.exec(curves)?.[1]);
+    assert.ok(width > 900 && width <= 1200, `learning curves ${width} px wide`);
+  });
+
+  it("finds the paper's numbers for a rebuilt size of a D4RL dataset, marked as a different size", () => {
+    const rebuilt = (algo: string, seed: number, score: number) => ({
+      ...findRuns([join(runs, "hopper-random", "iql", "seed0")])[0]!,
+      algo,
+      seed,
+      dataset: "hopper-medium-replay-50000",
+      kind: "medium-replay-50000",
+      summary: { steps: 1000, last: { step: 1000, normalized: { mean: score, std: 0 } } },
+    });
+    const table = buildScoreTable([rebuilt("iql", 0, 50), rebuilt("iql", 1, 60), rebuilt("sac", 0, 5)]);
+    const grid = tableGrid(table);
+    assert.deepEqual(grid.body[0], ["hopper-medium-replay-50000", "55.0 ± 7.1", "73.9 †", "5.0 (n=1)", "70.4 †"]);
+    assert.equal(table.rows[0]!.paperDataset, "hopper-medium-replay");
+    assert.ok(
+      tableNotes(table).some((n) =>
+        /†: the paper's number for the full-size D4RL dataset .*hopper-medium-replay-50000 → hopper-medium-replay/.test(n),
+      ),
+    );
+    // a size in thousands, and an id that is not a rebuilt size of any published dataset
+    assert.equal(buildScoreTable([{ ...rebuilt("iql", 0, 1), dataset: "walker2d-random-20k" }]).rows[0]!.paper.iql, 5.4);
+    assert.equal(buildScoreTable([{ ...rebuilt("iql", 0, 1), dataset: "my-logs-2000" }]).rows[0]!.paper.iql, undefined);
   });
 
   it("the CLI writes the report and rejects bad input with one line", async () => {

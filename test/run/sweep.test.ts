@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/sweep.js";
 import { buildDataset } from "../../src/collect/build.js";
-import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep.js";
+import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -73,7 +73,10 @@ describe("adept sweep", () => {
     );
     const args = runs[1]!.trainArgs.join(" ");
     assert.match(args, /--algo iql --dataset \S+hopper-random\.hdf5 --seed 0 --steps 60 --out \S+study\/hopper-random\/iql\/seed0/);
-    assert.match(args, /--eval-every 30 --eval-episodes 2 --batch-size 32 --checkpoint-every 30 --log-every 30 --hidden-width 16/);
+    assert.match(
+      args,
+      /--eval-every 30 --eval-episodes 2 --batch-size 32 --checkpoint-every 30 --ope-every 0 --ope-steps 2000 --log-every 30 --log jsonl --hidden-width 16/,
+    );
   });
 
   it("runs every run to the end, at most `jobs` at once, each with its log", async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
-import { type OnlineEnv, trainOnlineSAC } from "../../src/agents/online-sac.js";
+import { type OnlineEnv, trainOnlineSAC } from "../../src/collect/online-sac.js";
 import { Rng } from "../../src/util/rng.js";
 
 /**

@@ -1,15 +1,17 @@
-// One MuJoCo locomotion environment with D4RL (Gym "-v3") semantics.
+// One MuJoCo environment of a task definition (task.ts): the built-in locomotion tasks with
+// D4RL (Gym "-v3") semantics, or a user's task.
+import { readFile } from "node:fs/promises";
 import type { MainModule, MjData, MjModel } from "mujoco-js";
+import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { readAsset } from "./assets.js";
 import { compileModel, loadMujoco, wasmMemoryBytes } from "./mujoco.js";
-import type { LocomotionTask } from "./scores.js";
-import { LOCOMOTION_TASKS, type LocomotionTaskDef, MAX_EPISODE_STEPS } from "./tasks.js";
+import { actionBounds, MAX_EPISODE_STEPS, type MjcfSource, type MujocoTask, type StepContext } from "./task.js";
 import type { BoxSpace, Env, EnvSpec, SimState, StepInfo, StepResult } from "./types.js";
 
-/** Options for {@link LocomotionEnv.create}. */
-export interface LocomotionEnvOptions {
-  /** Time limit in steps (default 1000, as D4RL). */
+/** Options for {@link MujocoEnv.create}. */
+export interface MujocoEnvOptions {
+  /** Time limit in steps (default: the task's, else 1000 as D4RL). */
   maxEpisodeSteps?: number;
   /** Seed of the reset-noise generator used by `reset()` without a seed (default 0). */
   seed?: number;
@@ -17,13 +19,16 @@ export interface LocomotionEnvOptions {
   xml?: string;
 }
 
+/** The former name of {@link MujocoEnvOptions}. */
+export type LocomotionEnvOptions = MujocoEnvOptions;
+
 /**
- * halfcheetah / hopper / walker2d on MuJoCo wasm. Owns one `MjModel` and one `MjData`,
+ * One environment of a MuJoCo task on MuJoCo wasm. Owns one `MjModel` and one `MjData`,
  * freed by `close()`. `step` allocates nothing: it writes into reused buffers.
  */
-export class LocomotionEnv implements Env {
+export class MujocoEnv implements Env {
   readonly spec: EnvSpec;
-  private readonly def: LocomotionTaskDef;
+  readonly task: Readonly<MujocoTask>;
   private readonly mujoco: MainModule;
   private model: MjModel | null;
   private data: MjData | null;
@@ -38,13 +43,14 @@ export class LocomotionEnv implements Env {
   private readonly live: LiveViews;
   private readonly obs: Float32Array; // [obsDim], reused
   private readonly result: StepResult;
+  private readonly context: StepContext;
   private steps = 0;
   /** -1 before the first reset, 1 after an episode ended, 0 while one runs. */
   private phase: -1 | 0 | 1 = -1;
 
-  private constructor(mujoco: MainModule, model: MjModel, def: LocomotionTaskDef, options: LocomotionEnvOptions) {
+  private constructor(mujoco: MainModule, model: MjModel, task: Readonly<MujocoTask>, options: MujocoEnvOptions) {
     this.mujoco = mujoco;
-    this.def = def;
+    this.task = task;
     this.model = model;
     this.data = null;
     try {
@@ -56,10 +62,10 @@ export class LocomotionEnv implements Env {
     this.nq = model.nq;
     this.nv = model.nv;
     this.nu = model.nu;
-    const obsDim = this.nq - 1 + this.nv;
-    if (obsDim !== def.obsDim || this.nu !== def.actDim) {
+    const obsDim = task.observationDim;
+    if (this.nu !== task.actionDim) {
       this.close();
-      throw new Error(`${def.task}: model has obs ${obsDim}/act ${this.nu}, expected ${def.obsDim}/${def.actDim}`);
+      throw new UserError(`task "${task.name}": its MJCF model has ${this.nu} actuators, but actionDim is ${task.actionDim}`);
     }
     this.live = { qpos: this.data.qpos, qvel: this.data.qvel, ctrl: this.data.ctrl };
     this.initQpos = Float64Array.from(this.live.qpos);
@@ -67,26 +73,33 @@ export class LocomotionEnv implements Env {
     this.obs = new Float32Array(obsDim);
     const info: StepInfo = { xPosition: 0, xVelocity: 0, rewardForward: 0, rewardCtrl: 0, rewardHealthy: 0 };
     this.result = { observation: this.obs, reward: 0, terminated: false, truncated: false, info };
+    const dt = model.opt.timestep * task.frameSkip;
+    this.context = { qpos: this.live.qpos, qvel: this.live.qvel, action: this.obs, xBefore: 0, dt, info };
+    const bounds = actionBounds(task);
     this.spec = {
-      task: def.task,
-      gymId: def.gymId,
+      task: task.name,
+      gymId: task.gymId ?? "",
       observationSpace: box(obsDim, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
-      actionSpace: box(this.nu, -1, 1),
-      frameSkip: def.frameSkip,
-      dt: model.opt.timestep * def.frameSkip,
-      maxEpisodeSteps: options.maxEpisodeSteps ?? MAX_EPISODE_STEPS,
+      actionSpace: { dim: this.nu, low: Float64Array.from(bounds.low), high: Float64Array.from(bounds.high) },
+      frameSkip: task.frameSkip,
+      dt,
+      maxEpisodeSteps: options.maxEpisodeSteps ?? task.maxEpisodeSteps ?? MAX_EPISODE_STEPS,
     };
+    this.checkObserveWidth();
   }
 
   /** Loads the wasm module (once per process) and compiles the task's model. */
-  static async create(task: LocomotionTask, options: LocomotionEnvOptions = {}): Promise<LocomotionEnv> {
-    const def = LOCOMOTION_TASKS[task];
-    if (!def) throw new Error(`unknown locomotion task ${task}`);
-    const maxSteps = options.maxEpisodeSteps ?? MAX_EPISODE_STEPS;
+  static async create(task: Readonly<MujocoTask>, options: MujocoEnvOptions = {}): Promise<MujocoEnv> {
+    const maxSteps = options.maxEpisodeSteps ?? task.maxEpisodeSteps ?? MAX_EPISODE_STEPS;
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxEpisodeSteps must be a positive integer, got ${maxSteps}`);
-    const [mujoco, xml] = await Promise.all([loadMujoco(), options.xml ?? readAsset(def.asset)]);
-    const model = compileModel(mujoco, xml, task);
-    return new LocomotionEnv(mujoco, model, def, options);
+    const [mujoco, xml] = await Promise.all([loadMujoco(), options.xml ?? readMjcf(task.name, task.mjcf)]);
+    let model: MjModel;
+    try {
+      model = compileModel(mujoco, xml, task.name);
+    } catch (error) {
+      throw new UserError(`task "${task.name}": MuJoCo could not compile its MJCF model (${(error as Error).message})`);
+    }
+    return new MujocoEnv(mujoco, model, task, options);
   }
 
   get elapsedSteps(): number {
@@ -104,7 +117,7 @@ export class LocomotionEnv implements Env {
     this.mujoco.mj_resetData(model, data);
     const { qpos, qvel } = this.views();
     // Gym's reset_model: draw all qpos noise, then all qvel noise, from one stream.
-    const noise = this.def.resetNoise;
+    const noise = this.task.resetNoise;
     for (let i = 0; i < this.nq; i++) qpos[i] = (this.initQpos[i] as number) + noise.qposUniform * (2 * this.rng.uniform() - 1);
     for (let i = 0; i < this.nv; i++) {
       qvel[i] = noise.qvelDistribution === "normal" ? noise.qvelScale * this.rng.normal() : noise.qvelScale * (2 * this.rng.uniform() - 1);
@@ -123,46 +136,44 @@ export class LocomotionEnv implements Env {
     if (this.phase !== 0) throw new Error(this.phase < 0 ? "step() before reset()" : "step() after the episode ended: call reset()");
     if (action.length !== this.nu) throw new RangeError(`step: action has length ${action.length}, expected ${this.nu}`);
     const { qpos, qvel, ctrl } = this.views();
-    const def = this.def;
-    // 1. Controls. MuJoCo clamps ctrl to ctrlrange; the cost uses the action as given (Gym).
-    let sumSquares = 0;
+    const task = this.task;
+    // 1. Controls. MuJoCo clamps ctrl to ctrlrange; costs use the action as given (Gym).
     for (let i = 0; i < this.nu; i++) {
       const a = action[i] as number;
       if (!Number.isFinite(a)) throw new RangeError(`step: action[${i}] is ${a}`);
       ctrl[i] = a;
-      sumSquares += a * a;
     }
     // 2. Physics: frameSkip MuJoCo steps (Gym's do_simulation).
     const xBefore = qpos[0] as number;
-    for (let k = 0; k < def.frameSkip; k++) this.mujoco.mj_step(model, data);
+    for (let k = 0; k < task.frameSkip; k++) this.mujoco.mj_step(model, data);
     const xAfter = qpos[0] as number;
-    // 3. Reward parts, on the state after the step.
+    // 3. The reward, on the state after the step.
     const result = this.result;
     const info = result.info;
     info.xPosition = xAfter;
     info.xVelocity = (xAfter - xBefore) / this.spec.dt;
-    info.rewardForward = def.forwardRewardWeight * info.xVelocity;
-    info.rewardCtrl = -def.ctrlCostWeight * sumSquares;
-    info.rewardHealthy = def.healthyReward;
-    result.reward = info.rewardForward + info.rewardCtrl + info.rewardHealthy;
-    // 4. Episode end: unhealthy → terminated; the time limit → truncated (both may hold).
+    info.rewardForward = 0;
+    info.rewardCtrl = 0;
+    info.rewardHealthy = 0;
+    const context = this.context;
+    context.qpos = qpos;
+    context.qvel = qvel;
+    context.action = action;
+    context.xBefore = xBefore;
+    result.reward = task.reward(context);
+    // 4. Episode end: a terminal state → terminated; the time limit → truncated (both may hold).
     this.steps++;
-    result.terminated = def.isHealthy ? !def.isHealthy(qpos, qvel) : false;
+    this.observe();
+    if (task.terminated) result.terminated = task.terminated(qpos, qvel);
+    else result.terminated = task.terminationRule ? task.terminationRule(this.obs, 0, this.obs.length) : false;
     result.truncated = this.steps >= this.spec.maxEpisodeSteps;
     if (result.terminated || result.truncated) this.phase = 1;
-    this.observe();
     return result;
   }
 
   observe(out: Float32Array = this.obs, offset = 0): Float32Array {
     const { qpos, qvel } = this.views();
-    const clip = this.def.velocityClip;
-    // [qpos[1:] (nq−1) | clip(qvel) (nv)]: x is left out so the policy is translation-invariant.
-    let j = offset;
-    for (let i = 1; i < this.nq; i++) out[j++] = qpos[i] as number;
-    for (let i = 0; i < this.nv; i++) {
-      out[j++] = Math.min(Math.max(qvel[i] as number, -clip), clip);
-    }
+    this.task.observe(qpos, qvel, out, offset);
     return out;
   }
 
@@ -216,7 +227,22 @@ export class LocomotionEnv implements Env {
   }
 
   private closedError(): Error {
-    return new Error(`${this.def.task}: environment is closed`);
+    return new Error(`${this.task.name}: environment is closed`);
+  }
+
+  /**
+   * Observes into a buffer wider than the observation and fails if `observe` wrote past its
+   * width (it would otherwise overwrite the next row of a batch without a sound).
+   */
+  private checkObserveWidth(): void {
+    const { qpos, qvel } = this.views();
+    const width = this.task.observationDim;
+    const probe = new Float32Array(width + qpos.length + qvel.length + 1).fill(Number.NaN);
+    this.task.observe(qpos, qvel, probe, 0);
+    if (probe.subarray(width).some((v) => !Number.isNaN(v))) {
+      this.close();
+      throw new UserError(`task "${this.task.name}": observe() wrote more than observationDim (${width}) values`);
+    }
   }
 
   /** The live wasm views, re-acquired when a heap growth has detached the old buffer. */
@@ -236,6 +262,19 @@ interface LiveViews {
   qpos: Float64Array; // [nq]
   qvel: Float64Array; // [nv]
   ctrl: Float64Array; // [nu]
+}
+
+/** The MJCF text of a task. */
+async function readMjcf(name: string, source: MjcfSource): Promise<string> {
+  if ("xml" in source) return source.xml;
+  if ("asset" in source) return readAsset(source.asset);
+  try {
+    return await readFile(source.file, "utf8");
+  } catch (error) {
+    throw new UserError(
+      `task "${name}": cannot read its MJCF file ${source.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
 }
 
 function box(dim: number, low: number, high: number): BoxSpace {

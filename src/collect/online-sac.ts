@@ -12,19 +12,19 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BehaviourInfo, saveBehaviourPolicy } from "../collect/behaviour.js";
+import { loadAgentCheckpoint, saveAgentCheckpoint } from "../agents/checkpoint.js";
+import { agentPolicy } from "../agents/policy.js";
+import { SAC, type SACConfig } from "../agents/sac.js";
 import type { DatasetStats } from "../data/normalizer.js";
 import { allocateBatch, loadReplayBuffer, ReplayBuffer, saveReplayBuffer } from "../data/replay.js";
 import type { BatchPolicy } from "../envs/policy.js";
 import { makeEnv } from "../envs/registry.js";
 import { isLocomotionTask, normalizedScore } from "../envs/scores.js";
-import { MetricsAccumulator, MetricsLog } from "../run/metrics.js";
-import { createProgress } from "../run/progress.js";
 import { yieldToEventLoop } from "../util/async.js";
-import { Rng } from "../util/rng.js";
-import { loadAgentCheckpoint, saveAgentCheckpoint } from "./checkpoint.js";
-import { agentPolicy } from "./policy.js";
-import { SAC, type SACConfig } from "./sac.js";
+import { MetricsAccumulator, MetricsLog } from "../util/metrics.js";
+import { createProgress } from "../util/progress.js";
+import { Rng, runSeed, runStream } from "../util/rng.js";
+import { type BehaviourInfo, saveBehaviourPolicy } from "./behaviour.js";
 
 /** What online SAC needs of an environment (LocomotionEnv has it; so can a toy task). */
 export interface OnlineEnv {
@@ -94,7 +94,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     progress: join(o.out, "progress.json"),
     final: join(o.out, "final-policy.safetensors"),
   };
-  const create = o.makeEnv ?? (async () => makeEnv(o.task, { seed: o.seed }) as Promise<OnlineEnv>);
+  const create = o.makeEnv ?? (async () => makeEnv(o.task, { seed: runSeed(o.seed, "env") }) as Promise<OnlineEnv>);
   const env = await create();
   const evalEnv = await create();
   const score = (episodeReturn: number): number => (isLocomotionTask(o.task) ? normalizedScore(o.task, episodeReturn) : episodeReturn);
@@ -102,8 +102,8 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     A = env.spec.actionSpace.dim;
   const stats = identityStats(S, A);
   const log = new MetricsLog(join(o.out, "metrics.jsonl"));
-  const warmupRng = new Rng(o.seed + 7);
-  const samplerRng = new Rng(o.seed + 11);
+  const warmupRng = runStream(o.seed, "warmup");
+  const samplerRng = runStream(o.seed, "sampler");
 
   let agent: SAC;
   let buffer: ReplayBuffer;
@@ -127,7 +127,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
     samplerRng.setState(saved.samplerRng);
     log.truncateAfter(p.envSteps);
   } else {
-    agent = new SAC(S, A, o.sac ?? {}, o.seed);
+    agent = new SAC(S, A, o.sac ?? {}, runSeed(o.seed, "agent"));
     buffer = emptyBuffer();
     p = { envSteps: 0, episodes: 0, bestScore: -Infinity, reachedTarget: false, evaluations: [] };
   }
@@ -176,7 +176,7 @@ export async function trainOnlineSAC(options: OnlineSACOptions): Promise<Progres
       if (p.envSteps % o.snapshotEvery === 0)
         saveBehaviourPolicy(join(o.out, "snapshots", `step-${p.envSteps}.safetensors`), agent, info(p.envSteps));
       if (p.envSteps % o.evalEvery === 0) {
-        const returns = evaluateEpisodes(evalEnv, agentPolicy(agent, stats), o.evalEpisodes, o.seed + 1000);
+        const returns = evaluateEpisodes(evalEnv, agentPolicy(agent, stats), o.evalEpisodes, runSeed(o.seed, "eval"));
         const scores = returns.map(score);
         const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
         const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);

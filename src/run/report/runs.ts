@@ -1,0 +1,98 @@
+/**
+ * Run directories, read: every folder with a config.json under the roots given, with its
+ * config, summary.json (when finished) and metrics.jsonl.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { datasetName } from "../../data/cache.js";
+import { UserError } from "../../util/errors.js";
+
+/** One evaluation of a run: its step and D4RL normalized score over the episodes. */
+export interface Evaluation {
+  step: number;
+  normalized: { mean: number; std: number };
+}
+
+/** One run directory, read. */
+export interface RunRecord {
+  dir: string;
+  algo: string;
+  /** Row label: `hopper-random` (a dataset id, or a file's base name). */
+  dataset: string;
+  task: string;
+  /** Dataset kind: `random`, `medium`, `medium-replay`, … (the label without the task). */
+  kind: string;
+  seed: number;
+  /** The run's step budget (config.json). */
+  steps: number;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  /** Present when the run finished. */
+  summary?: {
+    steps: number;
+    last?: Evaluation;
+    best?: Evaluation;
+    /** The last offline estimate of a run without a simulator (`--ope-every`). */
+    ope?: { step: number; fqe: number; low: number; high: number; actionRmse: number };
+    wallSeconds?: number;
+    updatesPerSecond?: number;
+  };
+  metrics: Array<Record<string, number>>;
+}
+
+/** Every run directory (a folder with config.json) under `roots`, sorted by path. */
+export function findRuns(roots: string[]): RunRecord[] {
+  const dirs: string[] = [];
+  const walk = (dir: string): void => {
+    if (existsSync(join(dir, "config.json"))) {
+      dirs.push(dir);
+      return;
+    }
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") walk(join(dir, entry.name));
+  };
+  for (const root of roots) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`no such directory: ${root}`);
+    walk(root);
+  }
+  return [...new Set(dirs)].sort().map(readRun);
+}
+
+/** Reads one run directory. */
+export function readRun(dir: string): RunRecord {
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as {
+    algo: string;
+    variant?: string;
+    dataset: string;
+    task?: string;
+    seed: number;
+    steps: number;
+    evalEvery?: number;
+    evalEpisodes?: number;
+  };
+  const dataset = datasetName(config.dataset);
+  const task = config.task ?? dataset.split("-")[0]!;
+  const kind = dataset.startsWith(`${task}-`) ? dataset.slice(task.length + 1) : dataset;
+  const summaryFile = join(dir, "summary.json");
+  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, "utf8")) as RunRecord["summary"]) : undefined;
+  const metricsFile = join(dir, "metrics.jsonl");
+  const metrics = existsSync(metricsFile)
+    ? readFileSync(metricsFile, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as Record<string, number>)
+    : [];
+  return {
+    dir,
+    algo: config.variant ?? config.algo, // a sweep's named variant is a column of its own
+    dataset,
+    task,
+    kind,
+    seed: config.seed,
+    steps: config.steps,
+    evalEvery: config.evalEvery,
+    evalEpisodes: config.evalEpisodes,
+    summary,
+    metrics,
+  };
+}

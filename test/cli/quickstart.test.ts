@@ -1,0 +1,46 @@
+// `adept quickstart` never reuses runs silently: the same arguments say that they reuse the
+// runs and why; other arguments train anew beside them (the report covers this call's runs).
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, it } from "node:test";
+import { promisify } from "node:util";
+import { repoRoot } from "../helpers.js";
+
+const run = promisify(execFile);
+const main = join(repoRoot(), "dist", "src", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "adept-quickstart-"));
+const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
+const args = (steps: number) => [main, "quickstart", "--size", "2000", "--steps", String(steps), "--out", dir, "--no-progress"];
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+it("quickstart: the same arguments reuse the runs and say why; other arguments train anew", async () => {
+  const first = await run(process.execPath, args(20), { env, encoding: "utf8" });
+  assert.match(first.stderr, /iql: training for 20 steps/);
+  const runDir = join(dir, "runs", "hopper-medium-replay-2000-steps20");
+  for (const algo of ["iql", "adept-iql"]) assert.ok(existsSync(join(runDir, algo, "seed0", "summary.json")), algo);
+  assert.match(readFileSync(join(dir, "report", "report.md"), "utf8"), /adept-iql/);
+
+  const again = await run(process.execPath, args(20), { env, encoding: "utf8" });
+  assert.match(
+    again.stderr,
+    /iql: reusing .*steps20.*, trained before with the same arguments \(hopper-medium-replay, 2000 transitions, 20 steps, seed 0\)/,
+  );
+  assert.doesNotMatch(again.stderr, /training for/);
+
+  // Other arguments: a new run directory and training, which we stop once it has started.
+  const child = spawn(process.execPath, args(25), { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      if (/iql: training for 25 steps in .*steps25/.test(stderr)) resolve();
+    });
+    child.on("close", () => reject(new Error(`quickstart ended before training: ${stderr}`)));
+  });
+  child.kill("SIGKILL");
+  assert.doesNotMatch(stderr, /reusing/);
+});

@@ -1,0 +1,274 @@
+// World models as reusable artifacts, through the real CLI: `wm train` records the data's
+// fingerprint and resumes to the very same model; `train --world-model` starts ADEPT and MOPO
+// from it, records it in config.json, and refuses a missing, truncated, foreign or
+// other-data file (or a config that contradicts it) in one line, writing nothing to --out.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { buildDataset } from "../../src/collect/build.js";
+import { datasetFingerprint } from "../../src/data/fingerprint.js";
+import { loadDataset } from "../../src/data/load.js";
+import { readWorldModelHeader } from "../../src/diffusion/persist.js";
+import { loadTensors } from "../../src/nn/serialize.js";
+import { repoRoot } from "../helpers.js";
+
+const run = promisify(execFile);
+const main = join(repoRoot(), "dist", "src", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "adept-cli-wm-"));
+const dataset = join(dir, "hopper-random.hdf5");
+const other = join(dir, "other", "hopper-random.hdf5"); // same name and task, other contents
+const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
+const wmFlags = ["--width", "16", "--depth", "1", "--denoising-steps", "3", "--batch-size", "64", "--log-every", "0"];
+const agentFlags = ["--batch-size", "64", "--hidden-width", "16", "--eval-episodes", "1", "--eval-every", "0", "--no-progress"];
+const adeptFlags = [
+  "--iteration-steps",
+  "20",
+  "--wm-steps-per-iteration",
+  "2",
+  "--is-batch-size",
+  "64",
+  "--rollout-count",
+  "32",
+  "--horizon",
+  "3",
+  "--gap-samples",
+  "32",
+  "--gap-rollouts",
+  "0",
+  "--behaviour-steps",
+  "20",
+];
+const mopoFlags = ["--rollout-count", "32", "--iteration-steps", "20"];
+
+/** Runs the CLI; returns its exit code and output instead of throwing. */
+async function adept(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env, encoding: "utf8" });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("world models as reusable artifacts", () => {
+  const wm = join(dir, "wm");
+  before(async () => {
+    await buildDataset("hopper-random", { size: 2000, out: dataset });
+    await buildDataset("hopper-random", { size: 1500, out: other, seed: 7 });
+    const r = await adept([
+      "wm",
+      "train",
+      "--dataset",
+      dataset,
+      "--steps",
+      "30",
+      "--checkpoint-every",
+      "10",
+      "--out",
+      wm,
+      "--baseline",
+      "--ensemble-steps",
+      "20",
+      ...wmFlags,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("wm train records the fingerprint of its data and the held-out split in each model file", async () => {
+    const fingerprint = datasetFingerprint(await loadDataset(dataset));
+    for (const [file, updates] of [
+      ["world-model.safetensors", 30],
+      ["ensemble.safetensors", 20], // --ensemble-steps
+    ] as const) {
+      const header = readWorldModelHeader(join(wm, file));
+      assert.equal(header.provenance?.fingerprint, fingerprint, file);
+      assert.deepEqual([header.provenance?.heldOutFraction, header.provenance?.splitSeed, header.updates], [0.1, 0, updates], file);
+    }
+    assert.notEqual(datasetFingerprint(await loadDataset(other)), fingerprint);
+  });
+
+  it("wm train --resume continues to exactly the model of an uninterrupted run", async () => {
+    const split = join(dir, "wm-resumed");
+    const first = await adept(["wm", "train", "--dataset", dataset, "--steps", "20", "--out", split, "--baseline", ...wmFlags]);
+    assert.equal(first.code, 0, first.stderr);
+    const again = await adept(["wm", "train", "--dataset", dataset, "--steps", "20", "--out", split, ...wmFlags]);
+    assert.match(again.stderr, /is not empty: pass --resume/);
+    const resumed = await adept([
+      "wm",
+      "train",
+      "--dataset",
+      dataset,
+      "--steps",
+      "30",
+      "--out",
+      split,
+      "--resume",
+      "--baseline",
+      "--ensemble-steps",
+      "20",
+      ...wmFlags,
+    ]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    for (const file of ["world-model.safetensors", "ensemble.safetensors"]) {
+      const a = loadTensors(join(wm, file)).tensors,
+        b = loadTensors(join(split, file)).tensors;
+      assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+      for (const [name, t] of Object.entries(a)) assert.deepEqual(b[name]!.data, t.data, `${file}: ${name}`);
+    }
+    const otherData = await adept(["wm", "train", "--dataset", other, "--steps", "40", "--out", split, "--resume", ...wmFlags]);
+    assert.match(otherData.stderr, /world-model\.safetensors: trained on other data/);
+    const otherConfig = await adept([
+      "wm",
+      "train",
+      "--dataset",
+      dataset,
+      "--steps",
+      "40",
+      "--out",
+      split,
+      "--resume",
+      ...wmFlags,
+      "--lr",
+      "0.01",
+    ]);
+    assert.match(otherConfig.stderr, /trained with lr 0\.0003, the flags ask for 0\.01/);
+  });
+
+  it("adept-iql starts from the world model, records it, and does not pretrain", async () => {
+    const out = join(dir, "adept-from-wm");
+    const r = await adept([
+      "train",
+      "--algo",
+      "adept-iql",
+      "--dataset",
+      dataset,
+      "--steps",
+      "40",
+      "--world-model",
+      wm,
+      "--out",
+      out,
+      ...agentFlags,
+      ...adeptFlags,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.equal(config.worldModel.file, join(wm, "world-model.safetensors"));
+    assert.equal(config.worldModel.fingerprint, datasetFingerprint(await loadDataset(dataset)));
+    assert.equal(config.worldModel.updates, 30);
+    // The run's world-model fields are the file's, not the defaults.
+    assert.deepEqual([config.config.wmWidth, config.config.wmDenoisingSteps, config.config.heldOutFraction], [16, 3, 0.1]);
+    // 30 pretraining updates from the file, then 2 importance-sampled ones per iteration of 20 steps.
+    assert.equal(readWorldModelHeader(join(out, "latest-world-model.safetensors")).updates, 30 + 2 * 2);
+  });
+
+  it("mopo starts from the ensemble of the same directory and runs with MOPO's λ and h for hopper-random", async () => {
+    const out = join(dir, "mopo-from-wm");
+    const r = await adept([
+      "train",
+      "--algo",
+      "mopo",
+      "--dataset",
+      dataset,
+      "--steps",
+      "40",
+      "--world-model",
+      wm,
+      "--out",
+      out,
+      ...agentFlags,
+      ...mopoFlags,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.equal(config.worldModel.file, join(wm, "ensemble.safetensors"));
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const rollout = lines.find((l) => "model/penalty_mean" in l);
+    assert.ok(rollout && rollout["model/penalty_mean"]! > 0, "rollouts penalized");
+    assert.ok(rollout["model/rollout_length"]! <= 5, "h = 5 for hopper-random");
+  });
+
+  it("mopo without --world-model trains its own ensemble", async () => {
+    const out = join(dir, "mopo-own");
+    const r = await adept([
+      "train",
+      "--algo",
+      "mopo",
+      "--dataset",
+      dataset,
+      "--steps",
+      "40",
+      "--out",
+      out,
+      ...agentFlags,
+      ...mopoFlags,
+      "--model-steps",
+      "20",
+      "--model-width",
+      "16",
+      "--model-depth",
+      "1",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(out, "latest-ensemble.safetensors")));
+  });
+
+  describe("a bad --world-model fails before training, in one line, writing nothing", () => {
+    const truncated = join(dir, "truncated.safetensors");
+    const foreign = join(dir, "foreign.safetensors");
+    const otherWm = join(dir, "wm-other");
+    before(async () => {
+      copyFileSync(join(wm, "world-model.safetensors"), truncated);
+      truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
+      writeFileSync(foreign, "not a tensor file at all, just some text that is long enough");
+      const r = await adept(["wm", "train", "--dataset", other, "--steps", "5", "--out", otherWm, ...wmFlags]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    const cases: [string, () => string[], RegExp][] = [
+      ["missing", () => ["--world-model", join(dir, "nope.safetensors")], /nope\.safetensors: no such world model file/],
+      ["truncated", () => ["--world-model", truncated], /truncated\.safetensors: .*truncated/],
+      ["foreign", () => ["--world-model", foreign], /foreign\.safetensors: not an adept world model/],
+      [
+        "of another kind",
+        () => ["--world-model", join(wm, "ensemble.safetensors")],
+        /a "gaussian-ensemble" world model; --algo adept-iql starts from a "diffusion" one/,
+      ],
+      [
+        "trained on other data",
+        () => ["--world-model", otherWm],
+        /trained on other data: its dataset fingerprint .* differs from .*hopper-random\.hdf5's/,
+      ],
+      ["with a contradicting config", () => ["--world-model", wm, "--wm-width", "32"], /--wm-width 32 differs from the world model's 16/],
+    ];
+    for (const [what, args, message] of cases)
+      it(what, async () => {
+        const out = join(dir, `bad-${what.replace(/\W+/g, "-")}`);
+        const r = await adept([
+          "train",
+          "--algo",
+          "adept-iql",
+          "--dataset",
+          dataset,
+          "--steps",
+          "10",
+          "--out",
+          out,
+          ...agentFlags,
+          ...args(),
+        ]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, message);
+        assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+        assert.ok(!existsSync(out), "nothing written to --out");
+      });
+  });
+});
