@@ -6,7 +6,7 @@
  * training movement that rounding changed. Without PyTorch, the reference is our
  * TypeScript kernels (every op in double, rounded once to float32).
  *
- *   node dist/bench/drift.js [--updates 200] [--adam-from <another adept_native.node>]
+ *   node dist/bench/drift.js [--updates 20,50,200] [--adam-from <another adept_native.node>]
  *
  * `--adam-from` adds two runs with another build of the addon (e.g. one with fast-math):
  * ours with that build's Adam kernel alone, and that build's kernels throughout.
@@ -28,7 +28,8 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const updates = Number(flag("--updates") ?? 200);
+const counts = (flag("--updates") ?? "20,50,200").split(",").map(Number);
+const updates = Math.max(...counts);
 const adamFrom = flag("--adam-from");
 setThreads(1);
 
@@ -46,17 +47,19 @@ function restore(): void {
     o.stepCount = s.step;
   }
 }
-function run(K: Kernels): Float64Array {
+/** The learned parameters after each of `counts` updates on kernel set K. */
+function run(K: Kernels): Map<number, Float64Array> {
   restore();
+  const out = new Map<number, Float64Array>();
   const previous = setKernels(K);
   try {
-    for (let i = 0; i < updates; i++) iqlUpdate();
+    for (let i = 1; i <= updates; i++) {
+      iqlUpdate();
+      if (counts.includes(i)) out.set(i, Float64Array.from(IQL_STATE.learned.flatMap((p) => Array.from(p.data))));
+    }
   } finally {
     setKernels(previous);
   }
-  const out = new Float64Array(IQL_STATE.learned.reduce((n, p) => n + p.size, 0));
-  let o = 0;
-  for (const p of IQL_STATE.learned) for (const x of p.data) out[o++] = x;
   return out;
 }
 const learnedStart = (() => {
@@ -82,11 +85,16 @@ addon.setBackend(backend);
 if (adamFrom) {
   const other = createRequire(import.meta.url)(resolve(adamFrom)) as Kernels;
   variants.push([`native (${backend}) with the adam of ${adamFrom}`, { ...native, name: "native+other-adam", adam: other.adam }]);
-  variants.push([`every kernel of ${adamFrom}`, { ...other, name: "other" }]);
+  // N-API properties are not enumerable: name each kernel.
+  const { sgemm, biasActivation, activationBackward, columnSum, adam, polyak, sumSquares } = other;
+  variants.push([
+    `every kernel of ${adamFrom}`,
+    { name: "other", sgemm, biasActivation, activationBackward, columnSum, adam, polyak, sumSquares },
+  ]);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "adept-drift-"));
-const torchRun = (dtype: "float32" | "float64"): Float64Array | null => {
+const torchRun = (dtype: "float32" | "float64"): Map<number, Float64Array> | null => {
   const layers = (m: MLP): [number[], number[], number, number][] =>
     m.layers.map((l) => [Array.from(l.weight.data), Array.from(l.bias!.data), l.weight.rows, l.weight.cols]);
   const { s, a, r, s2 } = IQL_STATE.batch;
@@ -95,7 +103,7 @@ const torchRun = (dtype: "float32" | "float64"): Float64Array | null => {
     S: s.cols,
     A: a.cols,
     B: s.rows,
-    updates,
+    updates: counts,
     s: Array.from(s.data),
     a: Array.from(a.data),
     r: Array.from(r.data),
@@ -115,22 +123,26 @@ const torchRun = (dtype: "float32" | "float64"): Float64Array | null => {
   } catch {
     return null;
   }
-  return Float64Array.from(JSON.parse(readFileSync(join(dir, `${dtype}.json`), "utf8")) as number[]);
+  const snapshots = JSON.parse(readFileSync(join(dir, `${dtype}.json`), "utf8")) as Record<string, number[]>;
+  return new Map(Object.entries(snapshots).map(([k, v]) => [Number(k), Float64Array.from(v)]));
 };
 const f64 = torchRun("float64");
 const f32 = f64 ? torchRun("float32") : null;
 rmSync(dir, { recursive: true, force: true });
 const reference = f64 ?? run(tsKernels);
-const moved = dist(reference, learnedStart);
+const moved = counts.map((n) => dist(reference.get(n)!, learnedStart));
+const row = (label: string, x: Map<number, Float64Array>): void =>
+  console.log(
+    `  ${label.padEnd(64)} ${counts.map((n, i) => (dist(x.get(n)!, reference.get(n)!) / moved[i]!).toExponential(2).padStart(9)).join(" ")}`,
+  );
 console.log(
-  `IQL, ${updates} updates from identical weights; distance to ${f64 ? "PyTorch's float64 run" : "the TypeScript kernels' run (PyTorch not available)"}, relative to its movement (${moved.toExponential(3)})`,
+  `IQL from identical weights: distance to ${f64 ? "PyTorch's float64 run" : "the TypeScript kernels' run (PyTorch not available)"} relative to its movement, after ${counts.join(", ")} updates`,
 );
-if (f32) console.log(`  ${"PyTorch float32".padEnd(60)} ${(dist(f32, reference) / moved).toExponential(2)}`);
+if (f32) row("PyTorch float32", f32);
 if (f64) variants.unshift(["ts (TypeScript kernels)", tsKernels]);
 for (const [label, K] of variants) {
   const b = /^native \((\S+)\)/.exec(label)?.[1];
   if (b) addon.setBackend(b);
-  const d = dist(run(K), reference) / moved;
+  row(label, run(K));
   addon.setBackend(backend);
-  console.log(`  ${label.padEnd(60)} ${d.toExponential(2)}`);
 }

@@ -1,6 +1,7 @@
 """PyTorch side of bench/drift.ts: the IQL update of ../shared/bench/torch_ref.py from the
-weights and batch in <state.json>, in float32 or float64, for N updates; writes the learned
-parameters (q1, q2, v, pi, log_std; adept's layout: weights [in, out]) to <out.json>.
+weights and batch in <state.json>, in float32 or float64; writes the learned parameters
+(q1, q2, v, pi, log_std; adept's layout: weights [in, out]) after each of the update counts
+in state.json's "updates" to <out.json>, as {count: [values]}.
 
   /usr/bin/python3 bench/drift_torch.py state.json float64 out.json
 """
@@ -46,11 +47,16 @@ def iql():  # torch_ref.py's iql()
     dist = torch.distributions.Normal(torch.tanh(pi(s)), log_std.exp())
     lp = -(ew * dist.log_prob(a).sum(-1, keepdim=True)).mean(); op.zero_grad(); lp.backward(); op.step()
 
-for _ in range(N): iql()
-out = []
-for net in [q1, q2, v, pi]:
-    for lin in net:
-        if isinstance(lin, nn.Linear):
-            out += lin.weight.detach().T.reshape(-1).tolist() + lin.bias.detach().reshape(-1).tolist()
-out += log_std.detach().tolist()
-json.dump(out, open(sys.argv[3], "w"))
+def learned():
+    out = []
+    for net in [q1, q2, v, pi]:
+        for lin in net:
+            if isinstance(lin, nn.Linear):
+                out += lin.weight.detach().T.reshape(-1).tolist() + lin.bias.detach().reshape(-1).tolist()
+    return out + log_std.detach().tolist()
+
+snapshots = {}
+for i in range(1, max(N) + 1):
+    iql()
+    if i in N: snapshots[str(i)] = learned()
+json.dump(snapshots, open(sys.argv[3], "w"))
