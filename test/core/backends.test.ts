@@ -38,7 +38,8 @@ ${code}
 const a = t.loadAddon();
 console.log(JSON.stringify({ backend: a.backend(), openblas: a.info().openblas }));`;
   const base = { ...process.env };
-  for (const k of ["ADEPT_SGEMM", "ADEPT_KERNELS", "ADEPT_PRECISION", "ADEPT_NO_OPENBLAS", "ADEPT_NO_ONEDNN"]) delete base[k];
+  for (const k of ["ADEPT_SGEMM", "ADEPT_KERNELS", "ADEPT_PRECISION", "ADEPT_NO_OPENBLAS", "ADEPT_NO_ONEDNN", "ADEPT_OPENBLAS_CORETYPE"])
+    delete base[k];
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...base, ...env } });
   const last = r.stdout.trim().split("\n").at(-1);
   return { status: r.status, stderr: r.stderr, ...(r.status === 0 && last ? JSON.parse(last) : {}) };
@@ -150,6 +151,12 @@ describe("precision", () => {
       p.stderr,
       /precision bf16 runs on the onednn backend only, and ADEPT_SGEMM=portable-generic \(choices: fp32, or ADEPT_SGEMM=onednn\)/,
     );
+  });
+
+  it("takes ADEPT_PRECISION=bf16 from the environment", { skip: info?.onednn.bf16 ? false : "no bf16 backend on this machine" }, () => {
+    const p = probe({ ADEPT_PRECISION: "bf16" }, "t.kernels();");
+    assert.equal(p.status, 0, p.stderr);
+    assert.equal(p.backend, "onednn/bf16");
   });
 
   it("says in one line that it runs fp32 where the CPU has no bf16", {
