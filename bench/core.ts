@@ -11,11 +11,13 @@
  *
  *   node dist/bench/core.js [--json] [--rounds 16] [--per-round 20] [--threads 1,2] [--no-torch] [--profile]
  *
- * `--json` prints one object: {cpu, isa, backend, sgemm_gflops: {"<backend>/<precision>"},
- * updates_ms: {iql: {fp32, bf16}, sac, ddpm}, torch_ms: {iql: {fp32, bf16}, …}}.
+ * `--json` prints one object on stdout (the table goes to stderr): {cpu, isa, backend,
+ * sgemm_gflops: {"<backend>/<precision>"}, updates_ms: {iql: {fp32, bf16}, sac, ddpm},
+ * torch_ms: {iql: {fp32, bf16}, …}}.
  * `--profile` prints where each update's time goes (kernels vs the rest) instead.
  */
 
+import { loadavg } from "node:os";
 import { kernels } from "../src/tensor/backend.js";
 import { loadAddon, NATIVE_BACKENDS, setThreads } from "../src/tensor/native.js";
 import { setPrecision } from "../src/tensor/precision.js";
@@ -34,10 +36,15 @@ const perRound = Number(flag("--per-round") ?? 20);
 const threadCounts = (flag("--threads") ?? "1,2").split(",").map(Number);
 const json = args.includes("--json");
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+// With --json the object is the only thing on stdout; the table goes to stderr.
 const log = (line: string): void => {
-  if (!json) console.log(line);
+  if (json) process.stderr.write(`${line}\n`);
+  else console.log(line);
 };
 
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
 const addon = loadAddon();
 const info = addon?.info();
 const defaultBackend = addon?.backend() ?? kernels().name;
@@ -146,22 +153,12 @@ for (const u of UPDATES)
     }
   }
 
-if (json) {
-  console.log(
-    JSON.stringify({
-      cpu: info?.cpu ?? "unknown",
-      isa: info?.isa ?? [],
-      backend: defaultBackend,
-      sgemm_gflops: sgemm,
-      updates_ms: updatesMs,
-      torch_ms: torchMs,
-    }),
-  );
-  process.exit(0);
-}
-
 log(`adept bench:core — ${info?.cpu ?? "unknown CPU"} [${info?.isa.join(" ") ?? ""}], default backend ${defaultBackend}`);
-log(`${rounds} interleaved rounds × ${perRound} updates, medians; PyTorch ${torchVersion || "not run"} between the halves`);
+log(
+  `${rounds} interleaved rounds × ${perRound} updates, medians; PyTorch ${torchVersion || "not run"} between the halves; load average ${loadAtStart} at the start, ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} at the end`,
+);
 log(
   `sgemm 256³ GFLOP/s (best of ${threadCounts.join("/")} threads; portable: 1): ${Object.entries(sgemm)
     .map(([k, v]) => `${k} ${v}`)
@@ -179,3 +176,15 @@ for (const u of UPDATES)
   }
 if (!torchVersion)
   log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");
+if (json) {
+  console.log(
+    JSON.stringify({
+      cpu: info?.cpu ?? "unknown",
+      isa: info?.isa ?? [],
+      backend: defaultBackend,
+      sgemm_gflops: sgemm,
+      updates_ms: updatesMs,
+      torch_ms: torchMs,
+    }),
+  );
+}
