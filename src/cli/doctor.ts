@@ -9,7 +9,7 @@
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
 
-/** Applies a precision (flag value, else ADEPT_PRECISION), and writes the backend line to stderr. */
+/** Applies a precision (flag value, else ADEPT_PRECISION), and writes the backend line to stdout. */
 export async function startBackend(precisionFlag?: string): Promise<void> {
   const t = await import("../tensor/index.js");
   t.kernels(); // chooses the backend and applies ADEPT_PRECISION (BackendError, PrecisionError: one line)
@@ -17,7 +17,8 @@ export async function startBackend(precisionFlag?: string): Promise<void> {
     const notice = t.setPrecision(precisionFlag);
     if (notice) process.stderr.write(`adept: ${notice}\n`);
   }
-  process.stderr.write(`adept: kernels ${t.backendSummary()}\n`);
+  // stdout, beside the run's summary: stderr stays for errors and notices (one line each).
+  process.stdout.write(`kernels ${t.backendSummary()}\n`);
 }
 
 /** GFLOP/s of sgemm 256³ on the current backend over about `seconds`. */
