@@ -1,235 +1,190 @@
 /**
- * `npm run bench:core`: median ms per update of IQL, SAC and a DDPM denoiser step with
- * exactly the shapes of ../shared/bench/torch_ref.py (obs 17, act 6, batch 256, 2×256 ReLU
- * MLPs; denoiser 3×256), the PyTorch peer in the same invocation when available, and the
- * achieved GFLOP/s against the sgemm peak.
+ * `npm run bench:core`: the numeric core's speed on this CPU — sgemm 256³ in GFLOP/s on
+ * every backend that runs here, and median ms per update of IQL, SAC and a DDPM denoiser
+ * step (bench/core-updates.ts, torch_ref.py's shapes) on the default backend in fp32 and
+ * bf16 — beside the PyTorch peer (../shared/bench/torch_ref.py, fp32 and bf16 autocast)
+ * run in the same invocation. Each side is reported at its best of 1 and 2 threads.
  *
- *   node dist/bench/core.js [--repeats 300] [--no-torch] [--threads N]
+ * The machine may be shared, so measurements are interleaved: every round times each of
+ * our configurations in turn (a few updates each), half the rounds run before the PyTorch
+ * peer and half after, and the figures are medians over rounds.
+ *
+ *   node dist/bench/core.js [--json] [--rounds 16] [--per-round 20] [--threads 1,2] [--no-torch] [--profile]
+ *
+ * `--json` prints one object on stdout (the table goes to stderr): {cpu, isa, backend,
+ * sgemm_gflops: {"<backend>/<precision>"}, updates_ms: {iql: {fp32, bf16}, sac, ddpm},
+ * torch_ms: {iql: {fp32, bf16}, …}}.
+ * `--profile` prints where each update's time goes (kernels vs the rest) instead.
  */
-import { DiagGaussian, TanhGaussian } from "../src/distributions/gaussian.js";
-import { MLP } from "../src/nn/layers.js";
-import { parameter } from "../src/nn/module.js";
-import { Adam, polyakUpdate } from "../src/nn/optim.js";
-import { kernels } from "../src/tensor/backend.js";
-import { loadAddon } from "../src/tensor/native.js";
-import {
-  add,
-  clamp,
-  concatCols,
-  exp,
-  mean,
-  minimum,
-  mul,
-  neg,
-  randomNormal,
-  scale,
-  sliceCols,
-  square,
-  sub,
-  tanh,
-} from "../src/tensor/ops.js";
-import { backward, detach, noGrad, scope, Tensor } from "../src/tensor/tensor.js";
-import { Rng } from "../src/util/rng.js";
-import { medianMs } from "./timing.js";
-import { torchPeer } from "./torch-peer.js";
 
-const S = 17,
-  A = 6,
-  H = 256,
-  B = 256;
+import { loadavg } from "node:os";
+import { kernels } from "../src/tensor/backend.js";
+import { loadAddon, NATIVE_BACKENDS, setThreads } from "../src/tensor/native.js";
+import { setPrecision } from "../src/tensor/precision.js";
+import { FLOPS, UPDATE_FNS, UPDATES, type UpdateName } from "./core-updates.js";
+import { profileKernels } from "./profile-kernels.js";
+import { medianMs } from "./timing.js";
+import { torchRun } from "./torch-peer.js";
+
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const repeats = Number(flag("--repeats") ?? 300);
+const rounds = Number(flag("--rounds") ?? 16);
+const perRound = Number(flag("--per-round") ?? 20);
 const threadCounts = (flag("--threads") ?? "1,2").split(",").map(Number);
-
-const rng = new Rng(0);
-const mlp = (i: number, o: number, n = 2): MLP => new MLP(i, o, { hidden: Array(n).fill(H) }, rng);
-const randn = (r: number, c: number): Tensor => {
-  const t = new Tensor(r, c);
-  rng.fillNormal(t.data);
-  return t;
-};
-const s = randn(B, S),
-  s2 = randn(B, S),
-  r = randn(B, 1),
-  notDone = Tensor.full(B, 1, 1);
-const a = new Tensor(B, A);
-rng.fillUniform(a.data, -1, 1);
-const sa = concatCols([s, a]);
-
-function mse(x: Tensor, y: Tensor): Tensor {
-  return mean(square(sub(x, y)));
-}
-
-// ---- IQL (expectile 0.7, β 3, τ 0.005) ----------------------------------------------
-const q1 = mlp(S + A, 1),
-  q2 = mlp(S + A, 1),
-  v = mlp(S, 1),
-  pi = mlp(S, A);
-const piLogStd = parameter(1, A);
-const tq1 = mlp(S + A, 1),
-  tq2 = mlp(S + A, 1);
-tq1.copyFrom(q1);
-tq2.copyFrom(q2);
-const oq = new Adam([...q1.parameters(), ...q2.parameters()]),
-  ov = new Adam(v.parameters());
-const op = new Adam([...pi.parameters(), piLogStd]);
-const expectileWeight = new Tensor(B, 1);
-
-function iqlUpdate(): void {
-  scope(() => {
-    const tq = noGrad(() => minimum(tq1.forward(sa), tq2.forward(sa))); // [B,1]
-    const adv = sub(tq, v.forward(s)); // [B,1]
-    for (let i = 0; i < B; i++) expectileWeight.data[i] = adv.data[i]! < 0 ? 0.3 : 0.7;
-    const lv = mean(mul(expectileWeight, square(adv)));
-    ov.zeroGrad();
-    backward(lv);
-    ov.step();
-    const target = noGrad(() => add(r, scale(mul(notDone, v.forward(s2)), 0.99)));
-    const lq = add(mse(q1.forward(sa), target), mse(q2.forward(sa), target));
-    oq.zeroGrad();
-    backward(lq);
-    oq.step();
-    polyakUpdate(tq1, q1, 0.005);
-    polyakUpdate(tq2, q2, 0.005);
-    const ew = clamp(exp(scale(detach(adv), 3)), -Infinity, 100);
-    const lp = neg(mean(mul(ew, new DiagGaussian(tanh(pi.forward(s)), piLogStd).logProb(a))));
-    op.zeroGrad();
-    backward(lp);
-    op.step();
-  });
-}
-
-// ---- SAC (tanh-Gaussian actor, twin Q, learned α) -------------------------------------
-const sq1 = mlp(S + A, 1),
-  sq2 = mlp(S + A, 1),
-  actor = mlp(S, 2 * A);
-const tsq1 = mlp(S + A, 1),
-  tsq2 = mlp(S + A, 1);
-tsq1.copyFrom(sq1);
-tsq2.copyFrom(sq2);
-const logAlpha = parameter(1, 1);
-const osq = new Adam([...sq1.parameters(), ...sq2.parameters()]),
-  oa = new Adam(actor.parameters()),
-  oal = new Adam([logAlpha]);
-
-function policy(x: Tensor): { action: Tensor; logProb: Tensor } {
-  const out = actor.forward(x); // [B, 2A]
-  return new TanhGaussian(sliceCols(out, 0, A), clamp(sliceCols(out, A, 2 * A), -5, 2)).rsample(rng);
-}
-
-function sacUpdate(): void {
-  scope(() => {
-    const alpha = Math.exp(logAlpha.data[0]!);
-    const target = noGrad(() => {
-      const { action: a2, logProb: lp2 } = policy(s2);
-      const sa2 = concatCols([s2, a2]);
-      const soft = sub(minimum(tsq1.forward(sa2), tsq2.forward(sa2)), scale(lp2, alpha));
-      return add(r, scale(mul(notDone, soft), 0.99));
-    });
-    const lq = add(mse(sq1.forward(sa), target), mse(sq2.forward(sa), target));
-    osq.zeroGrad();
-    backward(lq);
-    osq.step();
-    const { action, logProb } = policy(s);
-    const san = concatCols([s, action]);
-    const la = mean(sub(scale(logProb, alpha), minimum(sq1.forward(san), sq2.forward(san))));
-    oa.zeroGrad();
-    backward(la);
-    oa.step();
-    const lal = neg(mean(mul(logAlpha, add(detach(logProb), Tensor.scalar(-A)))));
-    oal.zeroGrad();
-    backward(lal);
-    oal.step();
-    polyakUpdate(tsq1, sq1, 0.005);
-    polyakUpdate(tsq2, sq2, 0.005);
-  });
-}
-
-// ---- DDPM denoiser step: ε(x_k, k, cond=(s,a)), 3×256, sinusoidal embedding (16) ---------
-const den = mlp(S + 16 + S + A, S, 3);
-const od = new Adam(den.parameters());
-const emb = new Tensor(B, 16),
-  keep = new Tensor(B, 1);
-
-function ddpmStep(): void {
-  scope(() => {
-    for (let i = 0; i < B; i++) {
-      const k = rng.int(10);
-      for (let f = 0; f < 8; f++) {
-        emb.data[i * 16 + f] = Math.sin(k * Math.exp(-f));
-        emb.data[i * 16 + 8 + f] = Math.cos(k * Math.exp(-f));
-      }
-      keep.data[i] = rng.uniform() > 0.1 ? 1 : 0;
-    }
-    const noise = randomNormal(B, S, rng);
-    const xk = add(scale(s2, 0.7), scale(noise, 0.7));
-    const cond = mul(sa, keep);
-    const loss = mse(den.forward(concatCols([xk, emb, cond])), noise);
-    od.zeroGrad();
-    backward(loss);
-    od.step();
-  });
-}
-
-// ---- timing --------------------------------------------------------------------------
-
-const time = (fn: () => void, n: number, warm = 30): number => medianMs(fn, n, warm);
-
-/** FLOPs of one dense layer's forward (2·B·in·out); backward is twice that (once when the input needs no gradient). */
-const dense = (i: number, o: number): number => 2 * B * i * o;
-const mlpFlops = (dims: number[]): number => dims.slice(1).reduce((f, d, i) => f + dense(dims[i]!, d), 0);
-const q = mlpFlops([S + A, H, H, 1]),
-  vf = mlpFlops([S, H, H, 1]),
-  pf = mlpFlops([S, H, H, A]),
-  af = mlpFlops([S, H, H, 2 * A]);
-const firstQ = dense(S + A, H),
-  firstV = dense(S, H),
-  firstA = dense(S, H); // no input gradient at the first layer
-const FLOPS = {
-  iql: 2 * q + (3 * vf - firstV) + vf + 2 * (3 * q - firstQ) + (3 * pf - firstA),
-  sac: af + 2 * q + 2 * (3 * q - firstQ) + (3 * af - firstA) + 2 * 3 * q,
-  ddpm: 3 * mlpFlops([S + 16 + S + A, H, H, H, S]) - dense(S + 16 + S + A, H),
+const json = args.includes("--json");
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+// With --json the object is the only thing on stdout; the table goes to stderr.
+const log = (line: string): void => {
+  if (json) process.stderr.write(`${line}\n`);
+  else console.log(line);
 };
 
-function sgemmPeak(): number {
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+const addon = loadAddon();
+const info = addon?.info();
+const defaultBackend = addon?.backend() ?? kernels().name;
+const bf16 = info?.onednn.bf16 ?? false;
+const precisions = bf16 ? (["fp32", "bf16"] as const) : (["fp32"] as const);
+type Config = { precision: "fp32" | "bf16"; threads: number };
+const configs: Config[] = precisions.flatMap((precision) => threadCounts.map((threads) => ({ precision, threads })));
+
+function use(c: Config): void {
+  setPrecision(c.precision);
+  setThreads(c.threads);
+}
+
+// ---- sgemm 256³ on every backend ------------------------------------------------------
+function sgemmGflops(): number {
   const n = 256;
   const x = new Float32Array(n * n).fill(0.5),
     y = new Float32Array(n * n).fill(0.25),
     z = new Float32Array(n * n);
-  const ms = time(() => kernels().sgemm(false, false, n, n, n, 1, x, y, 0, z), 200, 50);
+  const ms = medianMs(() => kernels().sgemm(false, false, n, n, n, 1, x, y, 0, z), 200, 50);
   return (2 * n * n * n) / (ms * 1e6);
 }
 
-const ours: Record<number, { peak: number; ms: Record<"iql" | "sac" | "ddpm", number> }> = {};
-for (const t of threadCounts) {
-  loadAddon()?.setThreads(t);
-  ours[t] = { peak: sgemmPeak(), ms: { iql: time(iqlUpdate, repeats), sac: time(sacUpdate, repeats), ddpm: time(ddpmStep, repeats) } };
+const sgemm: Record<string, number> = {};
+if (addon) {
+  for (const name of NATIVE_BACKENDS) {
+    if (addon.setBackend(name)) continue; // cannot run here
+    for (const p of name === "onednn" && bf16 ? (["fp32", "bf16"] as const) : (["fp32"] as const)) {
+      if (p === "bf16") addon.setPrecision(true);
+      let best = 0;
+      for (const t of name.startsWith("portable") ? [1] : threadCounts) {
+        setThreads(t);
+        best = Math.max(best, sgemmGflops());
+      }
+      addon.setPrecision(false);
+      sgemm[`${name}/${p}`] = Number(best.toFixed(1));
+    }
+  }
+  addon.setBackend(defaultBackend);
+} else sgemm["ts/fp32"] = Number(sgemmGflops().toFixed(1));
+
+if (args.includes("--profile")) {
+  for (const c of configs) {
+    use(c);
+    for (const name of UPDATES) {
+      const p = profileKernels(UPDATE_FNS[name], 100);
+      console.log(`${name} ${c.precision} ${c.threads}T: ${p.totalMs.toFixed(3)} ms/update — ${p.lines.join(", ")}`);
+    }
+  }
+  process.exit(0);
 }
-const peer = args.includes("--no-torch") ? null : torchPeer();
-const torch = peer?.ms;
-console.log(`adept bench:core — kernels ${kernels().name}, batch ${B}, ${repeats} repeats (median ms per update)`);
-for (const t of threadCounts) console.log(`  sgemm 256³ peak at ${t} thread(s): ${ours[t]!.peak.toFixed(1)} GFLOP/s`);
-console.log(`update  ${threadCounts.map((t) => `adept ${t}T`.padStart(9)).join(" ")}  GFLOP/s  %peak  torch ms  speed-up`);
-for (const name of ["iql", "sac", "ddpm"] as const) {
-  const best = threadCounts.reduce((b, t) => (ours[t]!.ms[name] < ours[b]!.ms[name] ? t : b), threadCounts[0]!);
-  const ms = ours[best]!.ms[name];
-  const gflops = FLOPS[name] / (ms * 1e6);
-  const tms = torch?.[name];
+
+// ---- our updates, interleaved ---------------------------------------------------------
+const samples = new Map<string, number[]>();
+const key = (u: UpdateName, c: Config): string => `${u} ${c.precision} ${c.threads}`;
+for (const c of configs) {
+  use(c);
+  for (const u of UPDATES) medianMs(UPDATE_FNS[u], 1, 20); // warm-up
+}
+function ourRounds(n: number): void {
+  for (let r = 0; r < n; r++)
+    for (const c of configs) {
+      use(c);
+      for (const u of UPDATES) {
+        const k = key(u, c);
+        samples.set(k, [...(samples.get(k) ?? []), medianMs(UPDATE_FNS[u], perRound, 2)]);
+      }
+    }
+}
+
+// ---- the PyTorch peer, between our two halves --------------------------------------
+const torchMs: Record<string, Record<string, number>> = {};
+const torchThreads: Record<string, Record<string, number>> = {};
+let torchVersion = "";
+ourRounds(Math.ceil(rounds / 2));
+if (!args.includes("--no-torch"))
+  for (const mode of ["fp32", "bf16"] as const)
+    for (const t of threadCounts) {
+      const run = torchRun(t, mode);
+      if (!run) break;
+      torchVersion = run.version;
+      for (const [u, ms] of Object.entries(run.ms)) {
+        torchMs[u] ??= {};
+        torchThreads[u] ??= {};
+        if (!(mode in torchMs[u]!) || ms < torchMs[u]![mode]!) {
+          torchMs[u]![mode] = ms;
+          torchThreads[u]![mode] = t;
+        }
+      }
+    }
+ourRounds(Math.floor(rounds / 2));
+use({ precision: "fp32", threads: threadCounts[0]! });
+
+const updatesMs: Record<string, Record<string, number>> = {};
+const bestThreads: Record<string, Record<string, number>> = {};
+const byThreads: Record<string, number> = {};
+for (const u of UPDATES)
+  for (const c of configs) {
+    const ms = median(samples.get(key(u, c))!);
+    byThreads[key(u, c)] = ms;
+    updatesMs[u] ??= {};
+    bestThreads[u] ??= {};
+    if (!(c.precision in updatesMs[u]!) || ms < updatesMs[u]![c.precision]!) {
+      updatesMs[u]![c.precision] = Number(ms.toFixed(3));
+      bestThreads[u]![c.precision] = c.threads;
+    }
+  }
+
+log(`adept bench:core — ${info?.cpu ?? "unknown CPU"} [${info?.isa.join(" ") ?? ""}], default backend ${defaultBackend}`);
+log(
+  `${rounds} interleaved rounds × ${perRound} updates, medians; PyTorch ${torchVersion || "not run"} between the halves; load average ${loadAtStart} at the start, ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} at the end`,
+);
+log(
+  `sgemm 256³ GFLOP/s (best of ${threadCounts.join("/")} threads; portable: 1): ${Object.entries(sgemm)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}`,
+);
+log(`update  precision ${threadCounts.map((t) => `adept ${t}T`.padStart(9)).join(" ")}  GFLOP/s  torch ms (T)  adept/torch`);
+for (const u of UPDATES)
+  for (const p of precisions) {
+    const ms = updatesMs[u]![p]!;
+    const tms = torchMs[u]?.[p];
+    const row = threadCounts.map((t) => byThreads[key(u, { precision: p, threads: t })]!.toFixed(3).padStart(9)).join(" ");
+    log(
+      `${u.padEnd(6)}  ${p.padEnd(9)} ${row}  ${(FLOPS[u] / (ms * 1e6)).toFixed(1).padStart(7)}  ${tms ? `${tms.toFixed(3)} (${torchThreads[u]![p]})`.padStart(12) : "           –"}  ${tms ? `${(ms / tms).toFixed(2)}x` : "–"}`,
+    );
+  }
+if (!torchVersion)
+  log("(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)");
+if (json) {
   console.log(
-    `${name.padEnd(6)}  ${threadCounts.map((t) => ours[t]!.ms[name].toFixed(3).padStart(9)).join(" ")}  ${gflops.toFixed(1).padStart(7)}  ${((100 * gflops) / ours[best]!.peak).toFixed(0).padStart(4)}%  ${tms ? tms.toFixed(3).padStart(8) : "       –"}  ${tms ? `${(tms / ms).toFixed(2)}x` : "–"}`,
+    JSON.stringify({
+      cpu: info?.cpu ?? "unknown",
+      isa: info?.isa ?? [],
+      backend: defaultBackend,
+      sgemm_gflops: sgemm,
+      updates_ms: updatesMs,
+      torch_ms: torchMs,
+    }),
   );
 }
-if (peer)
-  console.log(
-    `PyTorch ${peer.version}, best of 1 and 2 threads (${Object.entries(peer.threads)
-      .map(([k, t]) => `${k}: ${t}T`)
-      .join(", ")}), same machine, same invocation; speed-up = torch / best adept`,
-  );
-else
-  console.log(
-    "(PyTorch peer not run: needs /usr/bin/python3 with torch — apt-get install -y python3-torch — and ../shared/bench/torch_ref.py)",
-  );

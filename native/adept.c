@@ -1,14 +1,16 @@
-// adept's native kernels: a thin N-API layer over sgemm (OpenBLAS or our portable
-// kernel) and a few fused loops that would cost too much per element in JavaScript.
+// adept's native kernels: a thin N-API layer over sgemm (OpenBLAS, oneDNN or our portable
+// kernel, chosen at run time) and a few fused loops that would cost too much per element
+// in JavaScript.
 // No tensor logic lives here: callers pass Float32Arrays and sizes, already checked.
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include <stdio.h>
+#include "bf16.h"
+#include "cpu.h"
+#include "kernels.h"
+#include "libs.h"
 #include "portable_sgemm.h"
-#ifdef ADEPT_OPENBLAS
-#include <cblas.h>
-#endif
 
 // ---- argument helpers ------------------------------------------------------------
 
@@ -61,7 +63,39 @@ static int get_f64(napi_env env, napi_value v, double *out) {
 
 // ---- sgemm -------------------------------------------------------------------------
 
-static int use_portable = 0;
+// The matrix-product backend. Chosen by the TypeScript side (src/tensor/native.ts) from
+// what loads; every product of the process goes through it, so fp32 results are
+// reproducible run to run on one machine with one backend and thread count.
+typedef enum { BK_OPENBLAS, BK_ONEDNN, BK_PORTABLE } backend_kind;
+static backend_kind backend = BK_PORTABLE;
+static portable_isa portable = PORTABLE_GENERIC;
+static int bf16 = 0; // matrix products in bf16 with fp32 accumulation (oneDNN only)
+
+static const char *backend_name(void) {
+  switch (backend) {
+    case BK_OPENBLAS: return "openblas";
+    case BK_ONEDNN: return "onednn";
+    default: return portable_isa_name(portable);
+  }
+}
+
+// C = alpha op(A) op(B) + beta C through the current backend; 0, or -1 out of memory.
+static int gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, const float *b, float beta, float *c) {
+  const int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+  if (k == 0 || alpha == 0.0f) return portable_sgemm(PORTABLE_GENERIC, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (bf16) return bf16_gemm(adept_onednn_lib(), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  switch (backend) {
+    case BK_OPENBLAS:
+      adept_openblas_lib()->sgemm(101 /* CblasRowMajor */, ta ? 112 : 111, tb ? 112 : 111, m, n, k, alpha, a, lda, b,
+                                  ldb, beta, c, ldc);
+      return 0;
+    case BK_ONEDNN:
+      return adept_onednn_lib()->sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0
+                 ? 0
+                 : -1;
+    default: return portable_sgemm(portable, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
 
 // sgemm(transA, transB, m, n, k, alpha, A, B, beta, C): row-major, C = alpha op(A) op(B) + beta C.
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -77,34 +111,17 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
       !get_f64(env, argv[5], &alpha) || !get_f32(env, argv[6], &a, &la) || !get_f32(env, argv[7], &b, &lb) ||
       !get_f64(env, argv[8], &beta) || !get_f32(env, argv[9], &c, &lc))
     return NULL;
-  if (la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) {
+  if (m < 0 || n < 0 || k < 0 || la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) {
     napi_throw_range_error(env, NULL, "adept_native.sgemm: an operand is smaller than its shape");
     return NULL;
   }
   if (m == 0 || n == 0) return NULL;
-  const int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
-#ifdef ADEPT_OPENBLAS
-  if (!use_portable) {
-    if (k == 0) {
-      portable_sgemm(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
-      return NULL;
-    }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
-                (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
-    return NULL;
-  }
-#endif
-  if (portable_sgemm(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc) != 0)
-    napi_throw_error(env, NULL, "adept_native.sgemm: out of memory");
+  if (gemm(ta, tb, m, n, k, (float)alpha, a, b, (float)beta, c) != 0)
+    napi_throw_error(env, NULL, "adept_native.sgemm: the backend failed (out of memory?)");
   return NULL;
 }
 
-// ---- activations ---------------------------------------------------------------------
-
-enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_SIGMOID = 3, ACT_SILU = 4, ACT_MISH = 5 };
-
-static inline float softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+// ---- elementwise kernels (native/kernels.c) ------------------------------------------
 
 // biasActivation(z, y, bias | null, rows, cols, act): z += bias (per column), y = act(z).
 static napi_value BiasActivation(napi_env env, napi_callback_info info) {
@@ -118,24 +135,12 @@ static napi_value BiasActivation(napi_env env, napi_callback_info info) {
   if (bt != napi_null && !get_f32(env, argv[2], &bias, &lb)) return NULL;
   if (!get_i32(env, argv[3], &rows) || !get_i32(env, argv[4], &cols) || !get_i32(env, argv[5], &act)) return NULL;
   const size_t size = (size_t)rows * cols;
-  if (lz < size || ly < size || (bias && lb < (size_t)cols)) {
+  if (rows < 0 || cols < 0 || lz < size || ly < size || (bias && lb < (size_t)cols)) {
     napi_throw_range_error(env, NULL, "adept_native.biasActivation: an operand is smaller than its shape");
     return NULL;
   }
-  for (int i = 0; i < rows; i++) {
-    float *restrict zr = z + (size_t)i * cols, *restrict yr = y + (size_t)i * cols;
-    if (bias)
-      for (int j = 0; j < cols; j++) zr[j] += bias[j];
-    switch (act) {
-      case ACT_IDENTITY: if (yr != zr) memcpy(yr, zr, sizeof(float) * cols); break;
-      case ACT_RELU: for (int j = 0; j < cols; j++) yr[j] = zr[j] > 0.0f ? zr[j] : 0.0f; break;
-      case ACT_TANH: for (int j = 0; j < cols; j++) yr[j] = tanhf(zr[j]); break;
-      case ACT_SIGMOID: for (int j = 0; j < cols; j++) yr[j] = sigmoidf(zr[j]); break;
-      case ACT_SILU: for (int j = 0; j < cols; j++) yr[j] = zr[j] * sigmoidf(zr[j]); break;
-      case ACT_MISH: for (int j = 0; j < cols; j++) yr[j] = zr[j] * tanhf(softplusf(zr[j])); break;
-      default: napi_throw_range_error(env, NULL, "adept_native.biasActivation: unknown activation"); return NULL;
-    }
-  }
+  if (k_bias_activation(z, y, bias, rows, cols, act) != 0)
+    napi_throw_range_error(env, NULL, "adept_native.biasActivation: unknown activation");
   return NULL;
 }
 
@@ -150,30 +155,12 @@ static napi_value ActivationBackward(napi_env env, napi_callback_info info) {
       !get_f32(env, argv[3], &y, &l3) || !get_i32(env, argv[4], &n) || !get_i32(env, argv[5], &act))
     return NULL;
   CHECK(napi_get_value_bool(env, argv[6], &acc));
-  if (l0 < (size_t)n || l1 < (size_t)n || l2 < (size_t)n || l3 < (size_t)n) {
+  if (n < 0 || l0 < (size_t)n || l1 < (size_t)n || l2 < (size_t)n || l3 < (size_t)n) {
     napi_throw_range_error(env, NULL, "adept_native.activationBackward: an operand is smaller than n");
     return NULL;
   }
-  const float keep = acc ? 1.0f : 0.0f;
-  switch (act) {
-    case ACT_IDENTITY: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i]; break;
-    case ACT_RELU: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + (y[i] > 0.0f ? dy[i] : 0.0f); break;
-    case ACT_TANH: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * (1.0f - y[i] * y[i]); break;
-    case ACT_SIGMOID: for (int i = 0; i < n; i++) dz[i] = keep * dz[i] + dy[i] * y[i] * (1.0f - y[i]); break;
-    case ACT_SILU:
-      for (int i = 0; i < n; i++) {
-        const float s = sigmoidf(z[i]);
-        dz[i] = keep * dz[i] + dy[i] * s * (1.0f + z[i] * (1.0f - s));
-      }
-      break;
-    case ACT_MISH:
-      for (int i = 0; i < n; i++) {
-        const float t = tanhf(softplusf(z[i]));
-        dz[i] = keep * dz[i] + dy[i] * (t + z[i] * (1.0f - t * t) * sigmoidf(z[i]));
-      }
-      break;
-    default: napi_throw_range_error(env, NULL, "adept_native.activationBackward: unknown activation"); return NULL;
-  }
+  if (k_activation_backward(dz, dy, z, y, (size_t)n, act, acc) != 0)
+    napi_throw_range_error(env, NULL, "adept_native.activationBackward: unknown activation");
   return NULL;
 }
 
@@ -187,32 +174,12 @@ static napi_value ColumnSum(napi_env env, napi_callback_info info) {
   if (!get_f32(env, argv[0], &out, &lo) || !get_f32(env, argv[1], &x, &lx) || !get_i32(env, argv[2], &rows) ||
       !get_i32(env, argv[3], &cols) || !get_f64(env, argv[4], &beta))
     return NULL;
-  if (lo < (size_t)cols || lx < (size_t)rows * cols) {
+  if (rows < 0 || cols < 0 || lo < (size_t)cols || lx < (size_t)rows * cols) {
     napi_throw_range_error(env, NULL, "adept_native.columnSum: an operand is smaller than its shape");
     return NULL;
   }
-  if (beta == 0.0) memset(out, 0, sizeof(float) * cols);
-  else if (beta != 1.0) for (int j = 0; j < cols; j++) out[j] *= (float)beta;
-  for (int i = 0; i < rows; i++) {
-    const float *restrict xr = x + (size_t)i * cols;
-    for (int j = 0; j < cols; j++) out[j] += xr[j];
-  }
+  k_column_sum(out, x, rows, cols, (float)beta);
   return NULL;
-}
-
-// ---- optimizer loops -----------------------------------------------------------------
-
-// The Adam loop on restrict pointers, so that it vectorizes (sqrt and division included).
-__attribute__((optimize("fast-math"))) static void adam_kernel(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
-                        float b1, float b2, float step, float decay, float inv_sqrt_bc2, float eps) {
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = decay * p[i] - step * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
-  }
 }
 
 // adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2):
@@ -231,7 +198,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "adept_native.adam: state is smaller than the parameter");
     return NULL;
   }
-  adam_kernel(p, g, m, v, lp, (float)b1, (float)b2, (float)(lr / bc1), (float)(1.0 - lr * wd), (float)(1.0 / sqrt(bc2)), (float)eps);
+  k_adam(p, g, m, v, lp, lr, b1, b2, eps, wd, bc1, bc2);
   return NULL;
 }
 
@@ -246,8 +213,7 @@ static napi_value Polyak(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "adept_native.polyak: source is smaller than target");
     return NULL;
   }
-  const float a = (float)(1.0 - tau), b = (float)tau;
-  for (size_t i = 0; i < lt; i++) t[i] = a * t[i] + b * s[i];
+  k_polyak(t, s, lt, tau);
   return NULL;
 }
 
@@ -257,53 +223,125 @@ static napi_value SumSquares(napi_env env, napi_callback_info info) {
   float *x;
   size_t n;
   if (!get_f32(env, argv[0], &x, &n)) return NULL;
-  // Eight independent partial sums, so the loop vectorizes without reassociation.
-  double part[8] = {0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) part[k] += (double)x[i + k] * x[i + k];
-  double acc = 0.0;
-  for (; i < n; i++) acc += (double)x[i] * x[i];
-  for (int k = 0; k < 8; k++) acc += part[k];
   napi_value out;
-  CHECK(napi_create_double(env, acc, &out));
+  CHECK(napi_create_double(env, k_sum_squares(x, n), &out));
   return out;
 }
 
 // ---- backend selection -------------------------------------------------------------
 
-// sgemmBackend(): "openblas" or "portable".
-static napi_value SgemmBackend(napi_env env, napi_callback_info info) {
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+static napi_value boolean(napi_env env, int b) {
+  napi_value v;
+  napi_get_boolean(env, b, &v);
+  return v;
+}
+static void set(napi_env env, napi_value obj, const char *key, napi_value v) { napi_set_named_property(env, obj, key, v); }
+
+// info(): the CPU, and each backend's state. Loads OpenBLAS and oneDNN (once) to find out.
+static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value out;
-#ifdef ADEPT_OPENBLAS
-  const char *name = use_portable ? "portable" : "openblas";
-#else
-  const char *name = "portable";
-#endif
-  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out));
+  const adept_cpu *cpu = adept_cpu_info();
+  napi_value out, isa, ob, dn;
+  CHECK(napi_create_object(env, &out));
+  set(env, out, "cpu", str(env, cpu->model));
+  CHECK(napi_create_array(env, &isa));
+  uint32_t n = 0;
+  if (cpu->avx2) napi_set_element(env, isa, n++, str(env, "avx2"));
+  if (cpu->avx512) napi_set_element(env, isa, n++, str(env, "avx512"));
+  if (cpu->avx512_bf16) napi_set_element(env, isa, n++, str(env, "avx512_bf16"));
+  if (cpu->amx_bf16) napi_set_element(env, isa, n++, str(env, "amx_bf16"));
+  set(env, out, "isa", isa);
+  set(env, out, "portable", str(env, portable_isa_name(portable_best_isa())));
+  const adept_openblas *o = adept_openblas_lib();
+  CHECK(napi_create_object(env, &ob));
+  set(env, ob, "loaded", boolean(env, o->loaded));
+  set(env, ob, "error", str(env, o->error));
+  set(env, ob, "core", str(env, o->core));
+  set(env, ob, "detectedCore", str(env, o->detected_core));
+  set(env, ob, "requestedCore", str(env, o->requested_core));
+  set(env, ob, "coreForced", boolean(env, o->core_forced));
+  set(env, out, "openblas", ob);
+  const adept_onednn *d = adept_onednn_lib();
+  CHECK(napi_create_object(env, &dn));
+  set(env, dn, "loaded", boolean(env, d->loaded));
+  set(env, dn, "error", str(env, d->error));
+  set(env, dn, "version", str(env, d->version));
+  set(env, dn, "isa", str(env, d->loaded ? adept_onednn_isa_name(d->isa) : ""));
+  set(env, dn, "bf16", boolean(env, bf16_supported(d)));
+  set(env, out, "onednn", dn);
   return out;
 }
 
-// usePortableSgemm(flag): route sgemm through our portable kernel even when OpenBLAS is linked.
-static napi_value UsePortableSgemm(napi_env env, napi_callback_info info) {
+// setBackend(name): "openblas", "onednn", "portable-avx512", "portable-avx2" or
+// "portable-generic". Returns "" on success, else why that backend cannot run here.
+static napi_value SetBackend(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char name[32];
+  size_t len;
+  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len));
+  const adept_cpu *cpu = adept_cpu_info();
+  const char *why = "";
+  if (strcmp(name, "openblas") == 0) {
+    const adept_openblas *o = adept_openblas_lib();
+    if (o->loaded) backend = BK_OPENBLAS;
+    else why = o->error;
+  } else if (strcmp(name, "onednn") == 0) {
+    const adept_onednn *d = adept_onednn_lib();
+    if (d->loaded) backend = BK_ONEDNN;
+    else why = d->error;
+  } else if (strcmp(name, "portable-avx512") == 0) {
+    if (cpu->avx512) backend = BK_PORTABLE, portable = PORTABLE_AVX512;
+    else why = "this CPU lacks AVX-512 (F, BW, DQ, VL)";
+  } else if (strcmp(name, "portable-avx2") == 0) {
+    if (cpu->avx2) backend = BK_PORTABLE, portable = PORTABLE_AVX2;
+    else why = "this CPU lacks AVX2 and FMA";
+  } else if (strcmp(name, "portable-generic") == 0) {
+    backend = BK_PORTABLE, portable = PORTABLE_GENERIC;
+  } else {
+    why = "unknown backend";
+  }
+  if (!*why && bf16 && backend != BK_ONEDNN) bf16 = 0;
+  return str(env, why);
+}
+
+// backend(): the backend in use, with "/bf16" when products run in bf16.
+static napi_value Backend(napi_env env, napi_callback_info info) {
+  (void)info;
+  char name[48];
+  snprintf(name, sizeof name, "%s%s", backend_name(), bf16 ? "/bf16" : "");
+  return str(env, name);
+}
+
+// setPrecision(bf16): true runs products in bf16 with fp32 accumulation on oneDNN (the
+// backend must be onednn and the CPU have AVX512-BF16 or AMX); returns "" or why not.
+static napi_value SetPrecision(napi_env env, napi_callback_info info) {
   ARGS(1);
   bool flag;
   CHECK(napi_get_value_bool(env, argv[0], &flag));
-  use_portable = flag;
-  return NULL;
+  const char *why = "";
+  if (!flag) bf16 = 0;
+  else if (backend != BK_ONEDNN) why = "bf16 products run on the onednn backend only";
+  else if (!bf16_supported(adept_onednn_lib())) why = "this CPU has neither AVX512-BF16 nor AMX-BF16";
+  else bf16 = 1;
+  return str(env, why);
 }
 
-// setThreads(n): OpenBLAS thread count (no effect on the portable kernel).
+// setThreads(n): threads for OpenBLAS and for oneDNN's OpenMP runtime (the portable
+// kernel is single-threaded).
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   ARGS(1);
   int n;
   if (!get_i32(env, argv[0], &n)) return NULL;
-#ifdef ADEPT_OPENBLAS
-  openblas_set_num_threads(n);
-#else
-  (void)n;
-#endif
+  if (n < 1) n = 1;
+  const adept_openblas *o = adept_openblas_lib();
+  if (o->loaded) o->set_num_threads(n);
+  const adept_onednn *d = adept_onednn_lib();
+  if (d->loaded && d->set_num_threads) d->set_num_threads(n);
   return NULL;
 }
 
@@ -316,8 +354,10 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"polyak", NULL, Polyak, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, SumSquares, NULL, NULL, NULL, napi_default, NULL},
-      {"sgemmBackend", NULL, SgemmBackend, NULL, NULL, NULL, napi_default, NULL},
-      {"usePortableSgemm", NULL, UsePortableSgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"setBackend", NULL, SetBackend, NULL, NULL, NULL, napi_default, NULL},
+      {"backend", NULL, Backend, NULL, NULL, NULL, napi_default, NULL},
+      {"setPrecision", NULL, SetPrecision, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

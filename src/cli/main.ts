@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     import("./quickstart.js"),
     import("./export.js"),
     import("./view.js"),
+    import("./doctor.js"),
   ]);
   for (const group of groups) group.register(program);
   hintAfterErrors(program, []);

@@ -10,6 +10,7 @@ import { RUN_OPTIONS } from "../run/options.js";
 import { algorithmNames, schemaOf } from "../run/train.js";
 import type { ConfigSchema, FieldSpec } from "../util/config.js";
 import { kebab } from "../util/config.js";
+import { startBackend } from "./doctor.js";
 import { CliError } from "./errors.js";
 import { addSchemaFlags, fieldOptions, flagValue, readSchemaFlags } from "./flags.js";
 
@@ -80,6 +81,10 @@ export function register(program: Command): void {
     )
     .option("--variant <name>", "a name for this configuration of --algo, recorded in config.json; reports show it as its own column")
     .option(
+      "--precision <name>",
+      "matrix products: fp32 | bf16 (oneDNN, AVX512-BF16 or AMX; docs/core.md) (default: $ADEPT_PRECISION or fp32)",
+    )
+    .option(
       "--resume",
       "continue the run in --out from its latest checkpoint (settings other than --steps, --checkpoint-every, --log-every must match config.json; a run started from --world-model resumes without it)",
     )
@@ -101,6 +106,7 @@ export function register(program: Command): void {
     }
     const run = readSchemaFlags(RUN_OPTIONS, opts);
     const { trainOffline } = await import("../run/train.js");
+    await startBackend(opts.precision as string | undefined); // --precision; logs the backend once
     const { watchParent } = await import("../run/parent-watch.js");
     watchParent(); // a sweep's worker stops when its sweep is gone
     // The flags typed (not defaults): on --resume only these are compared with config.json.

@@ -20,9 +20,12 @@ export interface Kernels {
     beta: number,
     c: Float32Array,
   ): void;
-  /** z += bias (broadcast over rows, when given); y = act(z). `y` may be `z` for identity. */
+  /** z += bias (broadcast over rows, when given); y = act(z). `y` may be `z`. */
   biasActivation(z: Float32Array, y: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: Activation): void;
-  /** dz = (accumulate ? dz : 0) + dy · act′(z), given y = act(z), over the first n elements. */
+  /**
+   * dz = (accumulate ? dz : 0) + dy · act′(z), given y = act(z), over the first n elements.
+   * `dz` may be `dy`; for ReLU, tanh and sigmoid (derivatives from y) `z` may be `y`.
+   */
   activationBackward(
     dz: Float32Array,
     dy: Float32Array,

@@ -8,7 +8,7 @@
 import type { Rng } from "../util/rng.js";
 import { kernels } from "./backend.js";
 import { Activation } from "./kernels.js";
-import { gradOf, needsGrad, record, ShapeError, Tensor } from "./tensor.js";
+import { gradFor, gradOf, needsGrad, record, ShapeError, Tensor } from "./tensor.js";
 
 // ---- matrix products ------------------------------------------------------------------
 
@@ -33,26 +33,33 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     record(out, () => {
       const g = out.grad!; // [m, n]
       if (needA) {
-        const ga = gradOf(a); // shaped like a
+        const { grad: ga, beta } = gradFor(a); // shaped like a
         if (!transA)
-          K.sgemm(false, !transB, m, k, n, 1, g, b.data, 1, ga); // G·op(B)ᵀ: [m,k]
-        else K.sgemm(transB, true, k, m, n, 1, b.data, g, 1, ga); // op(B)·Gᵀ: [k,m]
+          K.sgemm(false, !transB, m, k, n, 1, g, b.data, beta, ga); // G·op(B)ᵀ: [m,k]
+        else K.sgemm(transB, true, k, m, n, 1, b.data, g, beta, ga); // op(B)·Gᵀ: [k,m]
       }
       if (needB) {
-        const gb = gradOf(b);
+        const { grad: gb, beta } = gradFor(b);
         if (!transB)
-          K.sgemm(!transA, false, k, n, m, 1, a.data, g, 1, gb); // op(A)ᵀ·G: [k,n]
-        else K.sgemm(true, transA, n, k, m, 1, g, a.data, 1, gb); // Gᵀ·op(A): [n,k]
+          K.sgemm(!transA, false, k, n, m, 1, a.data, g, beta, gb); // op(A)ᵀ·G: [k,n]
+        else K.sgemm(true, transA, n, k, m, 1, g, a.data, beta, gb); // Gᵀ·op(A): [n,k]
       }
     });
   }
   return out;
 }
 
+/** Activations whose derivative is a function of y = act(z) alone: their z need not be kept. */
+function derivativeFromOutput(act: Activation): boolean {
+  return act === Activation.Relu || act === Activation.Tanh || act === Activation.Sigmoid;
+}
+
 /**
  * act(x · w + b): the fused dense layer. x [B, in], w [in, out], b [1, out] or null.
  * Forward is one sgemm and one fused bias+activation pass; backward is one activation
- * pass, one column sum and two sgemms.
+ * pass, one column sum and two sgemms. For ReLU, tanh and sigmoid (derivatives from the
+ * output alone) the activation runs in place and its backward overwrites the incoming
+ * gradient, so the layer holds one [B, out] buffer instead of two.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation = Activation.Identity): Tensor {
   if (x.cols !== w.rows) throw new ShapeError(`linear: input ${x.shape} does not match weight ${w.shape}`);
@@ -61,10 +68,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
   const inDim = w.rows;
   const outDim = w.cols;
   const K = kernels();
-  // z is the pre-activation; activations other than identity keep it for the backward.
+  // z is the pre-activation; SiLU and Mish keep it for the backward.
   const z = Tensor.empty(rows, outDim);
   K.sgemm(false, false, rows, outDim, inDim, 1, x.data, w.data, 0, z.data); // [B, out]
-  const out = act === Activation.Identity ? z : Tensor.empty(rows, outDim);
+  const inPlace = act === Activation.Identity || derivativeFromOutput(act);
+  const out = inPlace ? z : Tensor.empty(rows, outDim);
   K.biasActivation(z.data, out.data, b ? b.data : null, rows, outDim, act);
   if (needsGrad(x, w, b ?? undefined)) {
     // Which gradients to compute is fixed here, at record time, so that parameters frozen
@@ -75,12 +83,19 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act: Activation =
     record(out, () => {
       let dz = out.grad!; // [B, out]
       if (act !== Activation.Identity) {
-        dz = gradOf(z); // scratch (z is not on the tape), returned to the pool with z
-        K.activationBackward(dz, out.grad!, z.data, out.data, rows * outDim, act, false);
+        // out.grad is not read again after this closure: the in-place cases overwrite it.
+        if (!inPlace) dz = gradOf(z); // scratch (z is not on the tape), returned to the pool with z
+        K.activationBackward(dz, out.grad!, inPlace ? out.data : z.data, out.data, rows * outDim, act, false);
       }
-      if (needW) K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, 1, gradOf(w)); // xᵀ·dz
+      if (needW) {
+        const { grad, beta } = gradFor(w);
+        K.sgemm(true, false, inDim, outDim, rows, 1, x.data, dz, beta, grad); // xᵀ·dz
+      }
       if (needB) K.columnSum(gradOf(b!), dz, rows, outDim, 1);
-      if (needX) K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, 1, gradOf(x)); // dz·wᵀ
+      if (needX) {
+        const { grad, beta } = gradFor(x);
+        K.sgemm(false, true, rows, inDim, outDim, 1, dz, w.data, beta, grad); // dz·wᵀ
+      }
     });
   }
   return out;
@@ -138,40 +153,76 @@ function binary(
   return out;
 }
 
+/**
+ * a + b, a − b or a ⊙ b with broadcasting, as {@link binary} does, with each op's loop
+ * written out: these are the most frequent ops of an update (losses, distributions), and
+ * a loop calling an op-specific function per element runs several times slower.
+ */
+function arithmetic(op: "add" | "sub" | "mul", a: Tensor, b: Tensor): Tensor {
+  const rows = broadcastDim(op, a, b, a.rows, b.rows);
+  const cols = broadcastDim(op, a, b, a.cols, b.cols);
+  const out = Tensor.empty(rows, cols);
+  const ad = a.data,
+    bd = b.data,
+    od = out.data,
+    n = od.length;
+  const same = a.rows === b.rows && a.cols === b.cols;
+  const aRow = a.rows === 1 ? 0 : a.cols,
+    aCol = a.cols === 1 ? 0 : 1;
+  const bRow = b.rows === 1 ? 0 : b.cols,
+    bCol = b.cols === 1 ? 0 : 1;
+  if (same) {
+    if (op === "add") for (let i = 0; i < n; i++) od[i] = ad[i]! + bd[i]!;
+    else if (op === "sub") for (let i = 0; i < n; i++) od[i] = ad[i]! - bd[i]!;
+    else for (let i = 0; i < n; i++) od[i] = ad[i]! * bd[i]!;
+  } else
+    for (let i = 0, o = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++, o++) {
+        const x = ad[i * aRow + j * aCol]!,
+          y = bd[i * bRow + j * bCol]!;
+        od[o] = op === "add" ? x + y : op === "sub" ? x - y : x * y;
+      }
+  if (needsGrad(a, b))
+    record(out, () => {
+      const g = out.grad!;
+      const ga = a.requiresGrad ? gradOf(a) : null;
+      const gb = b.requiresGrad ? gradOf(b) : null;
+      if (same) {
+        if (ga) {
+          if (op === "mul") for (let i = 0; i < n; i++) ga[i]! += g[i]! * bd[i]!;
+          else for (let i = 0; i < n; i++) ga[i]! += g[i]!;
+        }
+        if (gb) {
+          if (op === "mul") for (let i = 0; i < n; i++) gb[i]! += g[i]! * ad[i]!;
+          else if (op === "sub") for (let i = 0; i < n; i++) gb[i]! += -g[i]!;
+          else for (let i = 0; i < n; i++) gb[i]! += g[i]!;
+        }
+        return;
+      }
+      for (let i = 0, o = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++, o++) {
+          const ia = i * aRow + j * aCol,
+            ib = i * bRow + j * bCol;
+          if (ga) ga[ia]! += op === "mul" ? g[o]! * bd[ib]! : g[o]!;
+          if (gb) gb[ib]! += op === "mul" ? g[o]! * ad[ia]! : op === "sub" ? -g[o]! : g[o]!;
+        }
+    });
+  return out;
+}
+
 /** a + b (broadcasting). */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "add",
-    a,
-    b,
-    (x, y) => x + y,
-    () => 1,
-    () => 1,
-  );
+  return arithmetic("add", a, b);
 }
 
 /** a − b (broadcasting). */
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "sub",
-    a,
-    b,
-    (x, y) => x - y,
-    () => 1,
-    () => -1,
-  );
+  return arithmetic("sub", a, b);
 }
 
 /** a ⊙ b (broadcasting). */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return binary(
-    "mul",
-    a,
-    b,
-    (x, y) => x * y,
-    (_x, y) => y,
-    (x) => x,
-  );
+  return arithmetic("mul", a, b);
 }
 
 /** a / b (broadcasting). */
@@ -255,29 +306,46 @@ function sigmoidValue(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }
 
+/**
+ * s·x + c, written out rather than through {@link unary}: scale, shift and negation are
+ * frequent enough that a per-element function call would cost as much as the rest.
+ * (Same arithmetic as the unary forms: c·v, v + c, −v.)
+ */
+function affine(x: Tensor, s: number, c: number): Tensor {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  if (c === 0) for (let i = 0; i < od.length; i++) od[i] = s * xd[i]!;
+  else for (let i = 0; i < od.length; i++) od[i] = xd[i]! + c; // s is 1
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * s;
+    });
+  return out;
+}
+
 /** −x. */
-export const neg = (x: Tensor): Tensor =>
-  unary(
-    x,
-    (v) => -v,
-    () => -1,
-  );
+export const neg = (x: Tensor): Tensor => affine(x, -1, 0);
 /** x + c for a number c. */
-export const addScalar = (x: Tensor, c: number): Tensor =>
-  unary(
-    x,
-    (v) => v + c,
-    () => 1,
-  );
+export const addScalar = (x: Tensor, c: number): Tensor => affine(x, 1, c);
 /** c · x for a number c. */
-export const scale = (x: Tensor, c: number): Tensor =>
-  unary(
-    x,
-    (v) => c * v,
-    () => c,
-  );
+export const scale = (x: Tensor, c: number): Tensor => affine(x, c, 0);
 /** eˣ. */
-export const exp = (x: Tensor): Tensor => unary(x, Math.exp, (_v, y) => y);
+export const exp = (x: Tensor): Tensor => {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  for (let i = 0; i < od.length; i++) od[i] = Math.exp(xd[i]!);
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * od[i]!;
+    });
+  return out;
+};
 /** ln x. */
 export const log = (x: Tensor): Tensor => unary(x, Math.log, (v) => 1 / v);
 /** tanh x. */
@@ -316,12 +384,19 @@ export const mish = (x: Tensor): Tensor =>
     },
   );
 /** x². */
-export const square = (x: Tensor): Tensor =>
-  unary(
-    x,
-    (v) => v * v,
-    (v) => 2 * v,
-  );
+export const square = (x: Tensor): Tensor => {
+  const out = Tensor.empty(x.rows, x.cols);
+  const xd = x.data,
+    od = out.data;
+  for (let i = 0; i < od.length; i++) od[i] = xd[i]! * xd[i]!;
+  if (needsGrad(x))
+    record(out, () => {
+      const g = out.grad!,
+        gx = gradOf(x);
+      for (let i = 0; i < od.length; i++) gx[i]! += g[i]! * (2 * xd[i]!);
+    });
+  return out;
+};
 /** √x. */
 export const sqrt = (x: Tensor): Tensor => unary(x, Math.sqrt, (_v, y) => 0.5 / y);
 /** |x| (subgradient 0 at 0). */

@@ -235,6 +235,17 @@ export function gradOf(t: Tensor): Float32Array {
   return t.grad;
 }
 
+/**
+ * The gradient buffer of `t` for a kernel that writes C = … + beta·C, and the beta to use:
+ * 1 (accumulate) when `t` already has a gradient, else 0 into a fresh buffer that is not
+ * zeroed first (the kernel overwrites it; our sgemm backends ignore C when beta is 0).
+ */
+export function gradFor(t: Tensor): { grad: Float32Array; beta: 0 | 1 } {
+  if (t.grad !== null) return { grad: t.grad, beta: 1 };
+  t.grad = t.pooled ? pool.take(t.size, false) : new Float32Array(t.size);
+  return { grad: t.grad, beta: 0 };
+}
+
 /** A tensor sharing `t`'s values with no gradient history. */
 export function detach(t: Tensor): Tensor {
   return new Tensor(t.rows, t.cols, t.data);

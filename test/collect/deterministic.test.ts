@@ -1,7 +1,7 @@
 // The same dataset on every machine: the behaviour policy runs on the CPU-independent
 // TypeScript kernels whatever kernels the process uses (native OpenBLAS, native portable,
 // TypeScript), and the arrays hash to the SHA-256 published in policies/manifest.json.
-// CI runs this file on both native builds (with and without OpenBLAS; see .ci/run).
+// CI runs this file with each sgemm backend as the default (see .ci/run).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,15 +14,19 @@ import { datasetSha256 } from "../../src/data/fingerprint.js";
 import { loadDataset } from "../../src/data/load.js";
 import { kernels, setKernels } from "../../src/tensor/backend.js";
 import type { Kernels } from "../../src/tensor/kernels.js";
-import { loadAddon, nativeKernels } from "../../src/tensor/native.js";
+import { loadAddon, NATIVE_BACKENDS, nativeKernels } from "../../src/tensor/native.js";
 import { tsKernels } from "../../src/tensor/ts-kernels.js";
 
-/** The kernel sets this process can run: TypeScript, the addon's sgemm, and its portable sgemm when OpenBLAS is the default. */
-function variants(): { name: string; kernels: Kernels; portable?: boolean }[] {
+/** The kernel sets this process can run: TypeScript, and the addon on every sgemm backend that runs here. */
+function variants(): { name: string; kernels: Kernels; backend?: string }[] {
   const native = nativeKernels();
-  const out: { name: string; kernels: Kernels; portable?: boolean }[] = [{ name: "ts", kernels: tsKernels }];
-  if (native) out.push({ name: native.name, kernels: native });
-  if (native?.name === "native/openblas") out.push({ name: "native/portable", kernels: native, portable: true });
+  const addon = loadAddon();
+  const out: { name: string; kernels: Kernels; backend?: string }[] = [{ name: "ts", kernels: tsKernels }];
+  if (native && addon) {
+    const chosen = addon.backend();
+    for (const b of NATIVE_BACKENDS) if (addon.setBackend(b) === "") out.push({ name: `native/${b}`, kernels: native, backend: b });
+    addon.setBackend(chosen);
+  }
   return out;
 }
 
@@ -57,12 +61,13 @@ describe("deterministic collection", () => {
     const before = kernels();
     for (const v of variants()) {
       const previous = setKernels(v.kernels);
-      if (v.portable) loadAddon()!.usePortableSgemm(true);
+      const chosen = loadAddon()?.backend();
+      if (v.backend) loadAddon()!.setBackend(v.backend);
       try {
         const path = join(dir, `${v.name.replace("/", "-")}.hdf5`);
         built.push({ name: v.name, ...(await buildDataset("hopper-medium", { size: 5000, seed: 0, out: path })) });
       } finally {
-        if (v.portable) loadAddon()!.usePortableSgemm(process.env.ADEPT_SGEMM === "portable");
+        if (v.backend) loadAddon()!.setBackend(chosen!);
         setKernels(previous);
       }
     }

@@ -1,14 +1,21 @@
-// The native kernels against the TypeScript oracle, on shapes that exercise the portable
-// kernel's block edges (sizes not multiples of its 4-row and 64/256/512 blocks).
+// The native kernels against the TypeScript oracle, on every backend that runs here, on
+// shapes that exercise the portable kernels' block edges (sizes not multiples of their
+// 4/6/12-row panels, 8/16/32-wide panels and 96/256/1024 blocks).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Activation } from "../../src/tensor/kernels.js";
-import { nativeKernels } from "../../src/tensor/native.js";
+import { Activation, type Kernels } from "../../src/tensor/kernels.js";
+import { loadAddon, NATIVE_BACKENDS, nativeKernels } from "../../src/tensor/native.js";
 import { tsKernels } from "../../src/tensor/ts-kernels.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "../helpers.js";
 
 const native = nativeKernels();
+const addon = loadAddon();
+/** The backend chosen at load, before any test switches it. */
+const chosen = addon?.backend();
+/** The backends that run on this machine. */
+const runnable = addon ? NATIVE_BACKENDS.filter((b) => addon.setBackend(b) === "") : [];
+if (addon && chosen) addon.setBackend(chosen);
 
 function random(n: number, rng: Rng): Float32Array {
   const x = new Float32Array(n);
@@ -16,45 +23,69 @@ function random(n: number, rng: Rng): Float32Array {
   return x;
 }
 
+/** sgemm of the current backend against the oracle on awkward shapes. */
+function sgemmMatchesOracle(K: Kernels, rng: Rng, what: string): void {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [7, 5, 3],
+    [67, 130, 259],
+    [256, 17, 23],
+    [5, 600, 70],
+    [13, 1100, 9],
+    [256, 1, 256],
+  ] as const)
+    for (const ta of [false, true])
+      for (const tb of [false, true])
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.5, 1],
+          [-2, 0.25],
+        ] as const) {
+          const a = random(m * k, rng),
+            b = random(k * n, rng),
+            c0 = random(m * n, rng);
+          const expected = c0.slice(),
+            actual = c0.slice();
+          tsKernels.sgemm(ta, tb, m, n, k, alpha, a, b, beta, expected);
+          K.sgemm(ta, tb, m, n, k, alpha, a, b, beta, actual);
+          assertClose(actual, expected, 1e-4, 1e-4, `${what} sgemm ${m}x${n}x${k} ${ta}/${tb} α${alpha} β${beta}`);
+        }
+}
+
 describe("native kernels", { skip: native ? false : "the native addon is not built" }, () => {
   const K = native!;
   const rng = new Rng(5);
+  /** Runs `fn` on `backend`, then restores the chosen one. */
+  const on = (backend: string, fn: () => void): void => {
+    assert.equal(addon!.setBackend(backend), "");
+    try {
+      fn();
+    } finally {
+      addon!.setBackend(chosen!);
+    }
+  };
 
   it("uses the sgemm path that CI asked for", () => {
     const expected = process.env.ADEPT_EXPECT_SGEMM;
-    if (expected) assert.equal(K.name, `native/${expected}`);
+    if (expected) assert.equal(chosen, expected);
   });
 
-  it("sgemm matches the oracle for every transpose case, alpha and beta", () => {
-    for (const [m, n, k] of [
-      [1, 1, 1],
-      [7, 5, 3],
-      [67, 130, 259],
-      [256, 17, 23],
-      [5, 600, 70],
-    ] as const)
-      for (const ta of [false, true])
-        for (const tb of [false, true])
-          for (const [alpha, beta] of [
-            [1, 0],
-            [0.5, 1],
-            [-2, 0.25],
-          ] as const) {
-            const a = random(m * k, rng),
-              b = random(k * n, rng),
-              c0 = random(m * n, rng);
-            const expected = c0.slice(),
-              actual = c0.slice();
-            tsKernels.sgemm(ta, tb, m, n, k, alpha, a, b, beta, expected);
-            K.sgemm(ta, tb, m, n, k, alpha, a, b, beta, actual);
-            assertClose(actual, expected, 1e-4, 1e-4, `sgemm ${m}x${n}x${k} ${ta}/${tb} α${alpha} β${beta}`);
-          }
+  it("runs the generic portable kernel on every CPU, and the best one this CPU has", () => {
+    assert.ok(runnable.includes("portable-generic"));
+    assert.ok((runnable as string[]).includes(addon!.info().portable));
   });
 
-  it("sgemm with beta 0 ignores NaN in C", () => {
-    const c = new Float32Array(4).fill(Number.NaN);
-    K.sgemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), new Float32Array([1, 0, 0, 1]), 0, c);
-    assert.deepEqual(Array.from(c), [1, 2, 3, 4]);
+  for (const backend of runnable)
+    it(`sgemm on ${backend} matches the oracle for every transpose case, alpha and beta`, () =>
+      on(backend, () => sgemmMatchesOracle(K, rng, backend)));
+
+  it("sgemm with beta 0 ignores NaN in C, on every backend", () => {
+    for (const backend of runnable)
+      on(backend, () => {
+        const c = new Float32Array(4).fill(Number.NaN);
+        K.sgemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), new Float32Array([1, 0, 0, 1]), 0, c);
+        assert.deepEqual(Array.from(c), [1, 2, 3, 4], backend);
+      });
   });
 
   it("rejects operands smaller than their shapes", () => {
@@ -91,6 +122,26 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
     tsKernels.columnSum(ot, x, rows, cols, 0.5);
     K.columnSum(on, x, rows, cols, 0.5);
     assertClose(on, ot, 1e-5, 1e-6, "columnSum");
+  });
+
+  it("bias+activation and its backward in place (y = z, dz = dy) match the out-of-place oracle", () => {
+    const rows = 9,
+      cols = 70;
+    for (const act of [Activation.Identity, Activation.Relu, Activation.Tanh, Activation.Sigmoid]) {
+      const z0 = random(rows * cols, rng),
+        bias = random(cols, rng),
+        dy = random(rows * cols, rng);
+      const [zt, yt] = [z0.slice(), new Float32Array(rows * cols)];
+      tsKernels.biasActivation(zt, yt, bias, rows, cols, act);
+      const zn = z0.slice();
+      K.biasActivation(zn, zn, bias, rows, cols, act);
+      assertClose(zn, yt, 1e-5, 1e-6, `in-place activation ${act}`);
+      const dt = new Float32Array(rows * cols);
+      tsKernels.activationBackward(dt, dy, zt, yt, rows * cols, act, false);
+      const dn = dy.slice();
+      K.activationBackward(dn, dn, zn, zn, rows * cols, act, false);
+      assertClose(dn, dt, 1e-5, 1e-6, `in-place activation backward ${act}`);
+    }
   });
 
   it("adam, polyak and sumSquares match the oracle", () => {

@@ -16,6 +16,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, rmSync, wri
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataset } from "../../data/cache.js";
+import { threadsPerWorker } from "../../tensor/native.js";
 import { UserError } from "../../util/errors.js";
 import { describeOwner, lockHolder } from "../lock.js";
 import { PARENT_ENV } from "../parent-watch.js";
@@ -221,8 +222,14 @@ export class Sweep {
       log,
       `# adept sweep ${new Date().toISOString()}: ${resuming ? "resume from latest.safetensors" : "fresh start"}\n# ${["adept", ...args.slice(1)].join(" ")}\n`,
     );
-    // The worker watches this process and stops (checkpoint, exit) if the sweep dies without telling it.
-    const env = { ...process.env, ...this.options.env, [PARENT_ENV]: String(process.pid) };
+    // The worker watches this process and stops (checkpoint, exit) if the sweep dies without telling it;
+    // each worker gets its share of the cores for its matrix products (unless ADEPT_THREADS is set).
+    const env = {
+      ADEPT_THREADS: String(threadsPerWorker(this.options.jobs ?? this.spec.jobs)),
+      ...process.env,
+      ...this.options.env,
+      [PARENT_ENV]: String(process.pid),
+    };
     const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], env });
     closeSync(log);
     const started = Date.now();
