@@ -64,7 +64,8 @@ describe("the command line", () => {
     assert.match(general.stdout, /--batch-size <n>/);
     assert.match(general.stdout, /Algorithms \(--algo\): bc, cql, iql/);
     assert.doesNotMatch(general.stdout, /--expectile|--cql-alpha/);
-    assert.ok(general.stdout.split("\n").length < 60, `train --help is ${general.stdout.split("\n").length} lines`);
+    // Run options and the algorithm list only (it was ~285 lines with every algorithm's fields).
+    assert.ok(general.stdout.split("\n").length < 80, `train --help is ${general.stdout.split("\n").length} lines`);
 
     const iql = adept("train", "--algo", "iql", "--help");
     assert.equal(iql.status, 0);
