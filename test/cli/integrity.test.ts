@@ -76,9 +76,10 @@ describe("adept train: runs that cannot lie", () => {
       const args = ["--dataset", blowUp, "--reward-scaling", "none", "--lr", "1", "--steps", "100", "--eval-episodes", "0"];
       const r = await train("last-finite", ...args, "--log-every", "1", "--checkpoint-every", "2");
       assert.equal(r.code, 1);
-      const m = /^adept: diverged at step (\d+): (.+) is (?:NaN|-?Infinity); the last finite checkpoint is (.*latest\.safetensors) \(step (\d+)\)\n$/.exec(
-        r.stderr,
-      );
+      const m =
+        /^adept: diverged at step (\d+): (.+) is (?:NaN|-?Infinity); the last finite checkpoint is (.*latest\.safetensors) \(step (\d+)\)\n$/.exec(
+          r.stderr,
+        );
       assert.ok(m, r.stderr);
       assert.ok(Number(m[4]) < Number(m[1]) && Number(m[4]) > 0);
       const { tensors, metadata } = loadTensors(m[3]!);
