@@ -4,47 +4,10 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { resolveAdeptConfig } from "../../src/adept/config.js";
 import { AdeptLearner } from "../../src/adept/learner.js";
-import type { Dataset } from "../../src/data/dataset.js";
-import { datasetStats, Normalizer } from "../../src/data/normalizer.js";
-import { ReplayBuffer } from "../../src/data/replay.js";
-import { Rng } from "../../src/util/rng.js";
-import { A, banditReturn, optimalAction, RANDOM_RETURN, S } from "../agents/toy.js";
-
-/** The bandit of toy.ts as a raw dataset with logged uniform log-densities. */
-function banditDataset(n: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const obs = new Float32Array(n * S),
-    act = new Float32Array(n * A),
-    rew = new Float32Array(n);
-  rng.fillUniform(obs, -1, 1);
-  rng.fillUniform(act, -1, 1);
-  for (let i = 0; i < n; i++) for (let j = 0; j < A; j++) rew[i]! -= (act[i * A + j]! - optimalAction(obs, i, j)) ** 2;
-  return {
-    size: n,
-    observationDim: S,
-    actionDim: A,
-    observations: obs,
-    actions: act,
-    rewards: rew,
-    nextObservations: obs.slice(),
-    terminals: new Uint8Array(n).fill(1),
-    timeouts: new Uint8Array(n),
-    actionLogProbs: new Float32Array(n).fill(-A * Math.LN2),
-    metadata: {},
-    source: { format: "memory", nextObservations: "file", droppedRows: 0 },
-  };
-}
+import { banditData, banditReturn, RANDOM_RETURN } from "../agents/toy.js";
 
 it("adept-iql runs the whole loop with finite terms and improves its policy", async () => {
-  const dataset = banditDataset(4000, 1);
-  const stats = datasetStats(dataset, { rewardScaling: "none" });
-  const normalizer = new Normalizer(stats.observations);
-  const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: dataset.size });
-  buffer.addDataset({
-    ...dataset,
-    observations: normalizer.normalize(dataset.observations.slice()),
-    nextObservations: normalizer.normalize(dataset.nextObservations.slice()),
-  });
+  const data = banditData(4000, 1);
   const config = {
     hiddenWidth: 64,
     lr: 1e-3,
@@ -62,14 +25,7 @@ it("adept-iql runs the whole loop with finite terms and improves its policy", as
     horizon: 3,
     gapSamples: 256,
   };
-  const learner = AdeptLearner.create(
-    "adept-iql",
-    { dataset, stats, normalizer, buffer },
-    resolveAdeptConfig("adept-iql", config),
-    3,
-    256,
-    { progress: false },
-  );
+  const learner = AdeptLearner.create("adept-iql", data, resolveAdeptConfig("adept-iql", config), 3, 256, { progress: false });
   const before = banditReturn(learner.agent);
   const logged: Record<string, number>[] = [];
   for (let t = 0; t < 1500; t++) logged.push(learner.step());

@@ -68,11 +68,8 @@ export function trainOn(agent: Agent, buffer: ReplayBuffer, steps: number, batch
 /** Expected reward of uniformly random actions (≈ −1.09). */
 export const RANDOM_RETURN = -(2 / 3) * (1 + 0.64);
 
-/**
- * The bandit as a raw dataset (uniform actions, logged log-densities) and the prepared data
- * a model-based learner takes (statistics, normalizer, buffer in agent units, rewards unscaled).
- */
-export function banditData(n: number, seed: number): OfflineData {
+/** The bandit as a raw dataset with logged uniform log-densities (terminal after one step). */
+export function banditDataset(n: number, seed: number): Dataset {
   const rng = new Rng(seed);
   const obs = new Float32Array(n * S),
     act = new Float32Array(n * A),
@@ -80,7 +77,7 @@ export function banditData(n: number, seed: number): OfflineData {
   rng.fillUniform(obs, -1, 1);
   rng.fillUniform(act, -1, 1);
   for (let i = 0; i < n; i++) for (let j = 0; j < A; j++) rew[i]! -= (act[i * A + j]! - optimalAction(obs, i, j)) ** 2;
-  const dataset: Dataset = {
+  return {
     size: n,
     observationDim: S,
     actionDim: A,
@@ -94,6 +91,14 @@ export function banditData(n: number, seed: number): OfflineData {
     metadata: {},
     source: { format: "memory", nextObservations: "file", droppedRows: 0 },
   };
+}
+
+/**
+ * The bandit as a raw dataset (uniform actions, logged log-densities) and the prepared data
+ * a model-based learner takes (statistics, normalizer, buffer in agent units, rewards unscaled).
+ */
+export function banditData(n: number, seed: number): OfflineData {
+  const dataset = banditDataset(n, seed);
   const stats = datasetStats(dataset, { rewardScaling: "none" });
   const normalizer = new Normalizer(stats.observations);
   const buffer = new ReplayBuffer({ observationDim: S, actionDim: A, capacity: n });
