@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { resolveDataset } from "../data/cache.js";
 import type { Dataset } from "../data/index.js";
 import type {
   FitOptions,
@@ -14,7 +14,6 @@ import type {
 } from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
 import type { ConfigSchema } from "../util/config.js";
-import { childPath } from "../util/paths.js";
 import { CliError, parseInteger } from "./errors.js";
 import { fieldOptions, flagValue } from "./flags.js";
 
@@ -266,20 +265,6 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
   const runFile = join(path, WM_FILES.run);
   const record = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord) : undefined;
   return { models, record };
-}
-
-/** A file as is; a D4RL id (hopper-medium-v2) from $D4RL_DATASET_DIR or ~/.d4rl/datasets. */
-function resolveDataset(name: string): string {
-  if (existsSync(name)) return name;
-  const dir = process.env.D4RL_DATASET_DIR ?? join(homedir(), ".d4rl", "datasets");
-  // A path that does not exist is just missing; an id names a file inside `dir` (`..` is refused
-  // rather than read from elsewhere).
-  const inside = (file: string): string => childPath(dir, file, "dataset name");
-  if (!/[/\\]/.test(name))
-    for (const candidate of [inside(`${name}.hdf5`), inside(`${name.replace("-", "_")}.hdf5`)]) if (existsSync(candidate)) return candidate;
-  throw new CliError(
-    `dataset ${name}: no such file, and no ${name}.hdf5 in ${dir} (D4RL files cannot be downloaded here; build one or point at a file)`,
-  );
 }
 
 async function readDataset(path: string, env?: string): Promise<Dataset> {
