@@ -326,9 +326,7 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     );
   });
 
-  // todo: failed once in two clean CI runs (a run's summary.json read as null after the restart);
-  // kept running and reported, not yet fixed — see issue 19's note.
-  it("a Redis restart (kill -9, AOF) during a sweep loses no job", { todo: "intermittent: summary.json read as null once" }, async () => {
+  it("a Redis restart (kill -9, AOF) during a sweep loses no job", async () => {
     const spec = parseSweepSpec({ ...base, out: join(dir, "restart"), datasets: [datasets[0]], algos: ["bc"], seeds: [0, 1] });
     await enqueueSweep(spec, url);
     const worker = new WorkerProcess(redis.url, "r1");

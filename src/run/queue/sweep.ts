@@ -107,8 +107,11 @@ export async function queueStatus(spec: SweepSpec, url: QueueUrl): Promise<RunSt
   return withQueue(url, async (queue) => {
     const rows: RunStatus[] = [];
     for (const run of runs) {
+      // The state first, then the job: a job read first could finish before its state is read,
+      // and a "completed" state would then come with the job's earlier, result-less record.
+      const state = await queue.getJobState(run.id);
       const job = await queue.getJob(run.id);
-      rows.push(rowOf(run, job, await stateOf(job), spec.steps));
+      rows.push(rowOf(run, job, job ? state : "missing", spec.steps));
     }
     return rows;
   });
