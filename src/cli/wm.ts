@@ -80,6 +80,10 @@ export function register(program: Command): void {
     if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
     if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
       throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
+    // One writer per directory, as for runs (a queue's stage may move between workers): released at exit.
+    mkdirSync(out, { recursive: true });
+    const { RunLock } = await import("../run/lock.js");
+    RunLock.acquire(out);
     const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
     const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {

@@ -20,9 +20,9 @@ import {
   parseQueueUrl,
   QUEUE_NAME,
   type QueueUrl,
-  queuedRuns,
   queueStatus,
   RunWorker,
+  specJobs,
 } from "../../src/run/queue/index.js";
 import { formatStatus, parseSweepSpec, Sweep, type SweepSpec, sweepRuns } from "../../src/run/sweep/index.js";
 import { repoRoot } from "../helpers.js";
@@ -153,7 +153,7 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     const marker = join(dir, "pwned");
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUE_NAME, { connection: client });
-    const good = (await queuedRuns(parseSweepSpec({ ...base, out: join(dir, "tricks"), algos: ["bc"], seeds: [0] })))[0]!.job;
+    const good = (await specJobs(parseSweepSpec({ ...base, out: join(dir, "tricks"), algos: ["bc"], seeds: [0] })))[0]!;
     const evil = [
       { ...good, dataset: `hopper-random; rm -rf ${runsDir}` },
       { ...good, dataset: `$(touch ${marker})` },

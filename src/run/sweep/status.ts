@@ -125,9 +125,7 @@ export function sweepStatus(spec: SweepSpec, runs: SweepRun[] = sweepRuns(spec))
 
 /** What a run's or a world-model stage's directory says. */
 export function inspectAny(run: SweepRun, spec: SweepSpec): RunStatus {
-  return run.command[0] === "wm" && spec.worldModel
-    ? inspectStage({ ...run, args: run.trainArgs }, spec.worldModel)
-    : inspectRun(run, spec.steps);
+  return run.command[0] === "wm" && spec.worldModel ? inspectStage(run, spec.worldModel) : inspectRun(run, spec.steps);
 }
 
 /** The status file, or undefined when there is none (or it is being replaced). */
