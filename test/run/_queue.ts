@@ -51,14 +51,14 @@ export async function until(what: string, ok: () => Promise<boolean> | boolean, 
   }
 }
 
-/** A run's metrics lines without their wall-clock `time`. */
+/** A run's metrics lines without their wall-clock `time` and timings (`time/…`, e.g. ADEPT's `time/rollout_ms`). */
 export function metrics(runDir: string): Record<string, unknown>[] {
   return readFileSync(join(runDir, "metrics.jsonl"), "utf8")
     .trim()
     .split("\n")
     .map((line) => {
       const { time: _time, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      return rest;
+      return Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith("time/")));
     });
 }
 

@@ -260,6 +260,7 @@ export class RunWorker {
     clearInterval(timer);
     signal?.removeEventListener("abort", onAbort);
     this.children.delete(child);
+    this.held.delete(String(job.id)); // no trainer to stop any more
     if (this.writing.get(dir) === exited) this.writing.delete(dir);
 
     const result = code === 0 ? task.finished() : undefined;
