@@ -7,13 +7,15 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { buildDataset } from "../../src/collect/build.js";
+import { readWorldModelHeader } from "../../src/diffusion/persist.js";
 import { lockPath } from "../../src/run/lock.js";
 import {
+  cancelSweep,
   enqueueSweep,
   lockTag,
   parseQueueUrl,
@@ -119,6 +121,7 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUE_NAME, { connection: client });
     const stageEnd = (await queue.getJob(jobs[0]!.id))!.finishedOn!;
+    assert.equal((await queue.getJob(jobs[1]!.id))!.attemptsStarted, 1, "iql was never put back to wait");
     await queue.close();
     client.disconnect();
     // Both ADEPT runs started after it ended, from its file; the local sweep's did from its own.
@@ -147,6 +150,54 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
     const other = parseSweepSpec({ ...raw, out: join(dir, "another"), algos: ["adept-iql"] });
     const again = await enqueueSweep(other, url);
     assert.deepEqual([again.added, again.existing.completed], [["hopper-random/adept-iql/seed0"], ["world-models/hopper-random/seed0"]]);
+    assert.deepEqual((await cancelSweep(other, url)).removed, ["hopper-random/adept-iql/seed0"], "the completed stage stays");
+  });
+
+  it("a worker killed with -9 mid-stage: the other worker resumes the stage from the model it saved", async () => {
+    const spec = parseSweepSpec({
+      out: join(dir, "killed-stage"),
+      datasets: [dataset],
+      algos: ["adept-iql"],
+      seeds: [0],
+      steps: 40,
+      worldModel: { steps: 1500, checkpointEvery: 100, config: { width: 16, depth: 1, denoisingSteps: 3 } },
+    });
+    const [stage] = await queuedRuns(spec); // the stage alone: its run is not what this test is about
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE_NAME, { connection: client });
+    await queue.add(stage!.name, stage!.job, { jobId: stage!.id, attempts: 3 });
+    const model = join(stageDir(runsDir, dataset, 0, stage!.id), "world-model.safetensors");
+    const updates = (): number => {
+      try {
+        return readWorldModelHeader(model).updates;
+      } catch {
+        return 0; // not saved yet, or being replaced
+      }
+    };
+    const workers = [new WorkerProcess(place, redis.url, "m1"), new WorkerProcess(place, redis.url, "m2")];
+    try {
+      await until("the stage to save a model", () => updates() >= 200);
+      const worker = ((await queue.getJob(stage!.id))!.progress as { worker?: string }).worker ?? "";
+      const owner = workers.find((w) => worker.endsWith(w.name));
+      assert.ok(owner, `the stage's progress names its worker: ${worker}`);
+      owner.kill();
+      const killedAt = updates();
+      await until("the stage to finish on the other worker", async () => (await queue.getJobState(stage!.id)) === "completed", 120_000);
+      const other = workers.find((w) => w !== owner)!;
+      const resumed = /started world-models\/hopper-random\/seed0 \(resume from step (\d+)/.exec(other.log());
+      assert.ok(resumed, other.log());
+      assert.ok(Number(resumed[1]) >= 100 && Number(resumed[1]) <= killedAt, `resumed at ${resumed[1]}, killed at ${killedAt}`);
+      assert.equal(updates(), 1500);
+      const log = readFileSync(join(dirname(model), "log.txt"), "utf8");
+      assert.match(
+        log,
+        /^# adept worker \S+ \S+: fresh start[^\n]*\n[\s\S]*^# adept worker \S+ \S+: resume from world-model\.safetensors/m,
+      );
+    } finally {
+      for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) await w.stop();
+      await queue.close();
+      client.disconnect();
+    }
   });
 
   it("a run-directory lock is taken over from the job's last trainer or an expired job lock; waited for while it lives here; else refused", async () => {
