@@ -63,7 +63,7 @@ export async function judgeLock(
     return {
       kind: "refuse",
       owner,
-      why: `run directory ${dir} is in use by ${describeOwner(owner)}${owner.job ? ` for job ${owner.job.split(" ")[0]}, whose lock lives` : ", not a trainer of this job"} (if it is not running, delete ${lockPath(dir)} and enqueue the sweep again)`,
+      why: `run directory ${dir} is in use by ${describeOwner(owner)}${owner.job ? ` for job ${owner.job.split(" ")[0]}, whose lock lives` : ", not a trainer of this job"} (if nothing runs there, delete ${lockPath(dir)}; \`--cancel\` and enqueue the sweep again to retry)`,
     };
   return here ? { kind: "wait", owner, why: `${describeOwner(owner)} (${why}) still runs` } : { kind: "take", owner, why };
 }

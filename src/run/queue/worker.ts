@@ -1,7 +1,8 @@
 /**
- * `adept worker`: takes runs off the queue and runs each as an `adept train` child process
- * (CPU-heavy work off the worker's event loop, as BullMQ's docs advise, so the job locks are
- * renewed on time), a few at once, each with its share of the machine's threads.
+ * `adept worker`: takes jobs off the queue and runs each as a child process — a run as
+ * `adept train`, a world-model stage as `adept wm train` (stage.ts) — so that CPU-heavy work
+ * stays off the worker's event loop, as BullMQ's docs advise, and the job locks are renewed
+ * on time; a few at once, each with its share of the machine's threads.
  *
  * What can go wrong, and what happens:
  *
@@ -18,6 +19,8 @@
  *   this worker loses a job's lock, or       the trainer is stopped: another worker may have
  *   cannot renew it for a lock lifetime      the job by now (so a worker cut off from Redis
  *                                            does not write beside the one that took over)
+ *   a run's world-model stage is not done    the run waits as a delayed job (gate.ts)
+ *   the run directory is locked              taken over, waited for or refused (takeover.ts)
  *
  * Run directories are `<runs-dir>/<sweep>/<dataset>/<algo>/seed<k>` and must be on storage
  * every worker shares (docs/experiments.md), so that a run resumes wherever it lands.
@@ -222,12 +225,13 @@ export class RunWorker {
       log,
       `# adept worker ${this.name} ${new Date().toISOString()}: ${resuming ? `resume from ${task.resumeFile}` : "fresh start"} (job ${job.id}, attempt ${job.attemptsMade + 1})\n# adept ${task.args.join(" ")}\n`,
     );
+    const { [TAKE_OVER_ENV]: _notOurs, ...inherited } = process.env; // only this worker's verdict names a lock to take over
     const child = spawn(process.execPath, [this.cli, ...task.args], {
       stdio: ["ignore", log, log],
       // ADEPT_WATCH_PARENT: the trainer stops (checkpoint, exit) if this worker dies without telling it.
       // The lock's job tag and the one foreign lock it may take over: takeover.ts.
       env: {
-        ...process.env,
+        ...inherited,
         ADEPT_THREADS: String(this.threads),
         ADEPT_WATCH_PARENT: String(process.pid),
         [LOCK_JOB_ENV]: lockTag(String(job.id), token ?? ""),
