@@ -203,7 +203,8 @@ export function register(program: Command): void {
               const { randomPolicy } = await import("../envs/index.js");
               entry.physics = physicsOneStep(model, dataset, rows, env, new Rng(seed), variance);
               const starts = rows.subarray(0, Math.max(1, Math.floor(rows.length / 4)));
-              const policy = randomPolicy(env.spec.actionSpace, new Rng(seed + 1));
+              // Its own stream of the seed (not `seed + 1`, which is the next seed's sampling stream).
+              const policy = randomPolicy(env.spec.actionSpace, new Rng(seed).fork("rollout policy"));
               entry.rollouts = physicsRollouts(model, dataset, starts, env, policy, { horizon, rng: new Rng(seed), variance });
             }
             report[name] = entry;
