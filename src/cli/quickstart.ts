@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError, parseInteger } from "./errors.js";
+import { parseInteger } from "./errors.js";
 
 export function register(program: Command): void {
   program
@@ -40,9 +40,7 @@ export function register(program: Command): void {
       if (!existsSync(datasetPath)) {
         say(`building ${opts.dataset} (${size} transitions) with the behaviour policies in policies/`);
         const bar = createProgress(`build ${opts.dataset}`, size, { enabled: opts.progress });
-        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) }).catch((e: Error) => {
-          throw new CliError(e.message);
-        });
+        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) });
         bar.stop();
       } else say(`using ${datasetPath}`);
 
