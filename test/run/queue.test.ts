@@ -99,7 +99,19 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUE_NAME, { connection: client });
     const good = (await specJobs(parseSweepSpec({ ...base, out: join(dir, "tricks"), algos: ["bc"], seeds: [0] })))[0]!;
-    const evil = [
+    const stage = {
+      version: JOB_VERSION,
+      kind: "stage",
+      dataset: good.dataset,
+      fingerprint: good.fingerprint,
+      seed: 0,
+      stage: { steps: 10 },
+    };
+    const evil: unknown[] = [
+      null,
+      { ...stage, dataset: `$(touch ${marker})` },
+      { ...stage, stage: { steps: 10, out: "/tmp/elsewhere" } },
+      { ...good, needs: "stage-../../x" },
       { ...good, dataset: `hopper-random; rm -rf ${runsDir}` },
       { ...good, dataset: `$(touch ${marker})` },
       { ...good, dataset: "/tmp/../etc/passwd.hdf5" },
@@ -123,7 +135,7 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
     }
     for (const job of jobs) {
       const fresh = (await queue.getJob(job.id!))!;
-      assert.match(fresh.failedReason, /^job\.(dataset|sweep|algo|overrides|options)/);
+      assert.match(fresh.failedReason, /^job( data|\.(dataset|sweep|algo|overrides|options|needs|stage))/);
       assert.equal(fresh.attemptsMade, 1, `${fresh.failedReason}: failed once, not retried`);
     }
     assert.ok(!existsSync(marker));

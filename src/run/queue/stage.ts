@@ -70,6 +70,11 @@ export function stageDir(runsDir: string, dataset: string, seed: number, id: str
   return dir;
 }
 
+/** Whether a job's data claims to be a stage (`kind: "stage"`; checked in full by {@link validateStageJob}). */
+export function isStageData(data: unknown): boolean {
+  return typeof data === "object" && data !== null && (data as { kind?: unknown }).kind === "stage";
+}
+
 /** Checks a stage job's data field by field; returns it typed. Throws a {@link JobError} naming the field. */
 export function validateStageJob(data: unknown): StageJob {
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new JobError("job data must be an object");

@@ -39,7 +39,7 @@ import { WORLD_MODEL_FILES } from "../world-model-file.js";
 import { connect, type QueueUrl } from "./connection.js";
 import { awaitStage, wakeDependents } from "./gate.js";
 import { fileFingerprint, JobError, QUEUE_NAME, type RunJob, runDir, runName, trainArgs, validateJob } from "./job.js";
-import { type StageJob, stageArgs, stageDir, stageJobId, stageJobName, validateStageJob } from "./stage.js";
+import { isStageData, type StageJob, stageArgs, stageDir, stageJobId, stageJobName, validateStageJob } from "./stage.js";
 import type { RunProgress, RunResult } from "./sweep.js";
 import { judgeLock, lockTag } from "./takeover.js";
 
@@ -171,7 +171,7 @@ export class RunWorker {
 
   /** A stage that ended (completed, or failed): its waiting runs look at it now (gate.ts). */
   private wake(job: Job<QueueJob, RunResult>): void {
-    if ((job.data as { kind?: unknown }).kind !== "stage" || job.id === undefined) return;
+    if (!isStageData(job.data) || job.id === undefined) return;
     void wakeDependents(this.queueHandle, job.id).then(
       (n) => n > 0 && this.write(`stage ${job.name} ended: ${n} waiting run(s) go on`),
       () => {}, // Redis away: the runs look again after their delay
@@ -207,7 +207,7 @@ export class RunWorker {
   private async process(job: Job<QueueJob, RunResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult> {
     let task: Task;
     try {
-      task = (job.data as { kind?: unknown }).kind === "stage" ? await this.stageTask(job) : await this.runTask(job, token);
+      task = isStageData(job.data) ? await this.stageTask(job) : await this.runTask(job, token);
     } catch (error) {
       if (error instanceof UserError) throw new UnrecoverableError(error.message);
       throw error; // a DelayedError (the run waits for its stage) among them
