@@ -2,7 +2,9 @@
 // 1 .. n-1 by bumping each one's `go` counter, runs task 0 itself, and waits until the
 // workers' `pending` count reaches zero. Idle threads spin for SPIN_NS first — the products
 // of one update follow each other within microseconds, and a sleeping thread takes tens of
-// microseconds to wake — then sleep on a condition variable.
+// microseconds to wake — then sleep on a condition variable. The spin yields the core every
+// few iterations: on a busy machine the scheduler may put a worker on its caller's core
+// (measured: the worker then started only once the caller stopped spinning, 0.2 ms late).
 //
 // Sleeping without a lost wake-up: a worker announces itself in `sleeping_workers` before
 // it looks at `go` a last time, and the caller bumps `go` before it looks at
@@ -10,6 +12,7 @@
 // other; the same holds for the caller's `caller_sleeping` against the workers' `pending`.
 #include "pool.h"
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -23,6 +26,7 @@
 
 enum { POOL_MAX = 64 };
 static const long long SPIN_NS = 100000; // 0.1 ms
+enum { YIELD_EVERY = 32 };               // pause iterations between sched_yield calls
 
 // One counter per worker, each on its own cache line: bumped to hand the worker a job.
 typedef struct {
@@ -59,6 +63,7 @@ static void *worker_main(void *arg) {
     for (int spins = 1; g == seen; spins++) {
       cpu_relax();
       g = atomic_load_explicit(&slots[id].go, memory_order_acquire);
+      if (g == seen && spins % YIELD_EVERY == 0) sched_yield();
       if (g == seen && spins % 256 == 0 && now_ns() > until) {
         pthread_mutex_lock(&mutex);
         atomic_fetch_add(&sleeping_workers, 1);
@@ -123,6 +128,7 @@ int pool_run(int n, void (*task)(void *ctx, int t), void *ctx) {
   const long long until = now_ns() + SPIN_NS;
   for (int spins = 1; atomic_load_explicit(&pending, memory_order_acquire) > 0; spins++) {
     cpu_relax();
+    if (spins % YIELD_EVERY == 0) sched_yield();
     if (spins % 256 == 0 && now_ns() > until) {
       pthread_mutex_lock(&mutex);
       atomic_store(&caller_sleeping, 1);
