@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { startBackend } from "./doctor.js";
-import { CliError, parseInteger } from "./errors.js";
+import { parseInteger } from "./errors.js";
 
 interface QuickstartOptions {
   dataset: string;
@@ -53,9 +53,7 @@ export function register(program: Command): void {
       if (!existsSync(datasetPath)) {
         say(`building ${opts.dataset} (${size} transitions) with the behaviour policies in policies/`);
         const bar = createProgress(`build ${opts.dataset}`, size, { enabled: opts.progress });
-        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) }).catch((e: Error) => {
-          throw new CliError(e.message);
-        });
+        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) });
         bar.stop();
       } else say(`using ${datasetPath}`);
 
