@@ -10,6 +10,7 @@
  *   node dist/bench/backends.js [--rounds 9] [--per-round 10] [--threads 1,2] [--only portable-avx512,openblas]
  */
 import { loadavg } from "node:os";
+import { kernels } from "../src/tensor/backend.js";
 import { loadAddon, NATIVE_BACKENDS, setThreads } from "../src/tensor/native.js";
 import { setPrecision } from "../src/tensor/precision.js";
 import { UPDATE_FNS, UPDATES } from "./core-updates.js";
@@ -52,20 +53,33 @@ console.log(
     : `ms CPU per update, 1 thread, ${rounds} rounds × ${perRound} updates, medians`,
 );
 console.log(`update  ${configs.map(([b, p, t]) => `${b}/${p}${wall ? ` ${t}T` : ""}`.padStart(26)).join("")}`);
-for (const name of UPDATES) {
+// With --threads, one 256³ product as well (×10, so that it reads in ms like the updates):
+// what the threads give the largest product of an update, beside what they give the update.
+const n = 256;
+const x = new Float32Array(n * n).fill(0.5),
+  y = new Float32Array(n * n).fill(0.25),
+  z = new Float32Array(n * n);
+const sgemm10 = (): void => {
+  for (let i = 0; i < 10; i++) kernels().sgemm(false, false, n, n, n, 1, x, y, 0, z);
+};
+const rows: [string, () => void][] = [
+  ...UPDATES.map((u): [string, () => void] => [u, UPDATE_FNS[u]]),
+  ...(wall ? [["256³×10", sgemm10] as [string, () => void]] : []),
+];
+for (const [name, fn] of rows) {
   const samples = configs.map((): number[] => []);
   for (const c of configs) {
     use(c);
-    for (let i = 0; i < perRound; i++) UPDATE_FNS[name]();
+    for (let i = 0; i < perRound; i++) fn();
   }
   for (let r = 0; r < rounds; r++)
     configs.forEach((c, j) => {
       use(c);
       const t0 = clock();
-      for (let i = 0; i < perRound; i++) UPDATE_FNS[name]();
+      for (let i = 0; i < perRound; i++) fn();
       samples[j]!.push((clock() - t0) / perRound);
     });
-  console.log(`${name.padEnd(6)}  ${samples.map((s) => median(s).toFixed(2).padStart(26)).join("")}`);
+  console.log(`${name.padEnd(7)} ${samples.map((s) => median(s).toFixed(2).padStart(26)).join("")}`);
 }
 if (wall)
   console.log(
