@@ -181,6 +181,9 @@ describe("adept sweep --queue / adept worker (real Redis)", { skip }, () => {
       assert.deepEqual([a.last, a.best, a.steps], [b.last, b.best, b.steps]);
       const log = readFileSync(join(queued, "log.txt"), "utf8");
       assert.equal(log.match(/^# adept worker /gm)?.length, 1, `${run.name} ran once:\n${log}`);
+      // The kernels the worker ran it on, with the threads `--threads 1` gave it.
+      const backend = JSON.parse(readFileSync(join(queued, "config.json"), "utf8")).backend;
+      assert.deepEqual([backend.threads, backend.threadsReason], [1, "ADEPT_THREADS"], run.name);
       by.add(/# adept worker (\S+)/.exec(log)![1]!);
     }
     assert.equal(by.size, 2, "both workers took runs");

@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { register } from "../../src/cli/sweep.js";
 import { buildDataset } from "../../src/collect/build.js";
 import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
+import { threadsPerWorker } from "../../src/tensor/native.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -93,6 +94,10 @@ describe("adept sweep", () => {
       assert.equal(summary.seed, run.seed);
       assert.ok(Number.isFinite(summary.last.normalized.mean));
       assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /# adept sweep .*: fresh start/);
+      // Each worker's kernels, with the share of threads the sweep gave it.
+      const backend = JSON.parse(readFileSync(join(run.dir, "config.json"), "utf8")).backend;
+      assert.equal(backend.threadsReason, "ADEPT_THREADS", run.name);
+      assert.equal(backend.threads, Number(process.env.ADEPT_THREADS ?? threadsPerWorker(2)), run.name);
     }
     assert.match(stream.text(), /4 runs: 4 done/);
     // With 2 jobs the first two runs start before either finishes.
