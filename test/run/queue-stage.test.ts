@@ -121,9 +121,10 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUE_NAME, { connection: client });
     const stageEnd = (await queue.getJob(jobs[0]!.id))!.finishedOn!;
-    assert.equal((await queue.getJob(jobs[1]!.id))!.attemptsStarted, 1, "iql was never put back to wait");
+    const iqlStarts = (await queue.getJob(jobs[1]!.id))!.attemptsStarted;
     await queue.close();
     client.disconnect();
+    assert.equal(iqlStarts, 1, "iql was never put back to wait");
     // Both ADEPT runs started after it ended, from its file; the local sweep's did from its own.
     const files = new Set<string>();
     for (const run of sweepRuns(spec)) {
@@ -203,70 +204,78 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
   it("a run-directory lock is taken over from the job's last trainer or an expired job lock; waited for while it lives here; else refused", async () => {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUE_NAME, { connection: client });
-    const base = { datasets: [dataset], algos: ["bc"], seeds: [0], steps: 20, evalEvery: 0, evalEpisodes: 0, logEvery: 10 };
-    const cases = ["last-trainer", "expired", "live-job", "stranger", "here"] as const;
-    const specs = Object.fromEntries(
-      cases.map((c) => [c, parseSweepSpec({ ...base, out: join(dir, `lock-${c}`), overrides: { "*": { hiddenWidth: 8 } } })]),
-    );
-    const runDir = (c: (typeof cases)[number]) => join(runsDir, `lock-${c}`, "hopper-random", "bc", "seed0");
-    const ids = Object.fromEntries(await Promise.all(cases.map(async (c) => [c, (await queuedRuns(specs[c]!))[0]!.id] as const)));
-    const lost = (pid: number, job?: string) => ({ pid, host: "lost-host", since: "2025-01-01T00:00:00.000Z", ...(job ? { job } : {}) });
-    // A trainer still running on this host (stopped below, once the job has been seen to wait for it).
-    const alive = spawn(process.execPath, ["-e", "setTimeout(() => {}, 120000)"], { stdio: "ignore" });
-    const locks: Record<(typeof cases)[number], object> = {
-      "last-trainer": lost(4242),
-      expired: lost(4243, lockTag("run-gone", "its-token")), // no such job lock in Redis: expired
-      "live-job": lost(4244, lockTag("run-elsewhere", "live-token")),
-      stranger: lost(4245),
-      here: { pid: alive.pid, host: hostname(), since: "2025-01-01T00:00:00.000Z" },
-    };
-    await client.set(`bull:${QUEUE_NAME}:run-elsewhere:lock`, "live-token", "PX", 120_000);
-    for (const c of cases) {
-      mkdirSync(runDir(c), { recursive: true });
-      writeFileSync(lockPath(runDir(c)), JSON.stringify(locks[c]));
-      await enqueueSweep(specs[c]!, url);
-    }
-    // The job's last recorded trainer, as a worker that lost it would have reported it.
-    const progress = (host: string, pid: number) => ({ worker: "lost-host:1", host, pid, step: 10, steps: 20 });
-    await (await queue.getJob(ids["last-trainer"]!))!.updateProgress(progress("lost-host", 4242));
-    await (await queue.getJob(ids.stranger!))!.updateProgress(progress("lost-host", 9999));
-    await (await queue.getJob(ids.here!))!.updateProgress(progress(hostname(), alive.pid!));
-
-    const lines: string[] = [];
-    const worker = new RunWorker(url, { runsDir, cli, lockMs: 1000, log: (l) => lines.push(l) });
-    await worker.start();
-    const stateOf = async (c: (typeof cases)[number]) => (await rows(specs[c]!, url))[0]!;
     try {
-      await until("the job to wait for the trainer still running here", () => lines.some((l) => l.includes(`job ${ids.here} waits`)));
-      alive.kill("SIGKILL");
-      await until(
-        "every lock case to end",
-        async () => (await Promise.all(cases.map(stateOf))).every((r) => r.state === "done" || r.state === "failed"),
-        120_000,
-      );
+      await lockCases(client, queue, url, dataset);
     } finally {
-      await worker.close();
-      alive.kill("SIGKILL");
+      await queue.close(); // also when an assertion failed: an open client would keep the test process alive
+      client.disconnect();
     }
-    const log = lines.join("\n");
-    for (const c of ["last-trainer", "expired", "here"] as const) assert.equal((await stateOf(c)).state, "done", `${c}:\n${log}`);
-    const trainerLog = (c: (typeof cases)[number]) => readFileSync(join(runDir(c), "log.txt"), "utf8");
-    assert.match(trainerLog("last-trainer"), /taking over the lock of \S+ from pid 4242 on host lost-host/);
-    assert.match(log, /pid 4242 on host lost-host .*this job's last trainer: its trainer takes it over/);
-    assert.match(trainerLog("expired"), /taking over the lock of \S+ from pid 4243 on host lost-host/);
-    assert.match(log, /a trainer of job run-gone, whose lock has expired/);
-    assert.match(log, new RegExp(`job ${ids.here} waits: pid ${alive.pid} on host \\S+ .*still runs`));
-    for (const [c, why] of [
-      ["live-job", /in use by pid 4244 on host lost-host .*for job run-elsewhere, whose lock lives/],
-      ["stranger", /in use by pid 4245 on host lost-host .*not a trainer of this job/],
-    ] as const) {
-      const row = await stateOf(c);
-      assert.equal(row.state, "failed", c);
-      assert.match(row.note ?? "", why);
-      assert.deepEqual(JSON.parse(readFileSync(lockPath(runDir(c)), "utf8")), locks[c], `${c}: the lock is left alone`);
-      assert.throws(() => readFileSync(join(runDir(c), "metrics.jsonl")), `${c}: nothing trained`);
-    }
-    await queue.close();
-    client.disconnect();
   });
 });
+
+/** The lock cases of the test above, on a queue and its client. */
+async function lockCases(client: Redis, queue: Queue, url: QueueUrl, dataset: string): Promise<void> {
+  const base = { datasets: [dataset], algos: ["bc"], seeds: [0], steps: 20, evalEvery: 0, evalEpisodes: 0, logEvery: 10 };
+  const cases = ["last-trainer", "expired", "live-job", "stranger", "here"] as const;
+  const specs = Object.fromEntries(
+    cases.map((c) => [c, parseSweepSpec({ ...base, out: join(dir, `lock-${c}`), overrides: { "*": { hiddenWidth: 8 } } })]),
+  );
+  const runDir = (c: (typeof cases)[number]) => join(runsDir, `lock-${c}`, "hopper-random", "bc", "seed0");
+  const ids = Object.fromEntries(await Promise.all(cases.map(async (c) => [c, (await queuedRuns(specs[c]!))[0]!.id] as const)));
+  const lost = (pid: number, job?: string) => ({ pid, host: "lost-host", since: "2025-01-01T00:00:00.000Z", ...(job ? { job } : {}) });
+  // A trainer still running on this host (stopped below, once the job has been seen to wait for it).
+  const alive = spawn(process.execPath, ["-e", "setTimeout(() => {}, 120000)"], { stdio: "ignore" });
+  const locks: Record<(typeof cases)[number], object> = {
+    "last-trainer": lost(4242),
+    expired: lost(4243, lockTag("run-gone", "its-token")), // no such job lock in Redis: expired
+    "live-job": lost(4244, lockTag("run-elsewhere", "live-token")),
+    stranger: lost(4245),
+    here: { pid: alive.pid, host: hostname(), since: "2025-01-01T00:00:00.000Z" },
+  };
+  await client.set(`bull:${QUEUE_NAME}:run-elsewhere:lock`, "live-token", "PX", 120_000);
+  for (const c of cases) {
+    mkdirSync(runDir(c), { recursive: true });
+    writeFileSync(lockPath(runDir(c)), JSON.stringify(locks[c]));
+    await enqueueSweep(specs[c]!, url);
+  }
+  // The job's last recorded trainer, as a worker that lost it would have reported it.
+  const progress = (host: string, pid: number) => ({ worker: "lost-host:1", host, pid, step: 10, steps: 20 });
+  await (await queue.getJob(ids["last-trainer"]!))!.updateProgress(progress("lost-host", 4242));
+  await (await queue.getJob(ids.stranger!))!.updateProgress(progress("lost-host", 9999));
+  await (await queue.getJob(ids.here!))!.updateProgress(progress(hostname(), alive.pid!));
+
+  const lines: string[] = [];
+  const worker = new RunWorker(url, { runsDir, cli, lockMs: 1000, log: (l) => lines.push(l) });
+  await worker.start();
+  const stateOf = async (c: (typeof cases)[number]) => (await rows(specs[c]!, url))[0]!;
+  try {
+    await until("the job to wait for the trainer still running here", () => lines.some((l) => l.includes(`job ${ids.here} waits`)));
+    alive.kill("SIGKILL");
+    await until(
+      "every lock case to end",
+      async () => (await Promise.all(cases.map(stateOf))).every((r) => r.state === "done" || r.state === "failed"),
+      120_000,
+    );
+  } finally {
+    await worker.close();
+    alive.kill("SIGKILL");
+  }
+  const log = lines.join("\n");
+  for (const c of ["last-trainer", "expired", "here"] as const) assert.equal((await stateOf(c)).state, "done", `${c}:\n${log}`);
+  const trainerLog = (c: (typeof cases)[number]) => readFileSync(join(runDir(c), "log.txt"), "utf8");
+  assert.match(trainerLog("last-trainer"), /taking over the lock of \S+ from pid 4242 on host lost-host/);
+  assert.match(log, /pid 4242 on host lost-host .*this job's last trainer: its trainer takes it over/);
+  assert.match(trainerLog("expired"), /taking over the lock of \S+ from pid 4243 on host lost-host/);
+  assert.match(log, /a trainer of job run-gone, whose lock has expired/);
+  assert.match(log, new RegExp(`job ${ids.here} waits: pid ${alive.pid} on host \\S+ .*still runs`));
+  for (const [c, why] of [
+    ["live-job", /in use by pid 4244 on host lost-host .*for job run-elsewhere, whose lock lives/],
+    ["stranger", /in use by pid 4245 on host lost-host .*not a trainer of this job/],
+  ] as const) {
+    const row = await stateOf(c);
+    assert.equal(row.state, "failed", c);
+    assert.match(row.note ?? "", why);
+    assert.deepEqual(JSON.parse(readFileSync(lockPath(runDir(c)), "utf8")), locks[c], `${c}: the lock is left alone`);
+    assert.throws(() => readFileSync(join(runDir(c), "metrics.jsonl")), `${c}: nothing trained`);
+  }
+}
