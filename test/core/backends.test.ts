@@ -20,6 +20,8 @@ import { assertClose, repoRoot } from "../helpers.js";
 
 const addon = loadAddon();
 const info = addon?.info();
+/** The addon's kernels, even where ADEPT_KERNELS=ts makes the TypeScript ones the default. */
+const native = availableKernels().at(-1)!;
 const skip = addon ? false : "the native addon is not built";
 /** bf16 runs in this process: oneDNN with bf16 hardware, and no other backend forced. */
 const bf16Skip = !info?.onednn.bf16
@@ -112,7 +114,7 @@ describe("backend dispatch", { skip }, () => {
       addon!.setBackend("openblas");
       addon!.setThreads(t);
       const c = new Float32Array(300 * 7);
-      kernels().sgemm(true, false, 300, 7, 256, 1, a, b, 0, c);
+      native.sgemm(true, false, 300, 7, 256, 1, a, b, 0, c);
       return c;
     });
     addon!.setThreads(1);
@@ -159,7 +161,7 @@ describe("backend dispatch", { skip }, () => {
               const [one, ...more] = [1, 2, 3].map((t) => {
                 addon!.setThreads(t);
                 const c = c0.slice();
-                kernels().sgemm(ta, tb, m, n, k, 0.5, a, b, 0.25, c);
+                native.sgemm(ta, tb, m, n, k, 0.5, a, b, 0.25, c);
                 return c;
               });
               const what = `${backend} ${m}x${n}x${k} ${ta}/${tb}`;
@@ -173,7 +175,7 @@ describe("backend dispatch", { skip }, () => {
         // A small product stays on the calling thread.
         addon!.setThreads(2);
         const small = calls();
-        kernels().sgemm(false, false, 64, 64, 64, 1, new Float32Array(64 * 64), new Float32Array(64 * 64), 0, new Float32Array(64 * 64));
+        native.sgemm(false, false, 64, 64, 64, 1, new Float32Array(64 * 64), new Float32Array(64 * 64), 0, new Float32Array(64 * 64));
         assert.equal(calls(), small);
       } finally {
         addon!.setThreads(threads());
@@ -246,7 +248,7 @@ describe("precision", () => {
         [true, true],
       ] as const) {
         const got = new Float32Array(m * n).fill(1);
-        kernels().sgemm(ta, tb, m, n, k, 0.5, a, b, 1, got);
+        native.sgemm(ta, tb, m, n, k, 0.5, a, b, 1, got);
         const want = new Float32Array(m * n).fill(1);
         tsKernels.sgemm(ta, tb, m, n, k, 0.5, a.map(bf16), b.map(bf16), 1, want);
         assertClose(got, want, 1e-4, 1e-4, `bf16 sgemm ${ta}/${tb}`);
