@@ -7,7 +7,8 @@
  * plus the cheap diagnostics: the policy's action distance to the data's actions, FQE's
  * value and held-out TD error, and the fraction of states where the policy leaves the
  * data's support by the world model's uncertainty. `adept ope` and training-time OPE
- * (`--ope-every`) both call {@link evaluateOffline}.
+ * (`--ope-every`) both call {@link evaluateOffline}. rank.ts scores an estimator against the
+ * truth over many policies (Spearman ρ, regret@1).
  */
 import type { Dataset } from "../data/dataset.js";
 import type { WorldModel } from "../diffusion/types.js";
@@ -21,6 +22,7 @@ import { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./mode
 export { type OpeData, policyActions, prepareOpeData } from "./data.js";
 export { FQE_CONFIG, type FqeConfig, type FqeResult, fqe } from "./fqe.js";
 export { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./model.js";
+export { ranks, regretAt1, spearman } from "./rank.js";
 
 export interface OpeOptions {
   /** Run FQE. */
