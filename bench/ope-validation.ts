@@ -12,8 +12,9 @@
  *
  * Stages, each resumable (a finished piece is a file under --out and is not redone; a killed
  * run picks up where it stopped):
- *   1. checkpoints   `adept train` per plan entry, one run extended stage by stage (--resume),
- *                    the agent copied out at each stage's step (<out>/<task>/checkpoints/)
+ *   1. checkpoints   `adept train` per plan entry, one run extended stage by stage (--resume;
+ *                    schedules span the last stage), the agent copied out at each stage's
+ *                    step (<out>/<task>/checkpoints/)
  *   2. simulator     each checkpoint, `--episodes` episodes of the task (normalized score)
  *   3. world models  the diffusion model and the Gaussian ensemble, trained once on the data
  *   4. OPE           evaluateOffline per checkpoint: FQE (+ value), rollouts in both models,
@@ -36,6 +37,7 @@ import { DiffusionWorldModel, GaussianEnsembleWorldModel, loadWorldModel } from 
 import type { WorldModel } from "../src/diffusion/types.js";
 import { Evaluator } from "../src/envs/evaluate.js";
 import { evaluateOffline, FQE_CONFIG, type OpeReport, prepareOpeData, regretAt1, spearman } from "../src/ope/index.js";
+import { schemaOf } from "../src/run/train.js";
 import { kebab } from "../src/util/config.js";
 
 /** One training run of the plan: an algorithm on `<task>-<data>`, copied out at each of `steps`. */
@@ -137,6 +139,9 @@ for (const entry of plan) {
     if (!existsSync(meta)) {
       const words = ["train", "--algo", entry.algo, "--dataset", `${task}-${entry.data}`, "--out", run, "--steps", String(steps)];
       words.push("--seed", String(seed), "--eval-episodes", "0", "--checkpoint-every", "1000000", "--no-progress", "--resume");
+      // A schedule over the run (IQL's cosine actor lr) is resolved at the first stage: give it
+      // the last stage's budget, or the actor would stop learning after the first stage.
+      if ("maxSteps" in schemaOf(entry.algo)) words.push("--max-steps", String(Math.max(...entry.steps)));
       console.error(`[${task}] train ${id}`);
       const { cpuSeconds: cpu, load } = await measured(() => {
         const r = spawnSync(process.execPath, [cli, ...words], { stdio: ["ignore", "ignore", "inherit"], env: childEnv });
