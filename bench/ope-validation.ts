@@ -9,6 +9,10 @@
  *     [--data hopper-medium-replay] [--out runs/ope-validation] [--results results/ope-validation]
  *     [--episodes 10] [--wm-steps 5000] [--ensemble-steps 5000] [--rollouts 100] [--seed 0]
  *     [--tag NAME] [--plan plan.json] [--fqe-steps N --fqe-critics K --fqe-lr X …]
+ *     [--horizon H] [--no-fqe]
+ *
+ * A variant of the OPE settings (FQE flags, --horizon, --no-fqe: model rollouts only) needs a
+ * --tag: its estimates and table go to their own files, beside the default run's.
  *
  * Stages, each resumable (a finished piece is a file under --out and is not redone; a killed
  * run picks up where it stopped):
@@ -72,6 +76,8 @@ const { values: args } = parseArgs({
     rollouts: { type: "string", default: "100" },
     seed: { type: "string", default: "0" },
     tag: { type: "string" },
+    horizon: { type: "string" },
+    "no-fqe": { type: "boolean", default: false },
     plan: { type: "string" },
     ...fqeFlags,
   },
@@ -84,12 +90,17 @@ const episodes = Number(args.episodes);
 const wmSteps = Number(args["wm-steps"]);
 const ensembleSteps = Number(args["ensemble-steps"] ?? wmSteps);
 const rollouts = Number(args.rollouts);
+const horizon = args.horizon === undefined ? undefined : Number(args.horizon);
+const runFqe = !args["no-fqe"];
 const plan: PlanEntry[] = args.plan ? JSON.parse(readFileSync(args.plan, "utf8")) : DEFAULT_PLAN;
+const given = args as Record<string, unknown>;
 const fqeConfig = Object.fromEntries(
   Object.keys(FQE_CONFIG)
-    .filter((k) => (args as Record<string, unknown>)[kebab(k)] !== undefined)
-    .map((k) => [k, Number((args as Record<string, string>)[kebab(k)])]),
+    .filter((k) => given[kebab(k)] !== undefined)
+    .map((k) => [k, Number(given[kebab(k)])]),
 );
+if (!args.tag && (horizon !== undefined || !runFqe || Object.keys(fqeConfig).length > 0))
+  throw new Error("a variant of the OPE settings needs --tag NAME (its results go to their own files)");
 const suffix = args.tag ? `-${args.tag}` : "";
 const root = join(args.out, task);
 const dirs = { checkpoints: join(root, "checkpoints"), sim: join(root, "sim"), wm: join(root, "wm"), ope: join(root, `ope${suffix}`) };
@@ -230,7 +241,9 @@ for (const c of checkpoints) {
     value: report,
     cpuSeconds: cpu,
     load,
-  } = await measured(() => evaluateOffline(prepared, policyOf(c.file), { fqe: true, worldModels: models, fqeConfig, rollouts, seed }));
+  } = await measured(() =>
+    evaluateOffline(prepared, policyOf(c.file), { fqe: runFqe, worldModels: models, fqeConfig, rollouts, horizon, seed }),
+  );
   writeJson(path, { report, cpuSeconds: cpu, load, fqeConfig } satisfies OpeRecord);
 }
 
@@ -250,11 +263,11 @@ const rows = checkpoints.map((c) => {
     simNormalizedStd: sim.normalized.std,
     simReturn: sim.return.mean,
     simLength: sim.meanLength,
-    fqe: report.fqe!.estimate,
-    fqeLow: report.fqe!.low,
-    fqeHigh: report.fqe!.high,
-    fqeValue: report.fqe!.value,
-    fqeTdRmse: report.fqe!.heldOutTdRmse,
+    fqe: report.fqe?.estimate ?? Number.NaN,
+    fqeLow: report.fqe?.low ?? Number.NaN,
+    fqeHigh: report.fqe?.high ?? Number.NaN,
+    fqeValue: report.fqe?.value ?? Number.NaN,
+    fqeTdRmse: report.fqe?.heldOutTdRmse ?? Number.NaN,
     diffusionReturn: diffusion.return.mean,
     diffusionDiscounted: diffusion.discountedReturn.mean,
     diffusionLength: diffusion.meanLength,
@@ -280,10 +293,12 @@ const METHODS: Record<string, (r: Row) => number> = {
 };
 const truth = rows.map((r) => r.simNormalized);
 const methods = Object.fromEntries(
-  Object.entries(METHODS).map(([name, score]) => {
-    const s = rows.map(score);
-    return [name, { spearman: spearman(s, truth), regretAt1: regretAt1(s, truth), picks: rows[s.indexOf(Math.max(...s))]!.id }];
-  }),
+  Object.entries(METHODS)
+    .filter(([name]) => runFqe || !name.startsWith("fqe"))
+    .map(([name, score]) => {
+      const s = rows.map(score);
+      return [name, { spearman: spearman(s, truth), regretAt1: regretAt1(s, truth), picks: rows[s.indexOf(Math.max(...s))]!.id }];
+    }),
 );
 const cpuTotal =
   rows.reduce((sum, r) => sum + (r.cpuSeconds.train ?? 0) + r.cpuSeconds.sim + r.cpuSeconds.ope, 0) + wmCpu.diffusion! + wmCpu.ensemble!;
@@ -292,7 +307,17 @@ const result = {
   data: dataId,
   dataset: datasetPath,
   checkpoints: rows.length,
-  settings: { episodes, seed, wmSteps, ensembleSteps, rollouts, fqeConfig, tag: args.tag ?? null },
+  settings: {
+    episodes,
+    seed,
+    wmSteps,
+    ensembleSteps,
+    rollouts,
+    horizon: horizon ?? "data mean episode length",
+    fqe: runFqe,
+    fqeConfig,
+    tag: args.tag ?? null,
+  },
   command: `node dist/bench/ope-validation.js ${process.argv.slice(2).join(" ")}`,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length },
   cpuSeconds: { total: cpuTotal, worldModels: wmCpu },
