@@ -73,8 +73,9 @@ export function evaluateOffline(dataset: Dataset | OpeData, policy: BatchPolicy,
     report.diagnostics.heldOutTdRmse = result.heldOutTdRmse;
   }
   const task = data.dataset.task;
-  // The task's rule on observations where it has one (null: trust the terminal model).
-  const termination = task ? (terminationRuleOf(task)?.rule ?? null) : null;
+  // The task's rule on observations where it has one (halfcheetah: none, it never terminates);
+  // undefined for an unknown task: the terminal model decides.
+  const termination = task ? terminationRuleOf(task) : undefined;
   for (const model of options.worldModels) {
     options.onProgress?.(model.kind, 0, 1);
     report.models.push(

@@ -6,7 +6,8 @@
  *
  * Units: world models saved by `adept wm train` (and those trained here) model the data as
  * loaded, so the policy acts in the data's units and the model's rewards are the data's.
- * A rollout ends at the task's termination rule where the task is known, else where the
+ * A rollout ends at the task's termination rule where the task is known (a task known never
+ * to terminate, such as halfcheetah, runs every rollout to the horizon), else where the
  * terminal model's P(done) says (sampled), else at the horizon.
  *
  * Support: the fraction of data states where the model is more uncertain about the policy's
@@ -27,8 +28,12 @@ export interface ModelOpeOptions {
   /** Steps per rollout (default: the data's mean episode length, rounded). */
   horizon?: number;
   discount: number;
-  /** The task's termination rule (null: trust the terminal model). */
-  termination: TerminationRule | null;
+  /**
+   * The task's termination, as `terminationRuleOf` gives it: `{ rule }` ends a rollout where
+   * the rule holds, `{ rule: null }` never (the task does not terminate); undefined: the task
+   * gives none, so the terminal model's P(done) decides (sampled).
+   */
+  termination: { rule: TerminationRule | null } | undefined;
   seed: number;
 }
 
@@ -76,7 +81,9 @@ export function modelRollouts(data: OpeData, model: WorldModel, policy: BatchPol
       returns[k]! += r;
       discounted[k]! += weight * r;
       lengths[k]!++;
-      const done = o.termination ? o.termination(next.nextObservations, i, S) : rng.uniform() < next.doneProbabilities[i]!;
+      const done = o.termination
+        ? (o.termination.rule?.(next.nextObservations, i, S) ?? false)
+        : rng.uniform() < next.doneProbabilities[i]!;
       if (done) {
         terminals++;
         continue;
