@@ -9,10 +9,11 @@
  *     [--data hopper-medium-replay] [--out runs/ope-validation] [--results results/ope-validation]
  *     [--episodes 10] [--wm-steps 5000] [--ensemble-steps 5000] [--rollouts 100] [--seed 0]
  *     [--tag NAME] [--plan plan.json] [--fqe-steps N --fqe-critics K --fqe-lr X …]
- *     [--horizon H] [--no-fqe]
+ *     [--horizon H]
  *
- * A variant of the OPE settings (FQE flags, --horizon, --no-fqe: model rollouts only) needs a
- * --tag: its estimates and table go to their own files, beside the default run's.
+ * A variant of the OPE settings (FQE flags; --horizon, --rollouts, world-model steps) needs a
+ * --tag: the estimates that change go to their own folder (fqe-TAG/ or models-TAG/), the
+ * others are reused, and the table is <results>/<task>-TAG.json.
  *
  * Stages, each resumable (a finished piece is a file under --out and is not redone; a killed
  * run picks up where it stopped):
@@ -21,8 +22,9 @@
  *                    step (<out>/<task>/checkpoints/)
  *   2. simulator     each checkpoint, `--episodes` episodes of the task (normalized score)
  *   3. world models  the diffusion model and the Gaussian ensemble, trained once on the data
- *   4. OPE           evaluateOffline per checkpoint: FQE (+ value), rollouts in both models,
- *                    action RMSE, off-support fraction (<out>/<task>/ope[-tag]/)
+ *   4. OPE           evaluateOffline per checkpoint, in two pieces: FQE (+ value, TD error,
+ *                    action RMSE; <out>/<task>/fqe/) and rollouts in both models (+ the
+ *                    off-support fraction; <out>/<task>/models/)
  *   5. table         <results>/<task>[-tag].json and .csv: one row per checkpoint, and ρ and
  *                    regret@1 per estimate; a Markdown summary on stdout
  * CPU seconds (own + waited-for children) are recorded per stage, with the load average.
@@ -77,7 +79,6 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "0" },
     tag: { type: "string" },
     horizon: { type: "string" },
-    "no-fqe": { type: "boolean", default: false },
     plan: { type: "string" },
     ...fqeFlags,
   },
@@ -91,7 +92,6 @@ const wmSteps = Number(args["wm-steps"]);
 const ensembleSteps = Number(args["ensemble-steps"] ?? wmSteps);
 const rollouts = Number(args.rollouts);
 const horizon = args.horizon === undefined ? undefined : Number(args.horizon);
-const runFqe = !args["no-fqe"];
 const plan: PlanEntry[] = args.plan ? JSON.parse(readFileSync(args.plan, "utf8")) : DEFAULT_PLAN;
 const given = args as Record<string, unknown>;
 const fqeConfig = Object.fromEntries(
@@ -99,11 +99,19 @@ const fqeConfig = Object.fromEntries(
     .filter((k) => given[kebab(k)] !== undefined)
     .map((k) => [k, Number(given[kebab(k)])]),
 );
-if (!args.tag && (horizon !== undefined || !runFqe || Object.keys(fqeConfig).length > 0))
+const fqeVariant = Object.keys(fqeConfig).length > 0;
+const modelVariant = horizon !== undefined || rollouts !== 100 || wmSteps !== 5000 || ensembleSteps !== wmSteps;
+if (!args.tag && (fqeVariant || modelVariant))
   throw new Error("a variant of the OPE settings needs --tag NAME (its results go to their own files)");
 const suffix = args.tag ? `-${args.tag}` : "";
 const root = join(args.out, task);
-const dirs = { checkpoints: join(root, "checkpoints"), sim: join(root, "sim"), wm: join(root, "wm"), ope: join(root, `ope${suffix}`) };
+const dirs = {
+  checkpoints: join(root, "checkpoints"),
+  sim: join(root, "sim"),
+  wm: join(root, "wm"),
+  fqe: join(root, fqeVariant ? `fqe${suffix}` : "fqe"),
+  models: join(root, modelVariant ? `models${suffix}` : "models"),
+};
 for (const dir of [...Object.values(dirs), args.results]) mkdirSync(dir, { recursive: true });
 const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
 const childEnv = { ...process.env, ADEPT_THREADS: process.env.ADEPT_THREADS ?? "1" };
@@ -223,35 +231,36 @@ for (const [kind, steps] of [
   models.push(loadWorldModel(path));
 }
 
-// 4. OPE of each checkpoint on the logged data.
+// 4. OPE of each checkpoint on the logged data: FQE, and the model rollouts, kept apart so
+// that a variant of one reuses the other.
 interface OpeRecord {
   report: OpeReport;
   cpuSeconds: number;
   load: number;
-  fqeConfig: Record<string, number>;
+  fqeConfig?: Record<string, number>;
 }
 let opeData: ReturnType<typeof prepareOpeData> | undefined;
 for (const c of checkpoints) {
-  const path = join(dirs.ope, `${c.id}.json`);
-  if (existsSync(path)) continue;
-  opeData ??= prepareOpeData(await data(), 0.1, seed);
-  const prepared = opeData;
-  console.error(`[${task}] ope ${c.id}`);
-  const {
-    value: report,
-    cpuSeconds: cpu,
-    load,
-  } = await measured(() =>
-    evaluateOffline(prepared, policyOf(c.file), { fqe: runFqe, worldModels: models, fqeConfig, rollouts, horizon, seed }),
-  );
-  writeJson(path, { report, cpuSeconds: cpu, load, fqeConfig } satisfies OpeRecord);
+  for (const piece of ["fqe", "models"] as const) {
+    const path = join(dirs[piece], `${c.id}.json`);
+    if (existsSync(path)) continue;
+    opeData ??= prepareOpeData(await data(), 0.1, seed);
+    const prepared = opeData;
+    console.error(`[${task}] ${piece} ${c.id}`);
+    const options =
+      piece === "fqe" ? { fqe: true, worldModels: [], fqeConfig, seed } : { fqe: false, worldModels: models, rollouts, horizon, seed };
+    const { value: report, cpuSeconds: cpu, load } = await measured(() => evaluateOffline(prepared, policyOf(c.file), options));
+    writeJson(path, { report, cpuSeconds: cpu, load, ...(piece === "fqe" ? { fqeConfig } : {}) } satisfies OpeRecord);
+  }
 }
 
 // 5. The table: one row per checkpoint; ρ and regret@1 per estimate against the simulator.
 const rows = checkpoints.map((c) => {
   const sim = readJson<SimRecord>(join(dirs.sim, `${c.id}.json`));
-  const { report, cpuSeconds: opeCpu } = readJson<OpeRecord>(join(dirs.ope, `${c.id}.json`));
-  const model = (kind: string) => report.models.find((m) => m.model === kind)!;
+  const { report: fqeReport, cpuSeconds: fqeCpu } = readJson<OpeRecord>(join(dirs.fqe, `${c.id}.json`));
+  const { report: modelReport, cpuSeconds: modelCpu } = readJson<OpeRecord>(join(dirs.models, `${c.id}.json`));
+  const fqe = fqeReport.fqe!;
+  const model = (kind: string) => modelReport.models.find((m) => m.model === kind)!;
   const diffusion = model("diffusion"),
     ensemble = model("gaussian-ensemble");
   return {
@@ -263,21 +272,21 @@ const rows = checkpoints.map((c) => {
     simNormalizedStd: sim.normalized.std,
     simReturn: sim.return.mean,
     simLength: sim.meanLength,
-    fqe: report.fqe?.estimate ?? Number.NaN,
-    fqeLow: report.fqe?.low ?? Number.NaN,
-    fqeHigh: report.fqe?.high ?? Number.NaN,
-    fqeValue: report.fqe?.value ?? Number.NaN,
-    fqeTdRmse: report.fqe?.heldOutTdRmse ?? Number.NaN,
+    fqe: fqe.estimate,
+    fqeLow: fqe.low,
+    fqeHigh: fqe.high,
+    fqeValue: fqe.value,
+    fqeTdRmse: fqe.heldOutTdRmse,
     diffusionReturn: diffusion.return.mean,
     diffusionDiscounted: diffusion.discountedReturn.mean,
     diffusionLength: diffusion.meanLength,
     ensembleReturn: ensemble.return.mean,
     ensembleDiscounted: ensemble.discountedReturn.mean,
     ensembleLength: ensemble.meanLength,
-    actionRmse: report.diagnostics.actionRmse,
-    offSupportDiffusion: report.diagnostics.outOfSupport.diffusion,
-    offSupportEnsemble: report.diagnostics.outOfSupport["gaussian-ensemble"],
-    cpuSeconds: { train: c.trainCpuSeconds, sim: sim.cpuSeconds, ope: opeCpu },
+    actionRmse: fqeReport.diagnostics.actionRmse,
+    offSupportDiffusion: modelReport.diagnostics.outOfSupport.diffusion,
+    offSupportEnsemble: modelReport.diagnostics.outOfSupport["gaussian-ensemble"],
+    cpuSeconds: { train: c.trainCpuSeconds, sim: sim.cpuSeconds, fqe: fqeCpu, models: modelCpu },
   };
 });
 type Row = (typeof rows)[number];
@@ -293,15 +302,15 @@ const METHODS: Record<string, (r: Row) => number> = {
 };
 const truth = rows.map((r) => r.simNormalized);
 const methods = Object.fromEntries(
-  Object.entries(METHODS)
-    .filter(([name]) => runFqe || !name.startsWith("fqe"))
-    .map(([name, score]) => {
-      const s = rows.map(score);
-      return [name, { spearman: spearman(s, truth), regretAt1: regretAt1(s, truth), picks: rows[s.indexOf(Math.max(...s))]!.id }];
-    }),
+  Object.entries(METHODS).map(([name, score]) => {
+    const s = rows.map(score);
+    return [name, { spearman: spearman(s, truth), regretAt1: regretAt1(s, truth), picks: rows[s.indexOf(Math.max(...s))]!.id }];
+  }),
 );
 const cpuTotal =
-  rows.reduce((sum, r) => sum + (r.cpuSeconds.train ?? 0) + r.cpuSeconds.sim + r.cpuSeconds.ope, 0) + wmCpu.diffusion! + wmCpu.ensemble!;
+  rows.reduce((sum, r) => sum + (r.cpuSeconds.train ?? 0) + r.cpuSeconds.sim + r.cpuSeconds.fqe + r.cpuSeconds.models, 0) +
+  wmCpu.diffusion! +
+  wmCpu.ensemble!;
 const result = {
   task,
   data: dataId,
@@ -314,7 +323,6 @@ const result = {
     ensembleSteps,
     rollouts,
     horizon: horizon ?? "data mean episode length",
-    fqe: runFqe,
     fqeConfig,
     tag: args.tag ?? null,
   },
