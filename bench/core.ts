@@ -48,7 +48,9 @@ const loadAtStart = loadavg()
 const addon = loadAddon();
 const info = addon?.info();
 const defaultBackend = addon?.backend() ?? kernels().name;
-const bf16 = info?.onednn.bf16 ?? false;
+// bf16 runs on oneDNN only: not where ADEPT_SGEMM forces another backend.
+const forced = process.env.ADEPT_SGEMM;
+const bf16 = (info?.onednn.bf16 ?? false) && (forced === undefined || forced === "onednn");
 const precisions = bf16 ? (["fp32", "bf16"] as const) : (["fp32"] as const);
 type Config = { precision: "fp32" | "bf16"; threads: number };
 const configs: Config[] = precisions.flatMap((precision) => threadCounts.map((threads) => ({ precision, threads })));
@@ -75,7 +77,7 @@ if (addon) {
     for (const p of name === "onednn" && bf16 ? (["fp32", "bf16"] as const) : (["fp32"] as const)) {
       if (p === "bf16") addon.setPrecision(true);
       let best = 0;
-      for (const t of name.startsWith("portable") ? [1] : threadCounts) {
+      for (const t of threadCounts) {
         setThreads(t);
         best = Math.max(best, sgemmGflops());
       }
@@ -160,7 +162,7 @@ log(
     .join(" ")} at the end`,
 );
 log(
-  `sgemm 256³ GFLOP/s (best of ${threadCounts.join("/")} threads; portable: 1): ${Object.entries(sgemm)
+  `sgemm 256³ GFLOP/s (best of ${threadCounts.join("/")} threads): ${Object.entries(sgemm)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ")}`,
 );

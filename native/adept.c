@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "kernels.h"
 #include "libs.h"
+#include "pool.h"
 #include "portable_sgemm.h"
 
 // ---- argument helpers ------------------------------------------------------------
@@ -257,6 +258,13 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   if (cpu->amx_bf16) napi_set_element(env, isa, n++, str(env, "amx_bf16"));
   set(env, out, "isa", isa);
   set(env, out, "portable", str(env, portable_isa_name(portable_best_isa())));
+  napi_value pool, threads, calls;
+  CHECK(napi_create_object(env, &pool));
+  CHECK(napi_create_int32(env, pool_threads(), &threads));
+  CHECK(napi_create_double(env, (double)pool_parallel_calls(), &calls));
+  set(env, pool, "threads", threads);
+  set(env, pool, "parallelCalls", calls);
+  set(env, out, "pool", pool);
   const adept_openblas *o = adept_openblas_lib();
   CHECK(napi_create_object(env, &ob));
   set(env, ob, "loaded", boolean(env, o->loaded));
@@ -331,13 +339,14 @@ static napi_value SetPrecision(napi_env env, napi_callback_info info) {
   return str(env, why);
 }
 
-// setThreads(n): threads for OpenBLAS and for oneDNN's OpenMP runtime (the portable
-// kernel is single-threaded).
+// setThreads(n): threads for OpenBLAS, for oneDNN's OpenMP runtime and for the portable
+// kernels' pool (native/pool.c).
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   ARGS(1);
   int n;
   if (!get_i32(env, argv[0], &n)) return NULL;
   if (n < 1) n = 1;
+  pool_set_threads(n);
   const adept_openblas *o = adept_openblas_lib();
   if (o->loaded) o->set_num_threads(n);
   const adept_onednn *d = adept_onednn_lib();

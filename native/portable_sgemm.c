@@ -8,11 +8,14 @@
 // The micro-kernel keeps an MR×NR tile of C in vector registers and streams one column of
 // Ap and one row of Bp per step, so every loaded value feeds MR or NR fused multiply-adds.
 // Each element of C sums its k products in order within a slice and slices in order, so
-// the result does not depend on the machine's load or on timing.
+// the result does not depend on the machine's load, on timing, or on how many threads
+// share the product (see "threads" below).
 #include "portable_sgemm.h"
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include "cpu.h"
+#include "pool.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -200,7 +203,8 @@ static void pack_b(int nr_size, int trans, const float *b, int ldb, int p0, int 
   }
 }
 
-static float *buf_a = NULL, *buf_b = NULL; // [MC][KC] and [KC][NC], packed
+// [MC][KC] and [KC][NC], packed; one pair per thread (the caller's and each pool worker's).
+static _Thread_local float *buf_a = NULL, *buf_b = NULL;
 
 static int ensure_buffers(void) {
   if (!buf_a) buf_a = (float *)aligned_alloc(64, sizeof(float) * (MC + MAX_MR) * KC);
@@ -266,20 +270,12 @@ static int narrow_sgemm(int trans_a, int trans_b, int m, int n, int k, float alp
   return 0;
 }
 
-int portable_sgemm(portable_isa isa, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-                   int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+// The blocked product on one thread: C = alpha op(A) op(B) + beta C, every element of C
+// summing its k products slice by slice (KC) in order, whatever part of C this call covers.
+static int blocked_sgemm(micro_kernel kernel, int mr, int nr, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
   if (!ensure_buffers()) return -1;
   scale_c(m, n, beta, c, ldc);
-  if (alpha == 0.0f || k == 0 || m == 0 || n == 0) return 0;
-  if (n <= NARROW) return narrow_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
-  micro_kernel kernel = kernel_generic;
-  int mr = GN_MR, nr = GN_NR;
-#if defined(__x86_64__)
-  if (isa == PORTABLE_AVX512) kernel = kernel_avx512, mr = V5_MR, nr = V5_NR;
-  else if (isa == PORTABLE_AVX2) kernel = kernel_avx2, mr = V2_MR, nr = V2_NR;
-#else
-  (void)isa;
-#endif
   const int mc = MC / mr * mr; // whole panels per block
   for (int jj = 0; jj < n; jj += NC) {
     const int nb = n - jj < NC ? n - jj : NC;
@@ -301,4 +297,74 @@ int portable_sgemm(portable_isa isa, int trans_a, int trans_b, int m, int n, int
     }
   }
   return 0;
+}
+
+// ---- threads ---------------------------------------------------------------------------
+// A large product is cut into one block of C per thread — whole rows, or whole columns
+// when C is wider than tall (in micro-tiles) — and each block is the blocked product of
+// its rows of op(A) or columns of op(B). An element of C is then summed by one thread in
+// the same order as on one thread, so the result is bit-identical at any thread count.
+// Each thread packs its own operand panels; the copy this duplicates (op(B) per row block)
+// costs k·n against the block's m/threads·n·k multiply-adds. A part must hold at least
+// MIN_PART multiply-adds (about 10 µs on one AVX-512 core) to pay for handing it to a
+// worker; smaller products stay on the calling thread.
+enum { MIN_PART = 1 << 20 };
+
+typedef struct {
+  micro_kernel kernel;
+  int mr, nr, trans_a, trans_b, m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  int by_rows, tiles, parts;
+  atomic_int failed;
+} split_job;
+
+static void split_task(void *ctx, int t) {
+  split_job *j = (split_job *)ctx;
+  const int unit = j->by_rows ? j->mr : j->nr, dim = j->by_rows ? j->m : j->n;
+  const int lo = (int)((long long)j->tiles * t / j->parts) * unit;
+  int hi = (int)((long long)j->tiles * (t + 1) / j->parts) * unit;
+  if (hi > dim) hi = dim;
+  if (lo >= hi) return;
+  int status;
+  if (j->by_rows) // rows lo..hi of op(A) and C
+    status = blocked_sgemm(j->kernel, j->mr, j->nr, j->trans_a, j->trans_b, hi - lo, j->n, j->k, j->alpha,
+                           j->a + (j->trans_a ? (size_t)lo : (size_t)lo * j->lda), j->lda, j->b, j->ldb, j->beta,
+                           j->c + (size_t)lo * j->ldc, j->ldc);
+  else // columns lo..hi of op(B) and C
+    status = blocked_sgemm(j->kernel, j->mr, j->nr, j->trans_a, j->trans_b, j->m, hi - lo, j->k, j->alpha, j->a, j->lda,
+                           j->b + (j->trans_b ? (size_t)lo * j->ldb : (size_t)lo), j->ldb, j->beta, j->c + lo, j->ldc);
+  if (status != 0) atomic_store(&j->failed, 1);
+}
+
+int portable_sgemm(portable_isa isa, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                   int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  if (m == 0 || n == 0) return 0;
+  if (alpha == 0.0f || k == 0) {
+    scale_c(m, n, beta, c, ldc);
+    return 0;
+  }
+  if (n <= NARROW) {
+    scale_c(m, n, beta, c, ldc);
+    return narrow_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+  }
+  micro_kernel kernel = kernel_generic;
+  int mr = GN_MR, nr = GN_NR;
+#if defined(__x86_64__)
+  if (isa == PORTABLE_AVX512) kernel = kernel_avx512, mr = V5_MR, nr = V5_NR;
+  else if (isa == PORTABLE_AVX2) kernel = kernel_avx2, mr = V2_MR, nr = V2_NR;
+#else
+  (void)isa;
+#endif
+  const int row_tiles = (m + mr - 1) / mr, col_tiles = (n + nr - 1) / nr;
+  const int by_rows = row_tiles >= col_tiles, tiles = by_rows ? row_tiles : col_tiles;
+  const long long work = (long long)m * n * k;
+  int parts = pool_threads();
+  if (parts > tiles) parts = tiles;
+  if (parts > work / MIN_PART) parts = (int)(work / MIN_PART);
+  if (parts <= 1) return blocked_sgemm(kernel, mr, nr, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  split_job job = {kernel, mr, nr, trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, by_rows, tiles, parts, 0};
+  pool_run(parts, split_task, &job);
+  return atomic_load(&job.failed) ? -1 : 0;
 }

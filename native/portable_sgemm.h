@@ -11,8 +11,9 @@ portable_isa portable_best_isa(void);
 const char *portable_isa_name(portable_isa isa);
 
 // Returns 0, or -1 when out of memory. With beta == 0, C is not read (NaN in C is ignored).
-// Single-threaded; the order of every sum is fixed by the blocking, so results are
-// bit-identical from run to run for a given ISA.
+// Large products are split among pool_threads() threads (pool.h), one block of C each; the
+// order of every sum is fixed by the blocking, not by the split, so results are
+// bit-identical from run to run and at any thread count for a given ISA.
 int portable_sgemm(portable_isa isa, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                    int lda, const float *b, int ldb, float beta, float *c, int ldc);
 #endif

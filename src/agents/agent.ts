@@ -10,6 +10,7 @@ import type { TransitionBatch } from "../data/replay.js";
 import { type DiagGaussian, TanhGaussian } from "../distributions/gaussian.js";
 import type { Module } from "../nn/module.js";
 import type { Adam } from "../nn/optim.js";
+import { type StateSource, statePart } from "../nn/state-source.js";
 import { clamp } from "../tensor/ops.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
 import type { Rng, RngState } from "../util/rng.js";
@@ -52,8 +53,11 @@ export interface Agent {
   logProb(observations: Float32Array, actions: Float32Array, n: number): Float32Array;
   /** The full training state. */
   state(): AgentState;
-  /** Restores a state from {@link state}; `source` names the file in errors. */
-  loadState(state: AgentState, source?: string): void;
+  /**
+   * Restores a state from {@link state}. `source` says where it came from: `{ file }` when read
+   * from a file (a tensor that does not fit is that file's one-line error), else a label.
+   */
+  loadState(state: AgentState, source?: StateSource): void;
 }
 
 /** A sampled batch as tensors sharing the batch's memory: s [B,S], a [B,A], r [B,1], s′ [B,S], done [B,1]. */
@@ -109,15 +113,15 @@ export function restoreTensors(
   tensors: Record<string, Tensor>,
   modules: Record<string, Module>,
   optimizers: Record<string, Adam>,
-  source: string,
+  source: StateSource,
 ): void {
   const pick = (prefix: string): Record<string, Tensor> => {
     const out: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(tensors)) if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = t;
     return out;
   };
-  for (const [prefix, m] of Object.entries(modules)) m.loadStateDict(pick(prefix), `${source} (${prefix})`);
-  for (const [prefix, o] of Object.entries(optimizers)) o.loadStateDict(pick(`opt.${prefix}`), `${source} (optimizer ${prefix})`);
+  for (const [prefix, m] of Object.entries(modules)) m.loadStateDict(pick(prefix), statePart(source, prefix));
+  for (const [prefix, o] of Object.entries(optimizers)) o.loadStateDict(pick(`opt.${prefix}`), statePart(source, `optimizer ${prefix}`));
 }
 
 /** Base for agents: counters, RNG, reusable output buffers, and acting with any of the actors. */

@@ -7,6 +7,7 @@
  */
 import type { TransitionBatch } from "../data/replay.js";
 import { Adam } from "../nn/optim.js";
+import type { StateSource } from "../nn/state-source.js";
 import { mean, neg, square, sub } from "../tensor/ops.js";
 import { backward, scope } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
@@ -87,7 +88,7 @@ export class BC extends AgentBase implements Agent {
     return { tensors: collectTensors({ actor: this.actor }, { actor: this.opt }), meta: this.baseMeta() };
   }
 
-  loadState(state: AgentState, source = "bc state"): void {
+  loadState(state: AgentState, source: StateSource = "bc state"): void {
     restoreTensors(state.tensors, { actor: this.actor }, { actor: this.opt }, source);
     this.loadBaseMeta(state.meta);
   }

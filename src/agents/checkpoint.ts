@@ -6,8 +6,9 @@
  */
 import { type DatasetStats, statsFromJson, statsToJson } from "../data/normalizer.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
+import { FileError } from "../util/errors.js";
 import type { Agent, AgentState } from "./agent.js";
-import { makeAgent, migrateConfig } from "./registry.js";
+import { ALGORITHMS, makeAgent, migrateConfig } from "./registry.js";
 
 /** Bumped when the layout of checkpoints changes incompatibly. */
 export const CHECKPOINT_VERSION = "1";
@@ -39,35 +40,50 @@ export function saveAgentCheckpoint(path: string, agent: Agent, info: Checkpoint
   });
 }
 
-/** Reads a checkpoint written by {@link saveAgentCheckpoint}: the agent (state restored) and its info. */
+/**
+ * Reads a checkpoint written by {@link saveAgentCheckpoint}: the agent (state restored) and its
+ * info. A file that is missing, truncated, not an agent checkpoint, or whose tensors do not fit
+ * the agent its metadata describes is a one-line {@link FileError} naming it.
+ */
 export function loadAgentCheckpoint(path: string): { agent: Agent; info: CheckpointInfo } {
   const { tensors, metadata } = readCheckpoint(path);
   const parse = metadataParser(metadata, path);
+  const algo = metadata.algo ?? "";
+  if (!Object.hasOwn(ALGORITHMS, algo))
+    throw new FileError(
+      path,
+      `a checkpoint of algorithm "${algo}", which this adept does not have (${Object.keys(ALGORITHMS).join(", ")})`,
+    );
+  const dim = (key: "observationDim" | "actionDim"): number => {
+    const n = Number(metadata[key]);
+    if (!(Number.isInteger(n) && n >= 1)) throw new FileError(path, `metadata "${key}" is ${JSON.stringify(metadata[key])}, not a width`);
+    return n;
+  };
   const agent = makeAgent(
-    metadata.algo ?? "",
-    Number(metadata.observationDim),
-    Number(metadata.actionDim),
-    migrateConfig(metadata.algo ?? "", parse("config") as Record<string, unknown>, path),
+    algo,
+    dim("observationDim"),
+    dim("actionDim"),
+    migrateConfig(algo, parse("config") as Record<string, unknown>, path),
   );
-  agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
-  return { agent, info: infoOf(metadata, parse) };
+  agent.loadState({ tensors, meta: metaOf(parse, path) }, { file: path });
+  return { agent, info: infoOf(metadata, parse, path) };
 }
 
 /** Restores a checkpoint into an existing agent of the same algorithm and shape (resuming a run); returns its info. */
 export function restoreAgentCheckpoint(path: string, agent: Agent): CheckpointInfo {
   const { tensors, metadata } = readCheckpoint(path);
-  if (metadata.algo !== agent.algo) throw new Error(`${path}: a ${metadata.algo} checkpoint cannot restore a ${agent.algo} agent`);
+  if (metadata.algo !== agent.algo) throw new FileError(path, `a ${metadata.algo} checkpoint cannot restore a ${agent.algo} agent`);
   const parse = metadataParser(metadata, path);
-  agent.loadState({ tensors, meta: parse("meta") as AgentState["meta"] }, path);
-  return infoOf(metadata, parse);
+  agent.loadState({ tensors, meta: metaOf(parse, path) }, { file: path });
+  return infoOf(metadata, parse, path);
 }
 
 function readCheckpoint(path: string): ReturnType<typeof loadTensors> {
   const loaded = loadTensors(path);
   const { metadata } = loaded;
-  if (metadata.format !== "adept-agent") throw new Error(`${path}: not an adept agent checkpoint (format "${metadata.format ?? "none"}")`);
+  if (metadata.format !== "adept-agent") throw new FileError(path, `not an adept agent checkpoint (format "${metadata.format ?? "none"}")`);
   if (metadata.version !== CHECKPOINT_VERSION)
-    throw new Error(`${path}: checkpoint version ${metadata.version}, this adept reads version ${CHECKPOINT_VERSION}`);
+    throw new FileError(path, `checkpoint version ${metadata.version}, this adept reads version ${CHECKPOINT_VERSION}`);
   return loaded;
 }
 
@@ -76,11 +92,24 @@ function metadataParser(metadata: Record<string, string>, path: string): (key: s
     try {
       return JSON.parse(metadata[key] ?? "");
     } catch {
-      throw new Error(`${path}: metadata "${key}" is missing or not JSON`);
+      throw new FileError(path, `metadata "${key}" is missing or not JSON`);
     }
   };
 }
 
-function infoOf(metadata: Record<string, string>, parse: (key: string) => unknown): CheckpointInfo {
-  return { stats: statsFromJson(metadata.stats ?? ""), task: metadata.task || undefined, extra: parse("extra") as Record<string, unknown> };
+/** The agent's counters and RNG state, checked for the fields `loadState` reads. */
+function metaOf(parse: (key: string) => unknown, path: string): AgentState["meta"] {
+  const meta = parse("meta") as AgentState["meta"] | null;
+  const rng = meta?.rng as { s?: unknown } | undefined;
+  if (typeof meta?.updates !== "number" || !Array.isArray(rng?.s) || rng.s.length !== 4)
+    throw new FileError(path, `metadata "meta" lacks the update counter or the RNG state`);
+  return meta;
+}
+
+function infoOf(metadata: Record<string, string>, parse: (key: string) => unknown, path: string): CheckpointInfo {
+  return {
+    stats: statsFromJson(metadata.stats ?? "", path),
+    task: metadata.task || undefined,
+    extra: parse("extra") as Record<string, unknown>,
+  };
 }

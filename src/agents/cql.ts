@@ -20,6 +20,7 @@ import { frozen } from "../nn/freeze.js";
 import { MLP } from "../nn/layers.js";
 import { Module, parameter, prefixed, uniformInit } from "../nn/module.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
+import type { StateSource } from "../nn/state-source.js";
 import {
   add,
   addScalar,
@@ -435,7 +436,7 @@ export class CQL extends AgentBase implements Agent {
     return { tensors: collectTensors(modules, optimizers), meta: this.baseMeta() };
   }
 
-  loadState(state: AgentState, source = "cql state"): void {
+  loadState(state: AgentState, source: StateSource = "cql state"): void {
     const { modules, optimizers } = this.parts();
     restoreTensors(state.tensors, modules, optimizers, source);
     this.loadBaseMeta(state.meta);

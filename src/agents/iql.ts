@@ -11,6 +11,7 @@
 import type { TransitionBatch } from "../data/replay.js";
 import { MLP } from "../nn/layers.js";
 import { Adam, cosineLr, polyakUpdate } from "../nn/optim.js";
+import type { StateSource } from "../nn/state-source.js";
 import { add, clamp, exp, mean, mul, neg, scale, square, sub, sum } from "../tensor/ops.js";
 import { backward, detach, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
@@ -149,7 +150,7 @@ export class IQL extends AgentBase implements Agent {
     return { tensors: collectTensors(modules, optimizers), meta: this.baseMeta() };
   }
 
-  loadState(state: AgentState, source = "iql state"): void {
+  loadState(state: AgentState, source: StateSource = "iql state"): void {
     const { modules, optimizers } = this.parts();
     restoreTensors(state.tensors, modules, optimizers, source);
     this.loadBaseMeta(state.meta);

@@ -2,7 +2,7 @@
  * The offline algorithms by name, with their config schemas: what `adept train --algo`
  * accepts and what checkpoints record.
  */
-import type { ConfigSchema } from "../util/config.js";
+import { ConfigError, type ConfigSchema } from "../util/config.js";
 import type { Agent } from "./agent.js";
 import { BC, BC_CONFIG } from "./bc.js";
 import { CQL, CQL_CONFIG } from "./cql.js";
@@ -52,7 +52,7 @@ export function migrateConfig(algo: string, config: Record<string, unknown>, pat
     const old = out.targetEntropy;
     delete out.targetEntropy;
     if (old !== null)
-      throw new Error(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
+      throw new ConfigError(`${path}: SAC config "targetEntropy": ${JSON.stringify(old)} has no per-dimension equivalent; retrain`);
     out.targetEntropyPerDim ??= -1;
   }
   return out;

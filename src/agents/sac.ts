@@ -11,6 +11,7 @@ import type { TransitionBatch } from "../data/replay.js";
 import { frozen } from "../nn/freeze.js";
 import { Module, parameter } from "../nn/module.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
+import type { StateSource } from "../nn/state-source.js";
 import { add, addScalar, mean, mul, neg, scale, square, sub } from "../tensor/ops.js";
 import { backward, detach, noGrad, scope, type Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
@@ -150,7 +151,7 @@ export class SAC extends AgentBase implements Agent {
     return { tensors: collectTensors(modules, optimizers), meta: this.baseMeta() };
   }
 
-  loadState(state: AgentState, source = "sac state"): void {
+  loadState(state: AgentState, source: StateSource = "sac state"): void {
     const { modules, optimizers } = this.parts();
     restoreTensors(state.tensors, modules, optimizers, source);
     this.loadBaseMeta(state.meta);

@@ -9,6 +9,7 @@
 import type { TransitionBatch } from "../data/replay.js";
 import { frozen } from "../nn/freeze.js";
 import { Adam, polyakUpdate } from "../nn/optim.js";
+import type { StateSource } from "../nn/state-source.js";
 import { abs, add, clamp, concatCols, mean, minimum, mul, randomNormal, scale, square, sub } from "../tensor/ops.js";
 import { backward, noGrad, scope, Tensor } from "../tensor/tensor.js";
 import { type ConfigOf, defineConfig, resolveConfig } from "../util/config.js";
@@ -125,7 +126,7 @@ export class TD3BC extends AgentBase implements Agent {
     return { tensors: collectTensors(modules, optimizers), meta: { ...this.baseMeta(), lastActorLoss: this.lastActorLoss } };
   }
 
-  loadState(state: AgentState, source = "td3bc state"): void {
+  loadState(state: AgentState, source: StateSource = "td3bc state"): void {
     const { modules, optimizers } = this.parts();
     restoreTensors(state.tensors, modules, optimizers, source);
     this.loadBaseMeta(state.meta);

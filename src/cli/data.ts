@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { HashCheck as PublishedCheck } from "../collect/hash.js";
-import type { LogProbCheck } from "../collect/verify.js";
 import type { DatasetInfo, Distribution, ReadOptions } from "../data/index.js";
 import { kebab } from "../util/config.js";
-import { UserError } from "../util/errors.js";
 import { CliError, parseInteger, parseNumber } from "./errors.js";
 
 /** Registers `adept data info` and `adept data import`. */
@@ -68,16 +66,8 @@ function registerVerify(data: Command): void {
       const sample = parseInteger("--sample", opts.sample, 1);
       const path = resolveDataset(spec);
       const dataset = await loadDataset(path);
-      let check: LogProbCheck;
-      let hash: HashCheck;
-      try {
-        check = verifyLogProbs(dataset, path, { sample });
-        hash = checkHash(dataset, path);
-      } catch (error) {
-        // NOTE: collect/ reports a missing policy or manifest entry as a plain Error.
-        if (error instanceof UserError) throw error;
-        throw new CliError((error as Error).message);
-      }
+      const check = verifyLogProbs(dataset, path, { sample });
+      let hash: HashCheck = checkHash(dataset, path);
       const logProbsOk = check.mismatches === 0 && check.checked > 0;
       if (opts.recordHash && logProbsOk && hash.status !== "match") {
         hash = { ...hash, previous: recordHash(hash.id, hash.size, hash.seed, hash.sha256), status: "recorded" };
@@ -208,12 +198,7 @@ function registerBuild(data: Command): void {
       const { datasetCachePath } = await import("../data/cache.js");
       const { createProgress } = await import("../util/progress.js");
       const { summarize } = await import("../data/index.js");
-      let parsed: ReturnType<typeof parseDatasetId>;
-      try {
-        parsed = parseDatasetId(id);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
+      const parsed = parseDatasetId(id);
       const size = opts.size === undefined ? undefined : parseInteger("--size", opts.size, 1);
       const seed = parseInteger("--seed", opts.seed, Number.MIN_SAFE_INTEGER);
       const out = opts.out ?? datasetCachePath(`${parsed.task}-${parsed.kind}`);
@@ -227,8 +212,6 @@ function registerBuild(data: Command): void {
           progress ??= createProgress(`build ${id}`, total, { enabled: opts.progress !== false });
           progress.update(n);
         },
-      }).catch((error: Error) => {
-        throw new CliError(error.message);
       });
       (progress as ReturnType<typeof createProgress> | null)?.stop();
       const s = summarize(dataset);

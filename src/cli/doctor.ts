@@ -3,8 +3,8 @@
  * every matrix-product backend with why it is or is not available, the one chosen, the
  * threads and precisions, and a one-second sgemm probe per backend in GFLOP/s.
  *
- * Also home of {@link startBackend}, which `adept train` calls to apply `--precision` and
- * log the backend in one line.
+ * Also home of {@link startBackend}, which `adept train` and `adept quickstart` call to
+ * apply `--precision` and log the backend in one line.
  */
 import type { Command } from "commander";
 import { CliError } from "./errors.js";

@@ -161,13 +161,7 @@ export async function resolvePolicy(name: string, context: PolicyContext): Promi
   }
   const { loadAgentCheckpoint } = await import("../agents/checkpoint.js");
   const { agentPolicy } = await import("../agents/policy.js");
-  let loaded: ReturnType<typeof loadAgentCheckpoint>;
-  try {
-    loaded = loadAgentCheckpoint(name);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  const { agent, info } = loaded;
+  const { agent, info } = loadAgentCheckpoint(name);
   const { nonFiniteTensor } = await import("../run/divergence.js");
   const bad = nonFiniteTensor(agent.state().tensors);
   if (bad) throw new CliError(`${name}: ${bad.quantity} is ${bad.value}: the checkpoint comes from a run that diverged and cannot act`);

@@ -24,13 +24,7 @@ export function register(program: Command): void {
       if (!existsSync(checkpoint)) throw new CliError(`${checkpoint}: no such checkpoint`);
       if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists (use --force to overwrite)`);
       const { loadAgentCheckpoint } = await import("../agents/checkpoint.js");
-      let loaded: ReturnType<typeof loadAgentCheckpoint>;
-      try {
-        loaded = loadAgentCheckpoint(checkpoint);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
-      const { agent, info } = loaded;
+      const { agent, info } = loadAgentCheckpoint(checkpoint);
       const { policySpec } = await import("../export/policy.js");
       const spec = policySpec(agent, info.stats);
       mkdirSync(dirname(opts.out), { recursive: true });

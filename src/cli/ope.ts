@@ -64,19 +64,12 @@ export function register(program: Command): void {
   });
 }
 
-/** A checkpoint as a policy in the data's units (its action scaler undone), or a one-line error. */
+/** A checkpoint as a policy in the data's units (its action scaler undone); a bad file is a one-line FileError. */
 async function loadPolicy(file: string) {
-  const { existsSync } = await import("node:fs");
-  if (!existsSync(file)) throw new CliError(`--policy ${file}: no such file`);
   const { loadAgentCheckpoint } = await import("../agents/checkpoint.js");
   const { agentPolicy } = await import("../agents/policy.js");
-  let loaded: ReturnType<typeof loadAgentCheckpoint>;
-  try {
-    loaded = loadAgentCheckpoint(file);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  return { agent: loaded.agent, policy: agentPolicy(loaded.agent, loaded.info.stats) };
+  const { agent, info } = loadAgentCheckpoint(file);
+  return { agent, policy: agentPolicy(agent, info.stats) };
 }
 
 /** The world models a method needs: the one given, or ones trained here on the dataset. */
@@ -91,12 +84,7 @@ async function worldModelsFor(
   if (method === "fqe") return [];
   const wm = await import("../diffusion/index.js");
   if (file) {
-    let model: import("../diffusion/types.js").WorldModel;
-    try {
-      model = wm.loadWorldModel(file);
-    } catch (error) {
-      throw new CliError(`--world-model ${file}: ${(error as Error).message}`);
-    }
+    const model = wm.loadWorldModel(file);
     if (model.observationDim !== dataset.observationDim || model.actionDim !== dataset.actionDim)
       throw new CliError(
         `--world-model ${file} models widths ${model.observationDim}/${model.actionDim}, the data has ${dataset.observationDim}/${dataset.actionDim}`,

@@ -10,7 +10,18 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError, parseInteger } from "./errors.js";
+import { startBackend } from "./doctor.js";
+import { parseInteger } from "./errors.js";
+
+interface QuickstartOptions {
+  dataset: string;
+  size: string;
+  steps: string;
+  seed: string;
+  out: string;
+  precision?: string;
+  progress: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -21,11 +32,13 @@ export function register(program: Command): void {
     .option("--steps <n>", "agent updates per algorithm", "10000")
     .option("--seed <s>", "seed", "0")
     .option("--out <dir>", "where the dataset, runs and report go", "runs/quickstart")
+    .option("--precision <name>", "matrix products: fp32 | bf16, as adept train's (default: $ADEPT_PRECISION or fp32)")
     .option("--no-progress", "no progress bars")
-    .action(async (opts: { dataset: string; size: string; steps: string; seed: string; out: string; progress: boolean }) => {
+    .action(async (opts: QuickstartOptions) => {
       const size = parseInteger("--size", opts.size, 0),
         steps = parseInteger("--steps", opts.steps, 0),
         seed = parseInteger("--seed", opts.seed, 0);
+      await startBackend(opts.precision); // the `kernels …` line, as adept train prints it
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
       const { createProgress } = await import("../util/progress.js");
@@ -40,9 +53,7 @@ export function register(program: Command): void {
       if (!existsSync(datasetPath)) {
         say(`building ${opts.dataset} (${size} transitions) with the behaviour policies in policies/`);
         const bar = createProgress(`build ${opts.dataset}`, size, { enabled: opts.progress });
-        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) }).catch((e: Error) => {
-          throw new CliError(e.message);
-        });
+        await buildDataset(opts.dataset, { size, seed, out: datasetPath, onProgress: (n) => bar.update(n) });
         bar.stop();
       } else say(`using ${datasetPath}`);
 

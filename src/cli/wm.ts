@@ -80,6 +80,10 @@ export function register(program: Command): void {
     if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
     if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
       throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
+    // One writer per directory, as for runs (a queue's stage may move between workers): released at exit.
+    mkdirSync(out, { recursive: true });
+    const { RunLock } = await import("../run/lock.js");
+    RunLock.acquire(out);
     const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
     const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
     const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {
@@ -97,9 +101,7 @@ export function register(program: Command): void {
       load: (p: string) => M,
     ): M => {
       const model =
-        opts.resume && existsSync(path)
-          ? userError(() => resumable(load(path), path, provenance, name === "diffusion" ? config : undefined))
-          : fresh();
+        opts.resume && existsSync(path) ? resumable(load(path), path, provenance, name === "diffusion" ? config : undefined) : fresh();
       model.provenance = provenance;
       const t0 = performance.now();
       let metrics: Record<string, number> = {};
@@ -176,7 +178,7 @@ export function register(program: Command): void {
         const horizon = parseInteger("--horizon", opts.horizon, 1);
         if (opts.policy !== "random")
           throw new CliError(`--policy: only "random" is available here (agents' policies come with their checkpoints)`);
-        const { models, record } = loadModels(opts.model, (file) => userError(() => loadWorldModel(file)));
+        const { models, record } = loadModels(opts.model, loadWorldModel);
         const datasetPath = resolveDataset(opts.dataset);
         const dataset = await readDataset(datasetPath, opts.env);
         const sameData = record !== undefined && record.datasetSize === dataset.size;
@@ -205,7 +207,8 @@ export function register(program: Command): void {
               const { randomPolicy } = await import("../envs/index.js");
               entry.physics = physicsOneStep(model, dataset, rows, env, new Rng(seed), variance);
               const starts = rows.subarray(0, Math.max(1, Math.floor(rows.length / 4)));
-              const policy = randomPolicy(env.spec.actionSpace, new Rng(seed + 1));
+              // Its own stream of the seed (not `seed + 1`, which is the next seed's sampling stream).
+              const policy = randomPolicy(env.spec.actionSpace, new Rng(seed).fork("rollout policy"));
               entry.rollouts = physicsRollouts(model, dataset, starts, env, policy, { horizon, rng: new Rng(seed), variance });
             }
             report[name] = entry;
@@ -253,7 +256,10 @@ function resumable<M extends TrainableWorldModel>(
 
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {
   if (!existsSync(path)) throw new CliError(`${path} does not exist`);
-  if (!statSync(path).isDirectory()) return { models: { [load(path).kind]: load(path) } };
+  if (!statSync(path).isDirectory()) {
+    const model = load(path);
+    return { models: { [model.kind]: model } };
+  }
   const models: Record<string, WorldModel> = {};
   for (const [name, file] of [
     ["diffusion", WM_FILES.diffusion],
@@ -263,26 +269,17 @@ function loadModels(path: string, load: (p: string) => WorldModel): { models: Re
   }
   if (Object.keys(models).length === 0) throw new CliError(`${path}: no ${WM_FILES.diffusion} or ${WM_FILES.ensemble} inside`);
   const runFile = join(path, WM_FILES.run);
-  const record = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord) : undefined;
-  return { models, record };
+  if (!existsSync(runFile)) return { models };
+  try {
+    return { models, record: JSON.parse(readFileSync(runFile, "utf8")) as TrainRecord };
+  } catch {
+    throw new CliError(`${runFile}: not valid JSON (written by \`adept wm train\`; remove it to evaluate on all rows)`);
+  }
 }
 
 async function readDataset(path: string, env?: string): Promise<Dataset> {
   const { loadDataset, parseTask } = await import("../data/index.js");
   return loadDataset(path, env ? { task: parseTask(env) } : {});
-}
-
-/**
- * A world-model file that does not load is the user's file at fault: the loader throws plain
- * errors naming the file and what is wrong in it, shown here as one line.
- */
-function userError<T>(body: () => T): T {
-  try {
-    return body();
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError((error as Error).message);
-  }
 }
 
 function formatMetrics(m: Record<string, number>): string {

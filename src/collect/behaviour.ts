@@ -9,6 +9,7 @@ import type { SAC } from "../agents/sac.js";
 import { loadTensors, saveTensors } from "../nn/serialize.js";
 import { clamp } from "../tensor/ops.js";
 import { noGrad, scope, Tensor } from "../tensor/tensor.js";
+import { FileError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 import type { CollectPolicy } from "./collect.js";
 import { deterministic } from "./deterministic.js";
@@ -47,15 +48,24 @@ export class BehaviourPolicy {
     readonly actionDim: number,
   ) {}
 
+  /** Reads a file written by {@link saveBehaviourPolicy}; a missing, foreign or damaged one is a one-line `FileError`. */
   static load(path: string, rng: Rng): BehaviourPolicy {
-    if (!existsSync(path)) throw new Error(`${path}: no such behaviour policy file`);
     const { tensors, metadata } = loadTensors(path);
-    if (metadata.format !== "adept-behaviour-policy") throw new Error(`${path}: not a behaviour policy file`);
-    const S = Number(metadata.observationDim),
-      A = Number(metadata.actionDim);
-    const actor = new TanhGaussianActor(S, A, hiddenOf(Number(metadata.hiddenWidth), Number(metadata.hiddenDepth)), rng);
-    actor.loadStateDict(tensors, path);
-    return new BehaviourPolicy(actor, JSON.parse(metadata.info ?? "{}") as BehaviourInfo, S, A);
+    if (metadata.format !== "adept-behaviour-policy") throw new FileError(path, "not a behaviour policy file");
+    const [S, A, width, depth] = (["observationDim", "actionDim", "hiddenWidth", "hiddenDepth"] as const).map((key) => {
+      const n = Number(metadata[key]);
+      if (!(Number.isInteger(n) && n >= 1)) throw new FileError(path, `metadata "${key}" is ${JSON.stringify(metadata[key])}, not a size`);
+      return n;
+    }) as [number, number, number, number];
+    const actor = new TanhGaussianActor(S, A, hiddenOf(width, depth), rng);
+    actor.loadStateDict(tensors, { file: path });
+    let info: BehaviourInfo;
+    try {
+      info = JSON.parse(metadata.info ?? "{}") as BehaviourInfo;
+    } catch {
+      throw new FileError(path, `metadata "info" is not JSON`);
+    }
+    return new BehaviourPolicy(actor, info, S, A);
   }
 
   /**
@@ -101,7 +111,15 @@ export class BehaviourPolicy {
   }
 }
 
-/** Reads `policies/manifest.json`-style JSON, or an empty object. */
+/** Reads `policies/manifest.json`-style JSON, or an empty object; a file that is not a JSON object is a `FileError`. */
 export function readJson(path: string): Record<string, unknown> {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : {};
+  if (!existsSync(path)) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new FileError(path, `not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new FileError(path, "not a JSON object");
+  return value as Record<string, unknown>;
 }

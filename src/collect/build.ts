@@ -12,6 +12,7 @@ import { writeD4rl } from "../data/d4rl.js";
 import type { Dataset } from "../data/dataset.js";
 import { TASK_SPACES } from "../data/tasks.js";
 import { isLocomotionTask, type LocomotionTask } from "../envs/scores.js";
+import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { BehaviourPolicy, readJson } from "./behaviour.js";
 import { type CollectPolicy, collectTransitions, uniformPolicy } from "./collect.js";
@@ -37,14 +38,15 @@ export const MEDIUM_TARGETS: Record<LocomotionTask, number> = { halfcheetah: 40,
 export function parseDatasetId(id: string): { task: LocomotionTask; kind: DatasetKind } {
   const m = /^(halfcheetah|hopper|walker2d)-(.+?)(?:-v\d)?$/.exec(id);
   if (!m || !isLocomotionTask(m[1]!) || !(DATASET_KINDS as readonly string[]).includes(m[2]!))
-    throw new Error(`unknown dataset "${id}": expected <halfcheetah|hopper|walker2d>-<${DATASET_KINDS.join("|")}>`);
+    throw new UserError(`unknown dataset "${id}": expected <halfcheetah|hopper|walker2d>-<${DATASET_KINDS.join("|")}>`);
   return { task: m[1] as LocomotionTask, kind: m[2] as DatasetKind };
 }
 
 /** The manifest entry of a task's behaviour policies, or an error saying how to make it. */
 export function manifestEntry(task: LocomotionTask): ManifestEntry {
   const entry = readJson(join(policiesDir(), "manifest.json"))[task] as ManifestEntry | undefined;
-  if (!entry) throw new Error(`no behaviour policy for ${task} under policies/: train one with \`adept data train-policy ${task}\``);
+  if (!entry)
+    throw new UserError(`no behaviour policy for ${task} under ${policiesDir()}: train one with \`adept data train-policy ${task}\``);
   return entry;
 }
 
@@ -152,7 +154,7 @@ export async function buildDataset(id: string, options: BuildOptions = {}): Prom
   const size = options.size ?? D4RL_SIZES[task][kind];
   const seed = options.seed ?? 0;
   const path = options.out ?? datasetCachePath(`${task}-${kind}`);
-  if (!(Number.isInteger(size) && size > 0)) throw new Error(`--size must be a positive integer, got ${size}`);
+  if (!(Number.isInteger(size) && size > 0)) throw new UserError(`--size must be a positive integer, got ${size}`);
   let dataset: Dataset;
   let metadata: Record<string, string | number>;
   switch (kind) {
@@ -192,7 +194,7 @@ export async function buildDataset(id: string, options: BuildOptions = {}): Prom
       break;
     }
     default:
-      throw new Error(`adept data build ${task}-${kind}: no ${kind} policy was reached for ${task} (see policies/manifest.json)`);
+      throw new UserError(`adept data build ${task}-${kind}: no ${kind} policy was reached for ${task} (see policies/manifest.json)`);
   }
   mkdirSync(dirname(path), { recursive: true });
   await writeD4rl(path, dataset, {

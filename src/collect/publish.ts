@@ -5,6 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FileError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { readJson } from "./behaviour.js";
 
@@ -36,7 +37,7 @@ export function publishPolicies(runDir: string, entry: Omit<ManifestEntry, "medi
   const dir = join(policiesDir(), entry.task);
   mkdirSync(dir, { recursive: true });
   const final = join(runDir, "final-policy.safetensors");
-  if (!existsSync(final)) throw new Error(`${final}: the run has no final policy yet`);
+  if (!existsSync(final)) throw new FileError(final, "missing: the run has no final policy yet");
   copyFileSync(final, join(dir, "medium.safetensors"));
   const snapshots = readdirSync(join(runDir, "snapshots"))
     .filter((f) => /^step-\d+\.safetensors$/.test(f))

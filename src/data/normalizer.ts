@@ -167,10 +167,15 @@ export function statsToJson(stats: DatasetStats): string {
   return JSON.stringify(stats);
 }
 
-/** Parses and validates statistics saved by {@link statsToJson}. */
-export function statsFromJson(text: string): DatasetStats {
-  const value = JSON.parse(text) as DatasetStats;
-  if (value?.version !== 1) throw new DataError({}, `normalization statistics: unsupported version ${String(value?.version)}`);
+/** Parses and validates statistics saved by {@link statsToJson}; `file`, where given, is named in errors. */
+export function statsFromJson(text: string, file?: string): DatasetStats {
+  let value: DatasetStats;
+  try {
+    value = JSON.parse(text) as DatasetStats;
+  } catch {
+    throw new DataError({ file }, "normalization statistics: missing or not JSON");
+  }
+  if (value?.version !== 1) throw new DataError({ file }, `normalization statistics: unsupported version ${String(value?.version)}`);
   for (const block of ["observations", "actions", "rewards"] as const) {
     const f = value[block];
     // JSON has no infinities: an unbounded range (written as ±Infinity) reads back as null.
@@ -180,11 +185,11 @@ export function statsFromJson(text: string): DatasetStats {
       Number.isFinite(v) || (k === "min" && v === -Infinity) || (k === "max" && v === Infinity);
     const ok =
       f && (["mean", "std", "min", "max"] as const).every((k) => Array.isArray(f[k]) && f[k].every((v) => finiteOrUnbounded(k, v)));
-    if (!ok) throw new DataError({ key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
+    if (!ok) throw new DataError({ file, key: block }, "normalization statistics: expected finite mean/std and min/max arrays");
   }
-  if (value.actionScaler !== undefined) checkActionScaler(value.actionScaler, "normalization statistics");
+  if (value.actionScaler !== undefined) checkActionScaler(value.actionScaler, file ?? "normalization statistics");
   if (!Number.isFinite(value.rewardScale) || !Number.isFinite(value.eps)) {
-    throw new DataError({}, "normalization statistics: rewardScale and eps must be finite numbers");
+    throw new DataError({ file }, "normalization statistics: rewardScale and eps must be finite numbers");
   }
   return value;
 }

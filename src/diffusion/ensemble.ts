@@ -294,10 +294,10 @@ export class GaussianEnsembleWorldModel implements WorldModel {
   static load(path: string): GaussianEnsembleWorldModel {
     const { header, part } = readWorldModel<EnsembleConfig>(path, "gaussian-ensemble");
     const model = new GaussianEnsembleWorldModel(header.observationDim, header.actionDim, header.stats, header.config);
-    model.ensemble.loadStateDict(part("ensemble"), `${path} (ensemble)`);
-    model.terminalModel.loadStateDict(part("terminal"), `${path} (terminal)`);
-    model.optimizer.loadStateDict(part("opt.ensemble"), `${path} (ensemble optimizer)`);
-    model.terminalModel.optimizer.loadStateDict(part("opt.terminal"), `${path} (terminal optimizer)`);
+    model.ensemble.loadStateDict(part("ensemble"), { file: path, part: "ensemble" });
+    model.terminalModel.loadStateDict(part("terminal"), { file: path, part: "terminal" });
+    model.optimizer.loadStateDict(part("opt.ensemble"), { file: path, part: "ensemble optimizer" });
+    model.terminalModel.optimizer.loadStateDict(part("opt.terminal"), { file: path, part: "terminal optimizer" });
     model.updates = header.updates;
     const elites = part("elites").indices; // absent in files written before elites were kept: every member
     if (elites) model.elites = Array.from(elites.data, (e) => Math.round(e));

@@ -1,8 +1,8 @@
 // The public API of the diffusion world model: schedule, denoiser, guided DDPM, reward/terminal
 // model, the world model itself, the Gaussian-ensemble baseline, and their evaluation.
-import { loadTensors } from "../nn/serialize.js";
+import { DataError } from "../data/errors.js";
 import { GaussianEnsembleWorldModel } from "./ensemble.js";
-import { checkFormat } from "./persist.js";
+import { readWorldModelHeader } from "./persist.js";
 import type { WorldModel } from "./types.js";
 import { DiffusionWorldModel } from "./world-model.js";
 
@@ -48,11 +48,14 @@ export {
   type WorldModelConfig,
 } from "./world-model.js";
 
-/** Loads any saved world model (diffusion or Gaussian ensemble) by the kind recorded in its file. */
+/**
+ * Loads any saved world model (diffusion or Gaussian ensemble) by the kind recorded in its
+ * file. A missing, truncated or foreign file, or one whose tensors do not fit the model its
+ * header describes, is a one-line `DataError`/`FileError` naming it.
+ */
 export function loadWorldModel(path: string): WorldModel {
-  const { metadata } = loadTensors(path);
-  checkFormat(metadata, path);
-  if (metadata.kind === "diffusion") return DiffusionWorldModel.load(path);
-  if (metadata.kind === "gaussian-ensemble") return GaussianEnsembleWorldModel.load(path);
-  throw new Error(`${path}: unknown world model kind "${metadata.kind}"`);
+  const { kind } = readWorldModelHeader(path);
+  if (kind === "diffusion") return DiffusionWorldModel.load(path);
+  if (kind === "gaussian-ensemble") return GaussianEnsembleWorldModel.load(path);
+  throw new DataError({ file: path }, `unknown world model kind "${kind}" (this adept reads "diffusion" and "gaussian-ensemble")`);
 }

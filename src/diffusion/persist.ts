@@ -97,14 +97,22 @@ function headerFromMetadata<Config>(metadata: Record<string, string>, path: stri
       throw new DataError({ file: path }, `world model metadata "${key}" is missing or not JSON`);
     }
   };
+  const width = (key: "observationDim" | "actionDim"): number => {
+    const n = Number(metadata[key]);
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new DataError({ file: path }, `world model metadata "${key}" is ${JSON.stringify(metadata[key])}, not a width`);
+    return n;
+  };
+  const rng = json("rng") as RngState;
+  if (!Array.isArray(rng?.s) || rng.s.length !== 4) throw new DataError({ file: path }, `world model metadata "rng" is not an RNG state`);
   return {
     kind: String(metadata.kind),
-    observationDim: Number(metadata.observationDim),
-    actionDim: Number(metadata.actionDim),
+    observationDim: width("observationDim"),
+    actionDim: width("actionDim"),
     config: json("config") as Config,
     stats: json("stats") as WorldModelStats,
     updates: Number(metadata.updates ?? 0),
-    rng: json("rng") as RngState,
+    rng,
     ...(metadata.provenance !== undefined ? { provenance: json("provenance") as WorldModelProvenance } : {}),
   };
 }

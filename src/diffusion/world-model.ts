@@ -271,10 +271,10 @@ export class DiffusionWorldModel implements WorldModel {
   static load(path: string): DiffusionWorldModel {
     const { header, part } = readWorldModel<WorldModelConfig>(path, "diffusion");
     const model = new DiffusionWorldModel(header.observationDim, header.actionDim, header.stats, header.config);
-    model.ddpm.loadStateDict(part("ddpm"), `${path} (ddpm)`);
-    model.rewardModel.loadStateDict(part("reward"), `${path} (reward)`);
-    model.ddpm.optimizer.loadStateDict(part("opt.ddpm"), `${path} (ddpm optimizer)`);
-    model.rewardModel.optimizer.loadStateDict(part("opt.reward"), `${path} (reward optimizer)`);
+    model.ddpm.loadStateDict(part("ddpm"), { file: path, part: "ddpm" });
+    model.rewardModel.loadStateDict(part("reward"), { file: path, part: "reward" });
+    model.ddpm.optimizer.loadStateDict(part("opt.ddpm"), { file: path, part: "ddpm optimizer" });
+    model.rewardModel.optimizer.loadStateDict(part("opt.reward"), { file: path, part: "reward optimizer" });
     model.ddpm.updates = header.updates;
     model.rng.setState(header.rng);
     if (header.provenance) model.provenance = header.provenance;

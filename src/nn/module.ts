@@ -4,6 +4,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../util/rng.js";
+import { type StateSource, stateError } from "./state-source.js";
 
 /** A trainable tensor: owns its memory (never pooled) and requires a gradient. */
 export function parameter(rows: number, cols: number): Tensor {
@@ -35,13 +36,15 @@ export abstract class Module {
     return Object.fromEntries(this.namedParameters());
   }
 
-  /** Copies values from a state dict; every parameter must be present with its shape. */
-  loadStateDict(state: Record<string, Tensor>, source = "state dict"): void {
+  /**
+   * Copies values from a state dict; every parameter must be present with its shape. `source`
+   * says where the state came from (a file: a mismatch is the file's fault; see ./state-source.ts).
+   */
+  loadStateDict(state: Record<string, Tensor>, source: StateSource = "state dict"): void {
     for (const [name, p] of this.namedParameters()) {
       const t = state[name];
-      if (!t) throw new Error(`${source}: missing parameter "${name}"`);
-      if (t.rows !== p.rows || t.cols !== p.cols)
-        throw new Error(`${source}: parameter "${name}" has shape ${t.shape}, expected ${p.shape}`);
+      if (!t) throw stateError(source, `missing parameter "${name}"`);
+      if (t.rows !== p.rows || t.cols !== p.cols) throw stateError(source, `parameter "${name}" has shape ${t.shape}, expected ${p.shape}`);
       p.data.set(t.data);
     }
   }

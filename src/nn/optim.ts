@@ -5,6 +5,7 @@
 import { kernels } from "../tensor/backend.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Module } from "./module.js";
+import { type StateSource, stateError } from "./state-source.js";
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -60,10 +61,10 @@ export class Adam {
     return out;
   }
 
-  /** Restores a state from {@link stateDict} (same parameters, same order). */
-  loadStateDict(state: Record<string, Tensor>, source = "optimizer state"): void {
+  /** Restores a state from {@link stateDict} (same parameters, same order); `source` as for `Module.loadStateDict`. */
+  loadStateDict(state: Record<string, Tensor>, source: StateSource = "optimizer state"): void {
     const step = state.step;
-    if (!step) throw new Error(`${source}: missing "step"`);
+    if (!step) throw stateError(source, `missing "step"`);
     this.stepCount = step.item();
     this.params.forEach((p, i) => {
       for (const [key, dst] of [
@@ -71,7 +72,7 @@ export class Adam {
         [`v.${i}`, this.v[i]!],
       ] as const) {
         const t = state[key];
-        if (!t || t.size !== p.size) throw new Error(`${source}: "${key}" is missing or not shaped ${p.shape}`);
+        if (!t || t.size !== p.size) throw stateError(source, `"${key}" is missing or not shaped ${p.shape}`);
         dst.set(t.data);
       }
     });

@@ -89,7 +89,7 @@ export function evaluateOffline(dataset: Dataset | OpeData, policy: BatchPolicy,
 
 /** RMSE of π(s) − a over (up to 10 000) data rows, in the [−1, 1] units of the data's scaler. */
 export function actionRmse(data: OpeData, policy: BatchPolicy, seed: number): number {
-  const rng = new Rng(seed + 17);
+  const rng = new Rng(seed).fork("action rmse rows");
   const N = data.dataset.size;
   const rows = N <= 10_000 ? Int32Array.from({ length: N }, (_, i) => i) : Int32Array.from({ length: 10_000 }, () => rng.int(N));
   const pi = policyActions(data, policy, rows, "observations");

@@ -4,8 +4,9 @@
  * `adept train` (or a `--resume` beside a live trainer, or a sweep worker) is refused with one
  * line naming the holder. A lock whose process is gone (same host, pid not alive) is stale
  * and taken over; a lock from another host cannot be checked and is reported as held —
- * except for a trainer started by a queue worker ({@link TAKE_OVER_FOREIGN_ENV}): the queue
- * hands a run to one worker at a time, so a lock another machine left is a lost worker's.
+ * except the one lock a queue worker names to its trainer ({@link TAKE_OVER_ENV}): the
+ * worker has judged, from the queue, that its writer is a lost worker's trainer
+ * (src/run/queue/takeover.ts).
  */
 import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
@@ -18,15 +19,22 @@ export interface LockOwner {
   host: string;
   /** ISO time the lock was taken. */
   since: string;
+  /** For a trainer started by a queue worker: `<job id> <hash of the job's lock token>` ({@link LOCK_JOB_ENV}). */
+  job?: string;
 }
 
 /**
- * Set (to "1") by `adept worker` for its trainers: the queue's job lock already makes the
- * worker the run's only owner, and a machine lost mid-run (its worker and trainer gone
- * without a word) leaves a lock from its host that nobody could otherwise check; the
- * trainer takes such a lock over, saying so. A live lock from this host is still refused.
+ * Set by `adept worker` for its trainers to the one lock they may take over from another
+ * host: the JSON of its {@link LockOwner} (pid, host and since must all match). A machine
+ * lost mid-run leaves a lock from its host that nobody could otherwise check; the worker
+ * names it only when the queue shows that its writer was a lost worker's trainer (the job's
+ * last recorded trainer, or a trainer whose job lock has expired). Any other foreign lock,
+ * and a live one of this host, is still refused.
  */
-export const TAKE_OVER_FOREIGN_ENV = "ADEPT_LOCK_TAKE_OVER_FOREIGN";
+export const TAKE_OVER_ENV = "ADEPT_LOCK_TAKE_OVER";
+
+/** Set by `adept worker` for its trainers: recorded as the lock's `job`, so that a later worker can ask the queue whether that job's lock still lives. */
+export const LOCK_JOB_ENV = "ADEPT_LOCK_JOB";
 
 /** The lock file of a run directory. */
 export function lockPath(dir: string): string {
@@ -84,7 +92,8 @@ export class RunLock {
    * process that holds it. A stale lock (its process is gone) is replaced.
    */
   static acquire(dir: string): RunLock {
-    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const job = process.env[LOCK_JOB_ENV];
+    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(job ? { job } : {}) };
     const path = lockPath(dir);
     for (let attempt = 0; attempt < 3; attempt++) {
       if (tryCreate(path, owner)) return new RunLock(dir, owner);
@@ -95,11 +104,13 @@ export class RunLock {
         throw new UserError(`run directory ${dir} has an unreadable lock file ${path}: delete it if no trainer is running there`);
       }
       if (holder.host !== hostname()) {
-        if (process.env[TAKE_OVER_FOREIGN_ENV] !== "1")
+        if (!sameOwner(holder, takeOverOwner()))
           throw new UserError(
             `run directory ${dir} is in use by ${describeOwner(holder)}: wait for it to end (if it is not running, delete ${path})`,
           );
-        process.stderr.write(`taking over the lock of ${dir} from ${describeOwner(holder)}: the queue gave this run to this worker\n`);
+        process.stderr.write(
+          `taking over the lock of ${dir} from ${describeOwner(holder)}: a lost worker's trainer (the queue gave its job to this worker)\n`,
+        );
         breakStale(path, holder);
         continue;
       }
@@ -119,6 +130,22 @@ export class RunLock {
     if (now && now.pid === this.owner.pid && now.host === this.owner.host && now.since === this.owner.since)
       rmSync(lockPath(this.dir), { force: true });
   }
+}
+
+/** The lock {@link TAKE_OVER_ENV} names, if any. */
+function takeOverOwner(): LockOwner | undefined {
+  const text = process.env[TAKE_OVER_ENV];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as LockOwner;
+  } catch {
+    throw new UserError(`${TAKE_OVER_ENV}: not the JSON of a lock owner: ${text}`);
+  }
+}
+
+/** The same lock: pid, host and time taken all equal (a later lock of the same pid is another). */
+export function sameOwner(a: LockOwner | undefined, b: LockOwner | undefined): boolean {
+  return a !== undefined && b !== undefined && a.pid === b.pid && a.host === b.host && a.since === b.since;
 }
 
 /** Creates the lock file exclusively; false when it exists. The content is complete before the file appears under its name. */

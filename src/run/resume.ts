@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { BackendRecord } from "../tensor/backend.js";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import type { WorldModelRecord } from "./world-model-file.js";
@@ -37,6 +38,10 @@ export interface RunConfig {
   /** The pretrained world model the run started from (`--world-model`); a resume restores its own copy. */
   worldModel?: WorldModelRecord;
   config: Record<string, unknown>;
+  /** The kernels the run started on (absent in runs written before it was recorded). */
+  backend?: BackendRecord;
+  /** Each resume's step and kernels, in order: a resumed run may continue on another machine or backend. */
+  resumedOn?: { step: number; backend: BackendRecord }[];
 }
 
 /** Run settings a resume may change, with their flags (documented in docs/training.md). */

@@ -30,6 +30,7 @@ import { openEnv } from "../envs/source.js";
 import { type Learner, PlainLearner } from "../learner/learner.js";
 import { type OfflineData, prepareData, type RewardScaling } from "../learner/offline-data.js";
 import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
+import { backendRecord } from "../tensor/backend.js";
 import { yieldToEventLoop } from "../util/async.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
@@ -354,7 +355,12 @@ async function trainLocked(
     else log.truncateAfter(agent.updates);
     lastCheckpoint = agent.updates;
     rmSync(join(out, "summary.json"), { force: true }); // a stopped run's: it goes on now
-    if (o.steps !== saved?.steps) writeRunConfig(configPath, { ...(saved as RunConfig), steps: o.steps });
+    // The kernels of this part of the run beside those it started on (results/ readers see both).
+    writeRunConfig(configPath, {
+      ...(saved as RunConfig),
+      steps: o.steps,
+      resumedOn: [...(saved?.resumedOn ?? []), { step: agent.updates, backend: backendRecord() }],
+    });
     process.stderr.write(`resuming ${out} from step ${agent.updates} (${unit.unit ? unit.dir : unit.agentPath})\n`);
   } else {
     const runConfig: RunConfig = {
@@ -377,6 +383,7 @@ async function trainLocked(
       rewardScale: stats.rewardScale,
       ...(reused ? { worldModel: reused.record } : {}),
       config,
+      backend: backendRecord(), // which kernels produced this run's numbers
     };
     writeRunConfig(configPath, runConfig);
   }

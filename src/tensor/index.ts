@@ -1,6 +1,6 @@
 /** The tensor core: 2-D float32 tensors, autograd, kernels. */
 
-export { availableKernels, backendSummary, kernels, setKernels, withKernels } from "./backend.js";
+export { availableKernels, type BackendRecord, backendRecord, backendSummary, kernels, setKernels, withKernels } from "./backend.js";
 export { Activation, type ActivationName, activationByName, type Kernels } from "./kernels.js";
 export { BackendError, loadAddon, NATIVE_BACKENDS, type NativeInfo, setThreads, threadsPerWorker } from "./native.js";
 export * from "./ops.js";

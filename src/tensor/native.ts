@@ -39,6 +39,8 @@ export interface NativeInfo {
     coreForced: boolean;
   };
   onednn: { loaded: boolean; error: string; version: string; isa: string; bf16: boolean };
+  /** The portable kernels' thread pool (native/pool.c): its threads, and how many products it has split so far. */
+  pool: { threads: number; parallelCalls: number };
 }
 
 /** The addon's own functions, beyond the Kernels contract. */
@@ -83,7 +85,7 @@ export function loadAddon(): NativeAddon | null {
 
 let threadCount = 1;
 
-/** Sets the matrix products' threads (OpenBLAS and oneDNN; the portable kernel uses one). */
+/** Sets the matrix products' threads (OpenBLAS, oneDNN's OpenMP runtime, the portable kernels' pool). */
 export function setThreads(n: number): void {
   threadCount = Math.max(1, Math.floor(n));
   threadsWhy = "set";

@@ -42,13 +42,7 @@ export function resolveTarget(what: string, env?: string): ViewTarget {
     return { label: "random", task: builtInTask(env) };
   }
   const path = checkpointPath(what);
-  let loaded: ReturnType<typeof loadAgentCheckpoint>;
-  try {
-    loaded = loadAgentCheckpoint(path);
-  } catch (error) {
-    throw new UserError(`${path}: ${(error as Error).message}`);
-  }
-  const { agent, info } = loaded;
+  const { agent, info } = loadAgentCheckpoint(path);
   const name = env ?? info.task;
   if (!name) throw new UserError(`${path}: the checkpoint does not record its task; pass --env`);
   const task = builtInTask(name);

@@ -11,6 +11,7 @@ import { ADEPT_VARIANTS } from "../../src/adept/config.js";
 import { loadAgentCheckpoint } from "../../src/agents/checkpoint.js";
 import { buildDataset } from "../../src/collect/build.js";
 import { repoRoot } from "../helpers.js";
+import { TINY_ADEPT_LOOP } from "./_fixtures.js";
 
 const run = promisify(execFile);
 const main = join(repoRoot(), "dist", "src", "cli", "main.js");
@@ -35,22 +36,9 @@ const tiny = [
   "3",
   "--wm-pretrain-steps",
   "20",
-  "--iteration-steps",
-  "20",
-  "--wm-steps-per-iteration",
-  "2",
-  "--is-batch-size",
-  "64",
-  "--rollout-count",
-  "32",
-  "--horizon",
-  "3",
-  "--gap-samples",
-  "32",
+  ...TINY_ADEPT_LOOP,
   "--gap-rollouts",
   "2",
-  "--behaviour-steps",
-  "20",
   "--synthetic-size",
   "256",
 ];

@@ -3,7 +3,7 @@
 // old `--x false` still accepted), and every command's help saying what it accepts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { addSchemaFlags, readSchemaFlags } from "../../src/cli/flags.js";
 import { defineConfig } from "../../src/util/config.js";
 import { repoRoot } from "../helpers.js";
+import { writeTinyHopperJsonl } from "./_fixtures.js";
 
 const main = join(repoRoot(), "dist", "src", "cli", "main.js");
 const dir = mkdtempSync(join(tmpdir(), "adept-help-"));
@@ -96,18 +97,8 @@ describe("the command line", () => {
   });
 
   it("the switches reach the run's config through adept train", () => {
-    // A tiny JSON Lines dataset with hopper's widths: 40 transitions, no evaluation.
-    const file = join(dir, "tiny.jsonl");
-    const lines = Array.from({ length: 40 }, (_, i) =>
-      JSON.stringify({
-        observation: Array.from({ length: 11 }, (_, j) => Math.sin(i + j)),
-        action: [0.1, -0.2, 0.3].map((a) => a * Math.cos(i)),
-        reward: i / 40,
-        next_observation: Array.from({ length: 11 }, (_, j) => Math.sin(i + 1 + j)),
-        terminal: i === 39,
-      }),
-    );
-    writeFileSync(file, `${lines.join("\n")}\n`);
+    // The tiny hopper-width JSON Lines dataset, no evaluation.
+    const file = writeTinyHopperJsonl(join(dir, "tiny.jsonl"));
     const base = ["--dataset", file, "--steps", "2", "--batch-size", "8", "--hidden-width", "8", "--eval-episodes", "0", "--no-progress"];
     const config = (out: string): Record<string, unknown> =>
       (JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { config: Record<string, unknown> }).config;

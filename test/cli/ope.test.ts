@@ -3,51 +3,23 @@
 // action scaler; wrong or unknown environments fail in one line before anything is written;
 // `adept ope` estimates the policy's value; no user error shows a stack trace.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { loadAgentCheckpoint } from "../../src/agents/checkpoint.js";
 import { agentPolicy } from "../../src/agents/policy.js";
-import { repoRoot } from "../helpers.js";
-import { pendulumDataset } from "../ope/_pendulum.js";
+import { writePendulumJsonl } from "../ope/_pendulum.js";
+import { cli } from "./_fixtures.js";
 
-const run = promisify(execFile);
-const main = join(repoRoot(), "dist", "src", "cli", "main.js");
 const dir = mkdtempSync(join(tmpdir(), "adept-ope-"));
 const env = { ...process.env, ADEPT_CACHE: join(dir, "cache") };
-const adept = (...args: string[]) => run(process.execPath, [main, ...args], { env, encoding: "utf8" });
+const { adept, userError } = cli(env);
 const data = join(dir, "pendulum.jsonl");
-
-/** Runs a command that must fail as a user error: exit 1, one line, no stack. */
-async function userError(args: string[], pattern: RegExp): Promise<void> {
-  await assert.rejects(adept(...args), (error: { code: number; stderr: string }) => {
-    assert.equal(error.code, 1, error.stderr);
-    assert.match(error.stderr, pattern);
-    assert.doesNotMatch(error.stderr, /\n\s+at /, "no stack trace");
-    assert.equal(error.stderr.trim().split("\n").length, 1, error.stderr);
-    return true;
-  });
-}
 
 describe("adept without a simulator: pendulum JSON Lines", () => {
   before(async () => {
-    const d = await pendulumDataset(4, 100, 3);
-    const lines: string[] = [];
-    for (let i = 0; i < d.size; i++)
-      lines.push(
-        JSON.stringify({
-          observation: Array.from(d.observations.subarray(i * 3, i * 3 + 3)),
-          action: [d.actions[i]],
-          reward: d.rewards[i],
-          next_observation: Array.from(d.nextObservations.subarray(i * 3, i * 3 + 3)),
-          terminal: false,
-          timeout: d.timeouts[i] === 1,
-        }),
-      );
-    writeFileSync(data, `${lines.join("\n")}\n`);
+    await writePendulumJsonl(data, 4, 100, 3);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -22,6 +22,14 @@ it("quickstart: the same arguments reuse the runs and say why; other arguments t
   assert.match(first.stderr, /iql: training for 20 steps/);
   const runDir = join(dir, "runs", "hopper-medium-replay-2000-steps20");
   for (const algo of ["iql", "adept-iql"]) assert.ok(existsSync(join(runDir, algo, "seed0", "summary.json")), algo);
+  // The kernels line once at start, as adept train prints it; each run's config.json records them.
+  const kernels = first.stdout.split("\n").filter((l) => l.startsWith("kernels "));
+  assert.deepEqual(kernels, [first.stdout.split("\n")[0]], first.stdout);
+  assert.match(kernels[0]!, /^kernels (native\/|ts).*, \d+ threads? .*, (fp32|bf16) — /);
+  for (const algo of ["iql", "adept-iql"]) {
+    const config = JSON.parse(readFileSync(join(runDir, algo, "seed0", "config.json"), "utf8"));
+    assert.equal(`kernels ${config.backend.summary}`, kernels[0], algo);
+  }
   assert.match(readFileSync(join(dir, "report", "report.md"), "utf8"), /adept-iql/);
 
   const again = await run(process.execPath, args(20), { env, encoding: "utf8" });

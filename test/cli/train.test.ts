@@ -51,6 +51,17 @@ describe("adept CLI: data build → train → eval", () => {
     assert.match(stdout, /bc on hopper-random: 200 updates/);
     for (const f of ["config.json", "metrics.jsonl", "latest.safetensors", "best.safetensors", "summary.json"])
       assert.ok(existsSync(join(out, f)), f);
+    // The kernels: one line at start, and the same in config.json, with each part spelled out.
+    const kernelLines = stdout.split("\n").filter((l) => l.startsWith("kernels "));
+    assert.equal(kernelLines.length, 1, stdout);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.equal(`kernels ${config.backend.summary}`, kernelLines[0]);
+    assert.ok(config.backend.kernels.startsWith("native/") || config.backend.kernels === "ts", config.backend.kernels);
+    assert.ok(config.backend.threads >= 1 && config.backend.threadsReason.length > 0);
+    assert.ok(["fp32", "bf16"].includes(config.backend.precision));
+    assert.ok(config.backend.cpu.length > 0 && Array.isArray(config.backend.isa));
+    if (config.backend.backend === "openblas") assert.ok(config.backend.openblasCore.length > 0);
+    if (config.backend.backend === "onednn") assert.ok(config.backend.onednnIsa.length > 0);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(summary.steps, 200);
     assert.ok(Number.isFinite(summary.last.normalized.mean));
@@ -73,6 +84,12 @@ describe("adept CLI: data build → train → eval", () => {
     assert.match(resumed.stdout, /200 updates/);
     assert.match(resumed.stderr, /resuming .* from step 200/);
     assert.equal(readFileSync(join(out, "metrics.jsonl"), "utf8"), linesBefore);
+    // The resume's kernels beside the start's.
+    const resumedConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.deepEqual(resumedConfig.backend, config.backend);
+    assert.equal(resumedConfig.resumedOn.length, 1);
+    assert.equal(resumedConfig.resumedOn[0].step, 200);
+    assert.equal(`kernels ${resumedConfig.resumedOn[0].backend.summary}`, resumed.stdout.split("\n")[0]);
   });
 
   it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {

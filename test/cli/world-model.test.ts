@@ -16,6 +16,7 @@ import { readWorldModelHeader } from "../../src/diffusion/persist.js";
 import { loadTensors } from "../../src/nn/serialize.js";
 import { currentCheckpoint } from "../../src/run/checkpoint-unit.js";
 import { repoRoot } from "../helpers.js";
+import { TINY_ADEPT_LOOP } from "./_fixtures.js";
 
 const run = promisify(execFile);
 const main = join(repoRoot(), "dist", "src", "cli", "main.js");
@@ -25,25 +26,37 @@ const other = join(dir, "other", "hopper-random.hdf5"); // same name and task, o
 const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
 const wmFlags = ["--width", "16", "--depth", "1", "--denoising-steps", "3", "--batch-size", "64", "--log-every", "0"];
 const agentFlags = ["--batch-size", "64", "--hidden-width", "16", "--eval-episodes", "1", "--eval-every", "0", "--no-progress"];
-const adeptFlags = [
-  "--iteration-steps",
-  "20",
-  "--wm-steps-per-iteration",
-  "2",
-  "--is-batch-size",
-  "64",
-  "--rollout-count",
-  "32",
-  "--horizon",
-  "3",
-  "--gap-samples",
-  "32",
-  "--gap-rollouts",
-  "0",
-  "--behaviour-steps",
-  "20",
-];
+const adeptFlags = [...TINY_ADEPT_LOOP, "--gap-rollouts", "0"];
 const mopoFlags = ["--rollout-count", "32", "--iteration-steps", "20"];
+
+/** `adept wm train` of a tiny model on `data` into `out`, then `more` flags. */
+const wmTrain = (data: string, steps: number, out: string, ...more: string[]): string[] => [
+  "wm",
+  "train",
+  "--dataset",
+  data,
+  "--steps",
+  String(steps),
+  "--out",
+  out,
+  ...more,
+  ...wmFlags,
+];
+
+/** `adept train --algo <algo>` of a tiny agent on the dataset into `out`, then `more` flags. */
+const train = (algo: string, steps: number, out: string, ...more: string[]): string[] => [
+  "train",
+  "--algo",
+  algo,
+  "--dataset",
+  dataset,
+  "--steps",
+  String(steps),
+  "--out",
+  out,
+  ...agentFlags,
+  ...more,
+];
 
 /** Runs the CLI; returns its exit code and output instead of throwing. */
 async function adept(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -61,22 +74,7 @@ describe("world models as reusable artifacts", () => {
   before(async () => {
     await buildDataset("hopper-random", { size: 2000, out: dataset });
     await buildDataset("hopper-random", { size: 1500, out: other, seed: 7 });
-    const r = await adept([
-      "wm",
-      "train",
-      "--dataset",
-      dataset,
-      "--steps",
-      "30",
-      "--checkpoint-every",
-      "10",
-      "--out",
-      wm,
-      "--baseline",
-      "--ensemble-steps",
-      "20",
-      ...wmFlags,
-    ]);
+    const r = await adept(wmTrain(dataset, 30, wm, "--checkpoint-every", "10", "--baseline", "--ensemble-steps", "20"));
     assert.equal(r.code, 0, r.stderr);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,25 +94,11 @@ describe("world models as reusable artifacts", () => {
 
   it("wm train --resume continues to exactly the model of an uninterrupted run", async () => {
     const split = join(dir, "wm-resumed");
-    const first = await adept(["wm", "train", "--dataset", dataset, "--steps", "20", "--out", split, "--baseline", ...wmFlags]);
+    const first = await adept(wmTrain(dataset, 20, split, "--baseline"));
     assert.equal(first.code, 0, first.stderr);
-    const again = await adept(["wm", "train", "--dataset", dataset, "--steps", "20", "--out", split, ...wmFlags]);
+    const again = await adept(wmTrain(dataset, 20, split));
     assert.match(again.stderr, /is not empty: pass --resume/);
-    const resumed = await adept([
-      "wm",
-      "train",
-      "--dataset",
-      dataset,
-      "--steps",
-      "30",
-      "--out",
-      split,
-      "--resume",
-      "--baseline",
-      "--ensemble-steps",
-      "20",
-      ...wmFlags,
-    ]);
+    const resumed = await adept(wmTrain(dataset, 30, split, "--resume", "--baseline", "--ensemble-steps", "20"));
     assert.equal(resumed.code, 0, resumed.stderr);
     for (const file of ["world-model.safetensors", "ensemble.safetensors"]) {
       const a = loadTensors(join(wm, file)).tensors,
@@ -122,42 +106,15 @@ describe("world models as reusable artifacts", () => {
       assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
       for (const [name, t] of Object.entries(a)) assert.deepEqual(b[name]!.data, t.data, `${file}: ${name}`);
     }
-    const otherData = await adept(["wm", "train", "--dataset", other, "--steps", "40", "--out", split, "--resume", ...wmFlags]);
+    const otherData = await adept(wmTrain(other, 40, split, "--resume"));
     assert.match(otherData.stderr, /world-model\.safetensors: trained on other data/);
-    const otherConfig = await adept([
-      "wm",
-      "train",
-      "--dataset",
-      dataset,
-      "--steps",
-      "40",
-      "--out",
-      split,
-      "--resume",
-      ...wmFlags,
-      "--lr",
-      "0.01",
-    ]);
+    const otherConfig = await adept([...wmTrain(dataset, 40, split, "--resume"), "--lr", "0.01"]);
     assert.match(otherConfig.stderr, /trained with lr 0\.0003, the flags ask for 0\.01/);
   });
 
   it("adept-iql starts from the world model, records it, and does not pretrain", async () => {
     const out = join(dir, "adept-from-wm");
-    const r = await adept([
-      "train",
-      "--algo",
-      "adept-iql",
-      "--dataset",
-      dataset,
-      "--steps",
-      "40",
-      "--world-model",
-      wm,
-      "--out",
-      out,
-      ...agentFlags,
-      ...adeptFlags,
-    ]);
+    const r = await adept(train("adept-iql", 40, out, "--world-model", wm, ...adeptFlags));
     assert.equal(r.code, 0, r.stderr);
     const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.equal(config.worldModel.file, join(wm, "world-model.safetensors"));
@@ -170,20 +127,7 @@ describe("world models as reusable artifacts", () => {
     assert.equal(readWorldModelHeader(unitModel()).updates, 30 + 2 * 2);
     // A resume restores the run's own copy of the model from its checkpoint: without
     // --world-model, or repeating the original (as a sweep does); another model is refused.
-    const resume = [
-      "train",
-      "--algo",
-      "adept-iql",
-      "--dataset",
-      dataset,
-      "--steps",
-      "60",
-      "--out",
-      out,
-      ...agentFlags,
-      ...adeptFlags,
-      "--resume",
-    ];
+    const resume = train("adept-iql", 60, out, ...adeptFlags, "--resume");
     const resumed = await adept(resume);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /resuming .* from step 40/);
@@ -198,21 +142,7 @@ describe("world models as reusable artifacts", () => {
 
   it("mopo starts from the ensemble of the same directory and runs with MOPO's λ and h for hopper-random", async () => {
     const out = join(dir, "mopo-from-wm");
-    const r = await adept([
-      "train",
-      "--algo",
-      "mopo",
-      "--dataset",
-      dataset,
-      "--steps",
-      "40",
-      "--world-model",
-      wm,
-      "--out",
-      out,
-      ...agentFlags,
-      ...mopoFlags,
-    ]);
+    const r = await adept(train("mopo", 40, out, "--world-model", wm, ...mopoFlags));
     assert.equal(r.code, 0, r.stderr);
     const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.equal(config.worldModel.file, join(wm, "ensemble.safetensors"));
@@ -227,25 +157,7 @@ describe("world models as reusable artifacts", () => {
 
   it("mopo without --world-model trains its own ensemble", async () => {
     const out = join(dir, "mopo-own");
-    const r = await adept([
-      "train",
-      "--algo",
-      "mopo",
-      "--dataset",
-      dataset,
-      "--steps",
-      "40",
-      "--out",
-      out,
-      ...agentFlags,
-      ...mopoFlags,
-      "--model-steps",
-      "20",
-      "--model-width",
-      "16",
-      "--model-depth",
-      "1",
-    ]);
+    const r = await adept(train("mopo", 40, out, ...mopoFlags, "--model-steps", "20", "--model-width", "16", "--model-depth", "1"));
     assert.equal(r.code, 0, r.stderr);
     // The ensemble is part of the checkpoint unit, beside the agent.
     const unit = currentCheckpoint(out)!;
@@ -261,7 +173,7 @@ describe("world models as reusable artifacts", () => {
       copyFileSync(join(wm, "world-model.safetensors"), truncated);
       truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
       writeFileSync(foreign, "not a tensor file at all, just some text that is long enough");
-      const r = await adept(["wm", "train", "--dataset", other, "--steps", "5", "--out", otherWm, ...wmFlags]);
+      const r = await adept(wmTrain(other, 5, otherWm));
       assert.equal(r.code, 0, r.stderr);
     });
     const cases: [string, () => string[], RegExp][] = [
@@ -283,19 +195,7 @@ describe("world models as reusable artifacts", () => {
     for (const [what, args, message] of cases)
       it(what, async () => {
         const out = join(dir, `bad-${what.replace(/\W+/g, "-")}`);
-        const r = await adept([
-          "train",
-          "--algo",
-          "adept-iql",
-          "--dataset",
-          dataset,
-          "--steps",
-          "10",
-          "--out",
-          out,
-          ...agentFlags,
-          ...args(),
-        ]);
+        const r = await adept(train("adept-iql", 10, out, ...args()));
         assert.equal(r.code, 1);
         assert.match(r.stderr, message);
         assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);

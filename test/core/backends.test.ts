@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { MLP } from "../../src/nn/layers.js";
 import { Adam } from "../../src/nn/optim.js";
 import { availableKernels, kernels, setKernels } from "../../src/tensor/backend.js";
-import { loadAddon } from "../../src/tensor/native.js";
+import { loadAddon, threads } from "../../src/tensor/native.js";
 import { mean, square, sub } from "../../src/tensor/ops.js";
 import { precision, setPrecision } from "../../src/tensor/precision.js";
 import { backward, scope, Tensor } from "../../src/tensor/tensor.js";
@@ -20,6 +20,8 @@ import { assertClose, repoRoot } from "../helpers.js";
 
 const addon = loadAddon();
 const info = addon?.info();
+/** The addon's kernels, even where ADEPT_KERNELS=ts makes the TypeScript ones the default. */
+const native = availableKernels().at(-1)!;
 const skip = addon ? false : "the native addon is not built";
 /** bf16 runs in this process: oneDNN with bf16 hardware, and no other backend forced. */
 const bf16Skip = !info?.onednn.bf16
@@ -112,7 +114,7 @@ describe("backend dispatch", { skip }, () => {
       addon!.setBackend("openblas");
       addon!.setThreads(t);
       const c = new Float32Array(300 * 7);
-      kernels().sgemm(true, false, 300, 7, 256, 1, a, b, 0, c);
+      native.sgemm(true, false, 300, 7, 256, 1, a, b, 0, c);
       return c;
     });
     addon!.setThreads(1);
@@ -120,6 +122,66 @@ describe("backend dispatch", { skip }, () => {
     assert.deepEqual(results[1], results[0]);
     assert.deepEqual(results[2], results[0]);
   });
+
+  // The portable kernels split a large product among the pool's threads (native/pool.c),
+  // by rows of C or, where C is wider than tall, by columns; each element is still summed
+  // by one thread in one order, so every bit is the same at any thread count.
+  /** Puts back a backend as `addon.backend()` named it ("onednn/bf16": oneDNN in bf16). */
+  const restore = (name: string): void => {
+    addon!.setBackend(name.replace("/bf16", ""));
+    if (name.endsWith("/bf16")) addon!.setPrecision(true);
+  };
+  const chosen = addon?.backend();
+  const portables = addon
+    ? (["portable-avx512", "portable-avx2", "portable-generic"] as const).filter((b) => addon.setBackend(b) === "")
+    : [];
+  if (chosen) restore(chosen);
+  for (const backend of portables)
+    it(`gives the same fp32 products on ${backend} at 1, 2 and 3 threads, split by rows and by columns`, () => {
+      const before = addon!.backend();
+      const rng = new Rng(12);
+      const calls = (): number => addon!.info().pool.parallelCalls;
+      const calls0 = calls();
+      try {
+        assert.equal(addon!.setBackend(backend), "");
+        for (const [m, n, k] of [
+          [256, 256, 256], // rows
+          [301, 130, 259], // rows, edges of every block size
+          [17, 700, 300], // columns
+          [40, 1100, 70], // columns across the 1024-wide block
+        ] as const)
+          for (const ta of [false, true])
+            for (const tb of [false, true]) {
+              const a = new Float32Array(m * k),
+                b = new Float32Array(k * n),
+                c0 = new Float32Array(m * n);
+              rng.fillUniform(a, -1, 1);
+              rng.fillUniform(b, -1, 1);
+              rng.fillUniform(c0, -1, 1);
+              const [one, ...more] = [1, 2, 3].map((t) => {
+                addon!.setThreads(t);
+                const c = c0.slice();
+                native.sgemm(ta, tb, m, n, k, 0.5, a, b, 0.25, c);
+                return c;
+              });
+              const what = `${backend} ${m}x${n}x${k} ${ta}/${tb}`;
+              for (const c of more) assert.deepEqual(new Uint32Array(c!.buffer), new Uint32Array(one!.buffer), what);
+              const want = c0.slice();
+              tsKernels.sgemm(ta, tb, m, n, k, 0.5, a, b, 0.25, want);
+              assertClose(more[0]!, want, 1e-4, 1e-4, what);
+            }
+        // 4 shapes × 4 transpose cases × 2 and 3 threads: each was split (none fell back to one thread).
+        assert.equal(calls() - calls0, 32, "products that ran on more than one thread");
+        // A small product stays on the calling thread.
+        addon!.setThreads(2);
+        const small = calls();
+        native.sgemm(false, false, 64, 64, 64, 1, new Float32Array(64 * 64), new Float32Array(64 * 64), 0, new Float32Array(64 * 64));
+        assert.equal(calls(), small);
+      } finally {
+        addon!.setThreads(threads());
+        restore(before);
+      }
+    });
 });
 
 /** x rounded to bfloat16 (nearest, ties to even), as a number. */
@@ -186,7 +248,7 @@ describe("precision", () => {
         [true, true],
       ] as const) {
         const got = new Float32Array(m * n).fill(1);
-        kernels().sgemm(ta, tb, m, n, k, 0.5, a, b, 1, got);
+        native.sgemm(ta, tb, m, n, k, 0.5, a, b, 1, got);
         const want = new Float32Array(m * n).fill(1);
         tsKernels.sgemm(ta, tb, m, n, k, 0.5, a.map(bf16), b.map(bf16), 1, want);
         assertClose(got, want, 1e-4, 1e-4, `bf16 sgemm ${ta}/${tb}`);

@@ -10,6 +10,7 @@ import { Adam, cosineLr, polyakUpdate } from "../../src/nn/optim.js";
 import { loadTensors, saveTensors } from "../../src/nn/serialize.js";
 import { mean, square, sub } from "../../src/tensor/ops.js";
 import { backward, noGrad, poolStats, scope, Tensor } from "../../src/tensor/tensor.js";
+import { FileError, UserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "../helpers.js";
 
@@ -80,6 +81,20 @@ describe("nn", () => {
         () => new MLP(2, 1, { hidden: [32] }, new Rng(1)).loadStateDict(loaded.tensors, path),
         /net.safetensors: parameter "layers.0.weight" has shape \[2,64\], expected \[2,32\]/,
       );
+      // State read from a file is that file's fault (one line to the user); state built in memory is a bug.
+      assert.throws(
+        () => new MLP(2, 1, { hidden: [32] }, new Rng(1)).loadStateDict(loaded.tensors, { file: path, part: "actor" }),
+        (e: unknown) => e instanceof FileError && /net\.safetensors: actor: parameter "layers\.0\.weight" has shape/.test(e.message),
+      );
+      assert.throws(
+        () => new MLP(2, 1, { hidden: [32] }, new Rng(1)).loadStateDict(loaded.tensors, "copy"),
+        (e: unknown) => !(e instanceof UserError) && /^copy: parameter "layers\.0\.weight"/.test((e as Error).message),
+      );
+      assert.throws(
+        () => loadTensors(join(dir, "none.safetensors")),
+        (e: unknown) => e instanceof FileError && /none\.safetensors: no such file$/.test(e.message),
+      );
+      assert.throws(() => loadTensors(join(dir, "bad")), FileError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

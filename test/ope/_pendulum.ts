@@ -1,5 +1,6 @@
 // Pendulum data for the OPE tests: Gymnasium's Pendulum-v1 (examples/pendulum-env.js), whose
 // true policy values we can simulate exactly, logged by a noisy behaviour policy.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Dataset } from "../../src/data/dataset.js";
@@ -80,6 +81,25 @@ export async function pendulumDataset(episodes: number, steps: number, seed = 0)
     metadata: {},
     source: { format: "memory", nextObservations: "file", droppedRows: 0 },
   };
+}
+
+/** {@link pendulumDataset} written as JSON Lines (what a user without a simulator brings), at `file`. */
+export async function writePendulumJsonl(file: string, episodes: number, steps: number, seed = 0): Promise<string> {
+  const d = await pendulumDataset(episodes, steps, seed);
+  const lines: string[] = [];
+  for (let i = 0; i < d.size; i++)
+    lines.push(
+      JSON.stringify({
+        observation: Array.from(d.observations.subarray(i * 3, i * 3 + 3)),
+        action: [d.actions[i]],
+        reward: d.rewards[i],
+        next_observation: Array.from(d.nextObservations.subarray(i * 3, i * 3 + 3)),
+        terminal: false,
+        timeout: d.timeouts[i] === 1,
+      }),
+    );
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
 }
 
 /** The true discounted return of `policy` from the reset distribution (Monte Carlo, `episodes` episodes, `steps` steps). */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cleanCheckpoints, currentCheckpoint, latestPath, writeCheckpointUnit } from "../../src/run/checkpoint-unit.js";
 import { ExplosionWatch, nonFiniteLoss, nonFiniteTensor } from "../../src/run/divergence.js";
-import { lockHolder, lockPath, RunLock, readLock, TAKE_OVER_FOREIGN_ENV } from "../../src/run/lock.js";
+import { LOCK_JOB_ENV, lockHolder, lockPath, RunLock, readLock, TAKE_OVER_ENV } from "../../src/run/lock.js";
 import { checkResume, type RunConfig } from "../../src/run/resume.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { UserError } from "../../src/util/errors.js";
@@ -54,18 +54,29 @@ describe("run lock", () => {
     assert.ok(!readdirSync(dir).some((f) => f.includes(".new-") || f.includes(".stale-")), "no temporary lock files left");
   });
 
-  it("a queue worker's trainer takes over a lock another host left, but not a live one of this host", () => {
+  it("a queue worker's trainer takes over exactly the foreign lock its worker names; not another, nor a live one of this host", () => {
     const dir = fresh("foreign");
-    process.env[TAKE_OVER_FOREIGN_ENV] = "1";
+    const lost = { pid: 1, host: "elsewhere", since: "earlier" };
+    writeFileSync(lockPath(dir), JSON.stringify(lost));
     try {
-      writeFileSync(lockPath(dir), JSON.stringify({ pid: 1, host: "elsewhere", since: "earlier" }));
+      process.env[TAKE_OVER_ENV] = JSON.stringify({ ...lost, since: "later" }); // the same pid and host, another lock
+      assert.throws(() => RunLock.acquire(dir), /in use by pid 1 on host elsewhere/);
+      process.env[TAKE_OVER_ENV] = JSON.stringify(lost);
+      process.env[LOCK_JOB_ENV] = "run-0123 00112233aabbccdd";
       const lock = RunLock.acquire(dir);
-      assert.deepEqual([readLock(dir)?.pid, readLock(dir)?.host], [process.pid, hostname()]);
+      assert.deepEqual(
+        [readLock(dir)?.pid, readLock(dir)?.host, readLock(dir)?.job],
+        [process.pid, hostname(), "run-0123 00112233aabbccdd"],
+        "the new lock names its queue job",
+      );
       lock.release();
-      writeFileSync(lockPath(dir), JSON.stringify({ pid: process.ppid, host: hostname(), since: "earlier" }));
+      const live = { pid: process.ppid, host: hostname(), since: "earlier" };
+      writeFileSync(lockPath(dir), JSON.stringify(live));
+      process.env[TAKE_OVER_ENV] = JSON.stringify(live);
       assert.throws(() => RunLock.acquire(dir), /in use by pid \d+ on host .*stop it first/);
     } finally {
-      delete process.env[TAKE_OVER_FOREIGN_ENV];
+      delete process.env[TAKE_OVER_ENV];
+      delete process.env[LOCK_JOB_ENV];
     }
   });
 });

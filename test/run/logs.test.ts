@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { metricsCsv, parseLogFormats, RunLogs } from "../../src/run/logs/index.js";
 import { readEventFile } from "../../src/run/logs/tensorboard.js";
+import { writeTinyHopperJsonl } from "../cli/_fixtures.js";
 import { repoRoot } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-logs-"));
@@ -82,17 +83,7 @@ describe("run logs", () => {
   });
 
   it("adept train --log csv,tensorboard writes both beside metrics.jsonl", () => {
-    const file = join(dir, "tiny.jsonl");
-    const lines = Array.from({ length: 40 }, (_, i) =>
-      JSON.stringify({
-        observation: Array.from({ length: 11 }, (_, j) => Math.sin(i + j)),
-        action: [0.1, -0.2, 0.3].map((a) => a * Math.cos(i)),
-        reward: i / 40,
-        next_observation: Array.from({ length: 11 }, (_, j) => Math.sin(i + 1 + j)),
-        terminal: i === 39,
-      }),
-    );
-    writeFileSync(file, `${lines.join("\n")}\n`);
+    const file = writeTinyHopperJsonl(join(dir, "tiny.jsonl"));
     const out = join(dir, "train");
     const r = spawnSync(
       process.execPath,

@@ -7,8 +7,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildDataset } from "../../src/collect/build.js";
-import { JobError, jobId, parseQueueUrl, QueueError, redact, runDir, specJobs, trainArgs, validateJob } from "../../src/run/queue/index.js";
-import { parseSweepSpec } from "../../src/run/sweep/index.js";
+import {
+  JobError,
+  jobId,
+  parseQueueUrl,
+  QueueError,
+  type RunJob,
+  redact,
+  runDir,
+  type StageJob,
+  specJobs,
+  specQueue,
+  stageArgs,
+  stageDir,
+  trainArgs,
+  validateJob,
+  validateStageJob,
+} from "../../src/run/queue/index.js";
+import { parseSweepSpec, sweepRuns } from "../../src/run/sweep/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-queue-job-"));
 const data = join(dir, "hopper-random.hdf5");
@@ -78,7 +94,7 @@ describe("queue jobs", () => {
     assert.equal(runDir("/runs", job!), "/runs/study/hopper-random/iql/seed0");
   });
 
-  it("a named variant runs as its algorithm with its config and name; a world-model stage is refused on a queue", async () => {
+  it("a named variant runs as its algorithm with its config and name", async () => {
     const [job] = await specJobs(
       spec({ algos: ["iql-hi"], seeds: [0], variants: { "iql-hi": { algo: "iql", config: { expectile: 0.9 } } } }),
     );
@@ -86,9 +102,84 @@ describe("queue jobs", () => {
     assert.equal(runDir("/runs", job!), "/runs/study/hopper-random/iql-hi/seed0");
     assert.ok(trainArgs(job!, job!.dataset, "/x").includes("--variant=iql-hi"));
     assert.throws(() => validateJob({ ...job, variant: "../x" }), /^JobError: job\.variant/);
+  });
+
+  it("a world-model stage: one job per dataset × seed before its runs; only the runs that take a world model wait for it", async () => {
+    const worldModel = { steps: 20, baseline: true, ensembleSteps: 10, checkpointEvery: 10, config: { width: 16, depth: 1 } };
+    const withStage = (extra: Record<string, unknown> = {}) => spec({ algos: ["iql", "adept-iql", "mopo"], worldModel, ...extra });
+    const jobs = await specQueue(withStage());
+    assert.deepEqual(
+      jobs.map((j) => [j.name, j.needs ?? ""]),
+      [0, 1].flatMap((seed) => [
+        [`world-models/hopper-random/seed${seed}`, ""],
+        [`hopper-random/iql/seed${seed}`, ""],
+        [`hopper-random/adept-iql/seed${seed}`, `world-models/hopper-random/seed${seed}`],
+        [`hopper-random/mopo/seed${seed}`, `world-models/hopper-random/seed${seed}`],
+      ]),
+    );
+    const stage = jobs[0]!.job as StageJob;
+    assert.match(jobs[0]!.id, /^stage-[0-9a-f]{40}$/);
+    assert.equal(jobs[0]!.steps, 30, "the diffusion model's steps and the ensemble's");
+    assert.equal((jobs[2]!.job as RunJob).needs, jobs[0]!.id);
+    assert.equal((jobs[1]!.job as RunJob).needs, undefined, "iql waits for nothing");
+    assert.notEqual(jobs[4]!.id, jobs[0]!.id, "one stage per seed");
+    // The id: what makes the models, not the sweep; a field at its default is the same stage.
+    const idOf = async (extra: Record<string, unknown>) => (await specQueue(withStage(extra)))[0]!.id;
+    assert.equal(await idOf({ out: join(dir, "another-sweep") }), jobs[0]!.id);
+    assert.equal(await idOf({ worldModel: { ...worldModel, holdout: 0.05 } }), jobs[0]!.id);
+    const ids = new Set([jobs[0]!.id]);
+    ids.add(await idOf({ worldModel: { ...worldModel, steps: 21 } }));
+    ids.add(await idOf({ worldModel: { ...worldModel, config: { width: 32, depth: 1 } } }));
+    ids.add(await idOf({ seeds: [1] }));
+    assert.equal(ids.size, 4);
+    // A run's id follows its stage's.
+    const other = await specQueue(withStage({ worldModel: { ...worldModel, steps: 21 } }));
+    assert.equal(other[1]!.id, jobs[1]!.id, "iql's job does not change with the stage");
+    assert.notEqual(other[2]!.id, jobs[2]!.id, "adept-iql's does");
+
+    // The stage's command: the local sweep's flags, one element per value.
+    const args = stageArgs(stage, stage.dataset, "/runs/world-models/x");
+    const local = sweepRuns(withStage())[0]!.trainArgs; // ["--steps", "20", …, "--baseline", …]
+    const joined: string[] = [];
+    for (let i = 0; i < local.length; i++) {
+      const value = local[i + 1];
+      if (value !== undefined && !value.startsWith("--")) joined.push(`${local[i++]}=${value}`);
+      else joined.push(local[i]!);
+    }
+    assert.deepEqual(
+      args.slice(2, -1),
+      joined.map((a) => (a.startsWith("--out=") ? "--out=/runs/world-models/x" : a)),
+    );
+    assert.deepEqual([args[0], args[1], args.at(-1)], ["wm", "train", "--resume"]);
+    assert.equal(stageDir("/runs", stage.dataset, 0, jobs[0]!.id), `/runs/world-models/hopper-random/seed0-${jobs[0]!.id.slice(6, 18)}`);
+
+    // Validation, as for runs.
+    assert.deepEqual(validateStageJob(JSON.parse(JSON.stringify(stage))), stage);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ dataset: "$(reboot)" }, /^job\.dataset/],
+      [{ dataset: "/data/../etc/x.hdf5" }, /^job\.dataset/],
+      [{ kind: "run" }, /^job\.kind/],
+      [{ seed: 1.5 }, /^job\.seed/],
+      [{ stage: { ...stage.stage, out: "/elsewhere" } }, /^job\.stage\.out/],
+      [{ stage: { ...stage.stage, steps: "20 --out /" } }, /^job\.stage: worldModel\.steps/],
+      [{ stage: { ...stage.stage, config: { widht: 16 } } }, /^job\.stage: worldModel\.config/],
+      [{ command: "sh -c id" }, /^job: unknown field "command"/],
+    ];
+    for (const [change, message] of bad)
+      assert.throws(
+        () => validateStageJob({ ...stage, ...change }),
+        (e: Error) => e instanceof JobError && message.test(e.message),
+      );
+    const run = jobs[2]!.job as RunJob;
+    assert.throws(() => validateJob({ ...run, needs: "stage-; rm -rf /" }), /^JobError: job\.needs/);
+    assert.throws(
+      () => validateJob({ ...(jobs[1]!.job as RunJob), needs: jobs[0]!.id }),
+      /^JobError: job\.needs: iql starts from no world model/,
+    );
+    assert.ok(trainArgs(run, run.dataset, "/x", "/runs/world-models/x").includes("--world-model=/runs/world-models/x"));
     await assert.rejects(
-      specJobs(spec({ algos: ["adept-iql"], worldModel: { steps: 10 } })),
-      (e: Error) => e instanceof JobError && /^worldModel: .*runs locally only/.test(e.message),
+      specQueue(withStage({ worldModel: { ...worldModel, out: join(dir, "models") } })),
+      (e: Error) => e instanceof JobError && /^worldModel\.out: on a queue/.test(e.message),
     );
   });
 

@@ -8,7 +8,16 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/report.js";
-import { buildScoreTable, findRuns, meanSampleStd, type Report, tableGrid, tableNotes, writeReport } from "../../src/run/report/index.js";
+import {
+  buildScoreTable,
+  findRuns,
+  meanSampleStd,
+  type Report,
+  runListGrid,
+  tableGrid,
+  tableNotes,
+  writeReport,
+} from "../../src/run/report/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-report-"));
 const runs = join(dir, "runs");
@@ -212,6 +221,30 @@ describe("adept report", () => {
     // a size in thousands, and an id that is not a rebuilt size of any published dataset
     assert.equal(buildScoreTable([{ ...rebuilt("iql", 0, 1), dataset: "walker2d-random-20k" }]).rows[0]!.paper.iql, 5.4);
     assert.equal(buildScoreTable([{ ...rebuilt("iql", 0, 1), dataset: "my-logs-2000" }]).rows[0]!.paper.iql, undefined);
+  });
+
+  it("shows each run's kernels in the run list, and every change a resume made to them", () => {
+    const record = (kernels: string, threads: number) => ({ kernels, backend: kernels.split("/")[1], threads, summary: "…" });
+    const at = join(dir, "kernels");
+    mkdirSync(at, { recursive: true });
+    const config = JSON.parse(readFileSync(join(runs, "hopper-random", "iql", "seed0", "config.json"), "utf8"));
+    writeFileSync(
+      join(at, "config.json"),
+      JSON.stringify({
+        ...config,
+        backend: record("native/openblas", 2),
+        resumedOn: [
+          { step: 400, backend: record("native/openblas", 2) },
+          { step: 700, backend: record("native/portable-avx512", 1) },
+        ],
+      }),
+    );
+    const grid = runListGrid([...findRuns([at]), ...findRuns([join(runs, "walker2d-medium", "bc", "seed0")])], dir);
+    assert.equal(grid.header.at(-1), "kernels");
+    assert.deepEqual(
+      grid.body.map((row) => row.at(-1)),
+      ["openblas 2T → portable-avx512 1T", "–"], // a run from before kernels were recorded: "–"
+    );
   });
 
   it("the CLI writes the report and rejects bad input with one line", async () => {

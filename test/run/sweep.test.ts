@@ -9,7 +9,9 @@ import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { register } from "../../src/cli/sweep.js";
 import { buildDataset } from "../../src/collect/build.js";
+import { RunLock } from "../../src/run/lock.js";
 import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
+import { threadsPerWorker } from "../../src/tensor/native.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -93,6 +95,10 @@ describe("adept sweep", () => {
       assert.equal(summary.seed, run.seed);
       assert.ok(Number.isFinite(summary.last.normalized.mean));
       assert.match(readFileSync(join(run.dir, "log.txt"), "utf8"), /# adept sweep .*: fresh start/);
+      // Each worker's kernels, with the share of threads the sweep gave it.
+      const backend = JSON.parse(readFileSync(join(run.dir, "config.json"), "utf8")).backend;
+      assert.equal(backend.threadsReason, "ADEPT_THREADS", run.name);
+      assert.equal(backend.threads, Number(process.env.ADEPT_THREADS ?? threadsPerWorker(2)), run.name);
     }
     assert.match(stream.text(), /4 runs: 4 done/);
     // With 2 jobs the first two runs start before either finishes.
@@ -110,6 +116,23 @@ describe("adept sweep", () => {
     assert.equal(result.skipped.length, 4);
     assert.equal(result.finished.length, 0);
     assert.doesNotMatch(stream.text(), /started/);
+  });
+
+  it("shows a run whose directory a live process outside the sweep holds as running, by that process", () => {
+    const run = sweepRuns(spec)[3]!;
+    const summary = readFileSync(join(run.dir, "summary.json"));
+    rmSync(join(run.dir, "summary.json"));
+    const lock = RunLock.acquire(run.dir); // this test process: alive, and not the sweep's child
+    try {
+      assert.match(
+        formatStatus(sweepStatus(spec)),
+        new RegExp(`hopper-random/iql/seed1\\s+running\\s+60/60.*by pid ${process.pid} on host`),
+      );
+    } finally {
+      lock.release();
+    }
+    assert.match(formatStatus(sweepStatus(spec)), /hopper-random\/iql\/seed1\s+stopped\s+60\/60/);
+    writeFileSync(join(run.dir, "summary.json"), summary);
   });
 
   it("resumes a run that has a checkpoint but no summary", async () => {

@@ -15,15 +15,16 @@
  * ignores a job whose id exists); changing any of these is a new job.
  */
 import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
-import { datasetId, datasetName, resolveDataset } from "../../data/cache.js";
+import { statSync } from "node:fs";
+import { isAbsolute, join, normalize, resolve, sep } from "node:path";
+import { datasetId, datasetName } from "../../data/cache.js";
 import { datasetSha256 } from "../../data/fingerprint.js";
 import { loadDataset } from "../../data/load.js";
 import { ConfigError, kebab, resolveConfig, type Scalar } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
-import { baseAlgo, type OverrideValue, overridesFor, SWEEP_RUN_OPTIONS, type SweepSpec } from "../sweep/spec.js";
+import { type OverrideValue, SWEEP_RUN_OPTIONS } from "../sweep/spec.js";
 import { algorithmNames, schemaOf } from "../train.js";
+import { worldModelKindOf } from "../world-model-file.js";
 
 /** The one queue every adept sweep and worker on a Redis share. */
 export const QUEUE_NAME = "adept-runs";
@@ -48,6 +49,8 @@ export interface RunJob {
   options: Record<string, Scalar>;
   /** The algorithm config overrides the run gets. */
   overrides: Record<string, OverrideValue>;
+  /** The id of the world-model stage the run starts from (stage.ts), for the ADEPT variants and mopo of a spec with one. */
+  needs?: string;
 }
 
 /** A job that fails validation: it is failed without running anything. */
@@ -56,7 +59,7 @@ export class JobError extends UserError {
 }
 
 /** A sweep folder name: letters, digits, `.`, `_`, `-`, not starting with `.`. */
-const SWEEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const SWEEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 /** What an absolute dataset path may hold: no shell metacharacters, quotes or control characters. */
 const SAFE_PATH = /^[A-Za-z0-9._\-+@=,/ ]+$/;
 
@@ -96,61 +99,13 @@ export function jobId(job: RunJob): string {
     options: sorted(job.options),
     fingerprint: job.fingerprint,
     seed: job.seed,
+    ...(job.needs !== undefined ? { needs: job.needs } : {}), // the models it starts from (absent: ids as before stages)
   };
   return `run-${createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 40)}`;
 }
 
 function sorted<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** The sweep folder of a spec: the base name of its `out`. */
-export function sweepName(spec: SweepSpec): string {
-  const name = basename(resolve(spec.out));
-  if (!SWEEP_NAME.test(name))
-    throw new JobError(`out: the sweep's folder name "${name}" must be letters, digits, ".", "_" or "-" to run on a queue`);
-  return name;
-}
-
-/**
- * The jobs of a spec, in the order of {@link sweepRuns} (seed-major). Each dataset is
- * resolved and fingerprinted here, on the enqueuing machine: a worker runs a job only on
- * the same bytes.
- */
-export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
-  const sweep = sweepName(spec);
-  // NOTE: a world-model stage would be a job the runs wait for; not on a queue yet.
-  if (spec.worldModel) throw new JobError("worldModel: a sweep with a world-model stage runs locally only for now: drop --queue");
-  const fingerprints = new Map<string, { dataset: string; fingerprint: string }>();
-  for (const d of spec.datasets) {
-    const path = resolveDataset(d);
-    // An id stays an id (each worker resolves it in its own cache); a file goes by absolute path.
-    const dataset = datasetId(d) !== null && !existsSync(d) ? d : resolve(path);
-    fingerprints.set(d, { dataset, fingerprint: await fileFingerprint(path) });
-  }
-  const options: Record<string, Scalar> = Object.fromEntries(
-    Object.keys(SWEEP_RUN_OPTIONS).map((k) => [k, spec[k as keyof typeof SWEEP_RUN_OPTIONS]]),
-  );
-  const jobs: RunJob[] = [];
-  for (const seed of spec.seeds)
-    for (const d of spec.datasets)
-      for (const algo of spec.algos) {
-        const variant = spec.variants[algo] ? { variant: algo } : {};
-        const overrides = overridesFor(spec, algo);
-        const job: RunJob = {
-          version: JOB_VERSION,
-          sweep,
-          algo: baseAlgo(spec, algo),
-          ...variant,
-          ...fingerprints.get(d)!,
-          seed,
-          options,
-          overrides,
-        };
-        validateJob(job); // the same checks a worker makes, so a bad spec fails here, not on every worker
-        jobs.push(job);
-      }
-  return jobs;
 }
 
 /**
@@ -160,7 +115,7 @@ export async function specJobs(spec: SweepSpec): Promise<RunJob[]> {
 export function validateJob(data: unknown): RunJob {
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new JobError("job data must be an object");
   const d = data as Record<string, unknown>;
-  const known = ["version", "sweep", "algo", "variant", "dataset", "fingerprint", "seed", "options", "overrides"];
+  const known = ["version", "sweep", "algo", "variant", "dataset", "fingerprint", "seed", "options", "overrides", "needs"];
   for (const key of Object.keys(d)) if (!known.includes(key)) throw new JobError(`job: unknown field "${key}"`);
   if (d.version !== JOB_VERSION) throw new JobError(`job: version ${JSON.stringify(d.version)}, this worker runs version ${JOB_VERSION}`);
   if (typeof d.sweep !== "string" || !SWEEP_NAME.test(d.sweep))
@@ -175,6 +130,9 @@ export function validateJob(data: unknown): RunJob {
     throw new JobError(`job.fingerprint: expected sha256:<64 hex digits>, got ${JSON.stringify(d.fingerprint)}`);
   if (typeof d.seed !== "number" || !Number.isSafeInteger(d.seed) || d.seed < 0)
     throw new JobError(`job.seed: expected an integer ≥ 0, got ${JSON.stringify(d.seed)}`);
+  if (d.needs !== undefined && (typeof d.needs !== "string" || !/^stage-[0-9a-f]{40}$/.test(d.needs)))
+    throw new JobError(`job.needs: expected a stage job id (stage-<40 hex digits>), got ${JSON.stringify(d.needs)}`);
+  if (d.needs !== undefined && worldModelKindOf(d.algo) === null) throw new JobError(`job.needs: ${d.algo} starts from no world model`);
   const options = asRecord(d.options, "job.options");
   const overrides = asRecord(d.overrides, "job.overrides");
   let resolved: Record<string, Scalar>;
@@ -196,7 +154,7 @@ function asRecord(value: unknown, where: string): Record<string, unknown> {
 }
 
 /** A dataset id, or an absolute, normalized path (no `..`) of safe characters (a file, or a Minari dataset folder). */
-function validDataset(dataset: string): boolean {
+export function validDataset(dataset: string): boolean {
   if (datasetId(dataset) !== null) return true;
   return isAbsolute(dataset) && normalize(dataset) === dataset && SAFE_PATH.test(dataset) && !dataset.split("/").includes("..");
 }
@@ -209,11 +167,15 @@ export function runDir(runsDir: string, job: RunJob): string {
   return dir;
 }
 
-/** The `adept train` arguments of a validated job (after the CLI's entry point), each value one `--flag=value` element. */
-export function trainArgs(job: RunJob, dataset: string, dir: string): string[] {
+/**
+ * The `adept train` arguments of a validated job (after the CLI's entry point), each value
+ * one `--flag=value` element; `worldModel` is its stage's directory when it has one.
+ */
+export function trainArgs(job: RunJob, dataset: string, dir: string, worldModel?: string): string[] {
   const args = ["train", `--algo=${job.algo}`, `--dataset=${dataset}`, `--seed=${job.seed}`, `--out=${dir}`];
   for (const field of Object.keys(SWEEP_RUN_OPTIONS)) args.push(`--${kebab(field)}=${job.options[field]}`);
   for (const [field, value] of Object.entries(job.overrides)) args.push(`--${kebab(field)}=${value}`);
+  if (worldModel !== undefined) args.push(`--world-model=${worldModel}`);
   if (job.variant !== undefined) args.push(`--variant=${job.variant}`);
   // NOTE: `--resume` on a fresh start too, as a local sweep does: with no checkpoint it starts fresh.
   return [...args, "--resume", "--no-progress"];

@@ -11,7 +11,8 @@ import { type Job, type JobsOptions, Queue } from "bullmq";
 import type { SweepSpec } from "../sweep/spec.js";
 import type { RunState, RunStatus } from "../sweep/status.js";
 import { checkReachable, connect, type QueueUrl } from "./connection.js";
-import { jobId, QUEUE_NAME, type RunJob, runName, specJobs } from "./job.js";
+import { QUEUE_NAME } from "./job.js";
+import { type QueuedRun, specQueue } from "./spec-jobs.js";
 
 /**
  * How often a run that fails for a reason outside its own input (a crash, a signal such as
@@ -26,7 +27,7 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnFail: false,
 };
 
-/** What a worker reports while it runs a job (BullMQ job progress). */
+/** What a worker reports while it runs a job, a run or a stage (BullMQ job progress). */
 export interface RunProgress {
   /** `host:pid` of the worker. */
   worker: string;
@@ -37,7 +38,7 @@ export interface RunProgress {
   steps: number;
 }
 
-/** What a worker returns for a finished run (BullMQ job return value). */
+/** What a worker returns for a finished run or stage (BullMQ job return value; a stage has no scores). */
 export interface RunResult {
   worker: string;
   steps: number;
@@ -46,16 +47,9 @@ export interface RunResult {
   wallSeconds?: number;
 }
 
-/** A spec's runs with their job ids. */
-export interface QueuedRun {
-  name: string;
-  id: string;
-  job: RunJob;
-}
-
-/** The jobs a spec stands for. */
+/** The jobs a spec stands for: its world-model stages and runs, with their ids. */
 export async function queuedRuns(spec: SweepSpec): Promise<QueuedRun[]> {
-  return (await specJobs(spec)).map((job) => ({ name: runName(job), id: jobId(job), job }));
+  return specQueue(spec);
 }
 
 /** Runs `body` with a queue on `url`, after checking that Redis answers (one line if not). */
@@ -106,20 +100,26 @@ export async function queueStatus(spec: SweepSpec, url: QueueUrl): Promise<RunSt
   const runs = await queuedRuns(spec);
   return withQueue(url, async (queue) => {
     const rows: RunStatus[] = [];
-    for (const run of runs) {
-      const job = await queue.getJob(run.id);
-      rows.push(rowOf(run, job, await stateOf(job), spec.steps));
-    }
+    for (const run of runs) rows.push(await jobRow(queue, run));
     return rows;
   });
+}
+
+/** The status row of one job of a spec. */
+export async function jobRow(queue: Queue, run: QueuedRun): Promise<RunStatus> {
+  // The state first, then the job: a job read first could finish before its state is read,
+  // and a "completed" state would then come with the job's earlier, result-less record.
+  const state = await queue.getJobState(run.id);
+  const job = await queue.getJob(run.id);
+  return rowOf(run, job, job ? state : "missing");
 }
 
 async function stateOf(job: Job | undefined): Promise<string> {
   return job ? job.getState() : "missing";
 }
 
-function rowOf(run: QueuedRun, job: Job | undefined, state: string, steps: number): RunStatus {
-  const row: RunStatus = { name: run.name, state: "pending", step: 0, steps };
+function rowOf(run: QueuedRun, job: Job | undefined, state: string): RunStatus {
+  const row: RunStatus = { name: run.name, state: "pending", step: 0, steps: run.steps };
   if (!job) return { ...row, note: "not enqueued" };
   const progress = (typeof job.progress === "object" ? job.progress : {}) as Partial<RunProgress>;
   if (typeof progress.step === "number") row.step = progress.step;
@@ -132,11 +132,13 @@ function rowOf(run: QueuedRun, job: Job | undefined, state: string, steps: numbe
     const since = job.processedOn === undefined ? {} : { seconds: (Date.now() - job.processedOn) / 1000 };
     return { ...row, state: "running", ...since, note: `on ${progress.worker ?? "a worker"}` };
   }
-  // Waiting, or delayed before another attempt.
+  // Waiting, delayed before another attempt, or waiting for its world-model stage (gate.ts).
   const retry =
     job.attemptsMade > 0
       ? `attempt ${job.attemptsMade + 1} of ${ATTEMPTS}${job.failedReason ? ` after: ${job.failedReason}` : ""}`
-      : undefined;
+      : run.needs !== undefined
+        ? `after ${run.needs}`
+        : undefined;
   const queued: RunState = "queued";
   return { ...row, state: queued, ...(retry ? { note: retry } : {}) };
 }

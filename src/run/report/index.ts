@@ -217,25 +217,27 @@ function reportDocument(
       });
     blocks.push(...parts.losses);
   }
-  if (parts.curves.length > 0) blocks.push({ kind: "heading", level: 2, text: "Learning curves" }, ...parts.curves);
-  if (parts.training.length > 0)
-    blocks.push(
-      { kind: "heading", level: 2, text: "Losses and value estimates" },
-      {
-        kind: "paragraph",
-        text: "The learner's `loss/*` and `value/*` metrics (means over each logging interval), and the world model's losses where the run trains one; one panel per metric, one line per algorithm.",
-      },
-      ...parts.training,
-    );
-  if (parts.diagnostics.length > 0)
-    blocks.push(
-      { kind: "heading", level: 2, text: "World-model diagnostics (ADEPT runs)" },
-      {
-        kind: "paragraph",
-        text: "`wm/*`: world-model training metrics; `gap/*`: estimates of the return-gap terms of Theorem 4.4 (ε_r, ε_m, ε_π) and the model-vs-real return.",
-      },
-      ...parts.diagnostics,
-    );
+  // The chart sections: each a heading, what its panels show, and the panels (left out when it has none).
+  const chartSections: [string, string | null, Figure[]][] = [
+    ["Learning curves", null, parts.curves],
+    [
+      "Losses and value estimates",
+      "The learner's `loss/*` and `value/*` metrics (means over each logging interval), and the world model's losses where the run trains one; one panel per metric, one line per algorithm.",
+      parts.training,
+    ],
+    [
+      "World-model diagnostics (ADEPT runs)",
+      "`wm/*`: world-model training metrics; `gap/*`: estimates of the return-gap terms of Theorem 4.4 (ε_r, ε_m, ε_π) and the model-vs-real return.",
+      parts.diagnostics,
+    ],
+  ];
+  for (const [heading, intro, figures] of chartSections)
+    if (figures.length > 0)
+      blocks.push(
+        { kind: "heading", level: 2, text: heading },
+        ...(intro === null ? [] : [{ kind: "paragraph" as const, text: intro }]),
+        ...figures,
+      );
   if (diagnostics.body.length > 0)
     blocks.push(
       { kind: "heading", level: 3, text: "At the end of training" },

@@ -28,6 +28,8 @@ export interface RunRecord {
   steps: number;
   evalEvery?: number;
   evalEpisodes?: number;
+  /** The kernels it ran on, short ("openblas 2T", "onednn/bf16 1T"; "a → b" when a resume changed them); absent in older runs. */
+  kernels?: string;
   /** Present when the run finished. */
   summary?: {
     steps: number;
@@ -70,6 +72,8 @@ export function readRun(dir: string): RunRecord {
     steps: number;
     evalEvery?: number;
     evalEpisodes?: number;
+    backend?: { kernels: string; threads: number };
+    resumedOn?: { backend: { kernels: string; threads: number } }[];
   };
   const dataset = datasetName(config.dataset);
   const task = config.task ?? dataset.split("-")[0]!;
@@ -97,7 +101,14 @@ export function readRun(dir: string): RunRecord {
     steps: config.steps,
     evalEvery: config.evalEvery,
     evalEpisodes: config.evalEpisodes,
+    ...(config.backend ? { kernels: kernelsLabel(config.backend, config.resumedOn ?? []) } : {}),
     summary,
     metrics,
   };
+}
+
+/** "openblas 2T", and every other set of kernels a resume continued on: "openblas 2T → portable-avx512 1T". */
+function kernelsLabel(start: { kernels: string; threads: number }, resumes: { backend: { kernels: string; threads: number } }[]): string {
+  const labels = [start, ...resumes.map((r) => r.backend)].map((b) => `${b.kernels.replace(/^native\//, "")} ${b.threads}T`);
+  return labels.filter((l, i) => i === 0 || l !== labels[i - 1]).join(" → ");
 }

@@ -68,21 +68,48 @@ export function usesStage(algo: string, stage: StageSpec | undefined): boolean {
   return true;
 }
 
+/** The name of the stage of one dataset and seed: `world-models/<dataset>/seed<k>`. */
+export function stageName(dataset: string, seed: number): string {
+  return `world-models/${datasetName(dataset)}/seed${seed}`;
+}
+
 /** The stage of one dataset and seed under `root` (the spec's `out`). */
 export function stageRun(stage: StageSpec, root: string, dataset: string, seed: number): StageRun {
-  const name = `world-models/${datasetName(dataset)}/seed${seed}`;
+  const name = stageName(dataset, seed);
   const dir = stage.out ? join(stage.out, datasetName(dataset), `seed${seed}`) : join(root, name);
   const data = existsSync(dataset) ? resolve(dataset) : dataset;
-  const args = ["--dataset", data, "--seed", String(seed), "--steps", String(stage.steps), "--out", dir];
-  args.push("--holdout", String(stage.holdout), "--checkpoint-every", String(stage.checkpointEvery), "--log-every", "10000");
-  if (stage.baseline) args.push("--baseline", "--ensemble-steps", String(stage.ensembleSteps || stage.steps));
-  for (const [field, value] of Object.entries(stage.config)) args.push(`--${kebab(field)}`, String(value));
+  const args = stageFlags(stage, data, seed, dir).flatMap(([flag, value]) => (value === undefined ? [flag] : [flag, value]));
   return { name, dataset, seed, dir, args };
 }
 
+/**
+ * The `adept wm train` flags of a stage (without `--resume`), as `[flag, value]` pairs (a
+ * switch has no value): one list for the local sweep and the queue's workers, so both train
+ * the same models.
+ */
+export function stageFlags(stage: StageSpec, dataset: string, seed: number, dir: string): Array<[string, string | undefined]> {
+  const flags: Array<[string, string | undefined]> = [
+    ["--dataset", dataset],
+    ["--seed", String(seed)],
+    ["--steps", String(stage.steps)],
+    ["--out", dir],
+    ["--holdout", String(stage.holdout)],
+    ["--checkpoint-every", String(stage.checkpointEvery)],
+    ["--log-every", "10000"],
+  ];
+  if (stage.baseline) flags.push(["--baseline", undefined], ["--ensemble-steps", String(stage.ensembleSteps || stage.steps)]);
+  for (const [field, value] of Object.entries(stage.config)) flags.push([`--${kebab(field)}`, String(value)]);
+  return flags;
+}
+
+/** The gradient steps of a stage: the diffusion model's, plus the ensemble's when it has one. */
+export function stageSteps(stage: StageSpec): number {
+  return stage.steps + (stage.baseline ? stage.ensembleSteps || stage.steps : 0);
+}
+
 /** Where a stage stands: done (train.json with every model at its steps), stopped (models saved part-way) or pending. */
-export function inspectStage(run: StageRun, stage: StageSpec): RunStatus {
-  const total = stage.steps + (stage.baseline ? stage.ensembleSteps || stage.steps : 0);
+export function inspectStage(run: Pick<StageRun, "name" | "dir">, stage: StageSpec): RunStatus {
+  const total = stageSteps(stage);
   const status: RunStatus = { name: run.name, state: "pending", step: 0, steps: total };
   for (const file of [WORLD_MODEL_FILES.diffusion, ...(stage.baseline ? [WORLD_MODEL_FILES["gaussian-ensemble"]] : [])]) {
     const path = join(run.dir, file);

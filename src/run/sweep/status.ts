@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeMetricsLine } from "../../util/metrics.js";
-import { processAlive } from "../lock.js";
+import { describeOwner, lockHolder, processAlive } from "../lock.js";
 import { type SweepRun, type SweepSpec, sweepRuns } from "./spec.js";
 import { inspectStage } from "./stages.js";
 
@@ -111,7 +111,12 @@ export function sweepStatus(spec: SweepSpec, runs: SweepRun[] = sweepRuns(spec))
   return runs.map((run) => {
     const status = inspectAny(run, spec);
     const recorded = file?.runs[run.name];
-    if (status.state === "done" || !recorded) return status;
+    if (status.state === "done") return status;
+    // A live trainer that is not this sweep's child (started by hand, or by an earlier sweep's
+    // worker) holds the directory's lock: it is running, not stopped.
+    const holder = lockHolder(run.dir);
+    if (holder && !(recorded?.state === "running" && live)) return { ...status, state: "running", note: `by ${describeOwner(holder)}` };
+    if (!recorded) return status;
     if (recorded.state === "running" && live) {
       status.state = "running";
       if (recorded.started !== undefined) status.seconds = (Date.now() - recorded.started) / 1000;
@@ -125,9 +130,7 @@ export function sweepStatus(spec: SweepSpec, runs: SweepRun[] = sweepRuns(spec))
 
 /** What a run's or a world-model stage's directory says. */
 export function inspectAny(run: SweepRun, spec: SweepSpec): RunStatus {
-  return run.command[0] === "wm" && spec.worldModel
-    ? inspectStage({ ...run, args: run.trainArgs }, spec.worldModel)
-    : inspectRun(run, spec.steps);
+  return run.command[0] === "wm" && spec.worldModel ? inspectStage(run, spec.worldModel) : inspectRun(run, spec.steps);
 }
 
 /** The status file, or undefined when there is none (or it is being replaced). */
