@@ -21,7 +21,7 @@ import { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./mode
 
 export { type OpeData, policyActions, prepareOpeData } from "./data.js";
 export { FQE_CONFIG, type FqeConfig, type FqeResult, fqe } from "./fqe.js";
-export { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./model.js";
+export { type ModelOpeResult, modelRollouts, outOfSupportFraction, rolloutHorizon } from "./model.js";
 export { ranks, regretAt1, spearman } from "./rank.js";
 
 export interface OpeOptions {
@@ -30,7 +30,7 @@ export interface OpeOptions {
   /** World models to roll the policy out in (already trained or loaded). */
   worldModels: WorldModel[];
   fqeConfig?: Partial<FqeConfig>;
-  /** Model rollouts and their horizon (default: the data's mean episode length). */
+  /** Model rollouts and their horizon (default: the task's time limit, else the data's mean episode length; `rolloutHorizon`). */
   rollouts?: number;
   horizon?: number;
   seed?: number;

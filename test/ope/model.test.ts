@@ -1,14 +1,15 @@
 // Model rollouts end where the task says: at its rule, never for a task that does not
 // terminate (halfcheetah) whatever the terminal model believes, and by the terminal model's
 // P(done) only for a task that gives no rule. A stub world model that is sure every step is
-// terminal (P(done) = 1) tells the three apart.
+// terminal (P(done) = 1) tells the three apart. And rollouts last the task's time limit by
+// default, not the data's (often shorter) episodes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { WorldModel, WorldModelStep } from "../../src/diffusion/types.js";
 import type { BatchPolicy } from "../../src/envs/policy.js";
 import { prepareOpeData } from "../../src/ope/data.js";
 import { evaluateOffline } from "../../src/ope/index.js";
-import { modelRollouts } from "../../src/ope/model.js";
+import { modelRollouts, rolloutHorizon } from "../../src/ope/model.js";
 import { Rng } from "../../src/util/rng.js";
 import { toyDataset } from "../diffusion/_fixtures.js";
 
@@ -71,5 +72,19 @@ describe("model rollouts' termination", () => {
     assert.equal(report.models[0]!.meanLength, 20);
     const unknown = evaluateOffline({ ...data.dataset }, zeroPolicy, { fqe: false, worldModels: [alwaysDone], rollouts: 8, horizon: 20 });
     assert.equal(unknown.models[0]!.meanLength, 1);
+  });
+});
+
+describe("model rollouts' horizon", () => {
+  it("is the task's time limit where the task is known, else the data's mean episode length", () => {
+    assert.equal(rolloutHorizon({ ...data, dataset: { ...data.dataset, task: "walker2d" } }), 1000);
+    assert.equal(rolloutHorizon(data), 1); // no task; every toy row is its own 1-step episode
+    const report = evaluateOffline({ ...data.dataset, task: "halfcheetah" }, zeroPolicy, {
+      fqe: false,
+      worldModels: [alwaysDone],
+      rollouts: 2,
+    });
+    assert.equal(report.models[0]!.horizon, 1000);
+    assert.equal(report.models[0]!.meanLength, 1000);
   });
 });
