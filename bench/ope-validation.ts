@@ -9,11 +9,13 @@
  *     [--data hopper-medium-replay] [--out runs/ope-validation] [--results results/ope-validation]
  *     [--episodes 10] [--wm-steps 5000] [--ensemble-steps 5000] [--rollouts 100] [--seed 0]
  *     [--tag NAME] [--plan plan.json] [--fqe-steps N --fqe-critics K --fqe-lr X …]
- *     [--horizon H]
+ *     [--horizon H|mean]
  *
  * A variant of the OPE settings (FQE flags; --horizon, --rollouts, world-model steps) needs a
- * --tag: the estimates that change go to their own folder (fqe-TAG/ or models-TAG/), the
- * others are reused, and the table is <results>/<task>-TAG.json.
+ * --tag: the estimates that change go to their own folder (fqe-TAG/, models-h<H>-TAG/), the
+ * others are reused, and the table is <results>/<task>-TAG.json. The rollouts' folder is
+ * named by their horizon (models-h<H>/): --horizon mean is the data's mean episode length
+ * (the default before it became the task's time limit).
  *
  * Stages, each resumable (a finished piece is a file under --out and is not redone; a killed
  * run picks up where it stopped):
@@ -24,7 +26,7 @@
  *   3. world models  the diffusion model and the Gaussian ensemble, trained once on the data
  *   4. OPE           evaluateOffline per checkpoint, in two pieces: FQE (+ value, TD error,
  *                    action RMSE; <out>/<task>/fqe/) and rollouts in both models (+ the
- *                    off-support fraction; <out>/<task>/models/)
+ *                    off-support fraction; <out>/<task>/models-h<H>/)
  *   5. table         <results>/<task>[-tag].json and .csv: one row per checkpoint, and ρ and
  *                    regret@1 per estimate; a Markdown summary on stdout
  * CPU seconds (own + waited-for children) are recorded per stage, with the load average.
@@ -42,7 +44,7 @@ import { loadDataset } from "../src/data/load.js";
 import { DiffusionWorldModel, GaussianEnsembleWorldModel, loadWorldModel } from "../src/diffusion/index.js";
 import type { WorldModel } from "../src/diffusion/types.js";
 import { Evaluator } from "../src/envs/evaluate.js";
-import { evaluateOffline, FQE_CONFIG, type OpeReport, prepareOpeData, regretAt1, spearman } from "../src/ope/index.js";
+import { evaluateOffline, FQE_CONFIG, type OpeReport, prepareOpeData, regretAt1, rolloutHorizon, spearman } from "../src/ope/index.js";
 import { schemaOf } from "../src/run/train.js";
 import { kebab } from "../src/util/config.js";
 
@@ -91,7 +93,6 @@ const episodes = Number(args.episodes);
 const wmSteps = Number(args["wm-steps"]);
 const ensembleSteps = Number(args["ensemble-steps"] ?? wmSteps);
 const rollouts = Number(args.rollouts);
-const horizon = args.horizon === undefined ? undefined : Number(args.horizon);
 const plan: PlanEntry[] = args.plan ? JSON.parse(readFileSync(args.plan, "utf8")) : DEFAULT_PLAN;
 const given = args as Record<string, unknown>;
 const fqeConfig = Object.fromEntries(
@@ -100,8 +101,8 @@ const fqeConfig = Object.fromEntries(
     .map((k) => [k, Number(given[kebab(k)])]),
 );
 const fqeVariant = Object.keys(fqeConfig).length > 0;
-const modelVariant = horizon !== undefined || rollouts !== 100 || wmSteps !== 5000 || ensembleSteps !== wmSteps;
-if (!args.tag && (fqeVariant || modelVariant))
+const modelVariant = rollouts !== 100 || wmSteps !== 5000 || ensembleSteps !== wmSteps;
+if (!args.tag && (fqeVariant || modelVariant || args.horizon !== undefined))
   throw new Error("a variant of the OPE settings needs --tag NAME (its results go to their own files)");
 const suffix = args.tag ? `-${args.tag}` : "";
 const root = join(args.out, task);
@@ -110,7 +111,6 @@ const dirs = {
   sim: join(root, "sim"),
   wm: join(root, "wm"),
   fqe: join(root, fqeVariant ? `fqe${suffix}` : "fqe"),
-  models: join(root, modelVariant ? `models${suffix}` : "models"),
 };
 for (const dir of [...Object.values(dirs), args.results]) mkdirSync(dir, { recursive: true });
 const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
@@ -239,17 +239,20 @@ interface OpeRecord {
   load: number;
   fqeConfig?: Record<string, number>;
 }
-let opeData: ReturnType<typeof prepareOpeData> | undefined;
+const opeData = prepareOpeData(await data(), 0.1, seed);
+// The rollouts' horizon, resolved here because it names their folder.
+const meanLength = Math.max(1, Math.round(opeData.meanEpisodeLength));
+const horizon = args.horizon === undefined ? rolloutHorizon(opeData) : args.horizon === "mean" ? meanLength : Number(args.horizon);
+const opeDirs = { fqe: dirs.fqe, models: join(root, `models-h${horizon}${modelVariant ? suffix : ""}`) };
+mkdirSync(opeDirs.models, { recursive: true });
 for (const c of checkpoints) {
   for (const piece of ["fqe", "models"] as const) {
-    const path = join(dirs[piece], `${c.id}.json`);
+    const path = join(opeDirs[piece], `${c.id}.json`);
     if (existsSync(path)) continue;
-    opeData ??= prepareOpeData(await data(), 0.1, seed);
-    const prepared = opeData;
     console.error(`[${task}] ${piece} ${c.id}`);
     const options =
       piece === "fqe" ? { fqe: true, worldModels: [], fqeConfig, seed } : { fqe: false, worldModels: models, rollouts, horizon, seed };
-    const { value: report, cpuSeconds: cpu, load } = await measured(() => evaluateOffline(prepared, policyOf(c.file), options));
+    const { value: report, cpuSeconds: cpu, load } = await measured(() => evaluateOffline(opeData, policyOf(c.file), options));
     writeJson(path, { report, cpuSeconds: cpu, load, ...(piece === "fqe" ? { fqeConfig } : {}) } satisfies OpeRecord);
   }
 }
@@ -258,7 +261,7 @@ for (const c of checkpoints) {
 const rows = checkpoints.map((c) => {
   const sim = readJson<SimRecord>(join(dirs.sim, `${c.id}.json`));
   const { report: fqeReport, cpuSeconds: fqeCpu } = readJson<OpeRecord>(join(dirs.fqe, `${c.id}.json`));
-  const { report: modelReport, cpuSeconds: modelCpu } = readJson<OpeRecord>(join(dirs.models, `${c.id}.json`));
+  const { report: modelReport, cpuSeconds: modelCpu } = readJson<OpeRecord>(join(opeDirs.models, `${c.id}.json`));
   const fqe = fqeReport.fqe!;
   const model = (kind: string) => modelReport.models.find((m) => m.model === kind)!;
   const diffusion = model("diffusion"),
@@ -322,7 +325,8 @@ const result = {
     wmSteps,
     ensembleSteps,
     rollouts,
-    horizon: horizon ?? "data mean episode length",
+    horizon,
+    dataMeanEpisodeLength: meanLength,
     fqeConfig,
     tag: args.tag ?? null,
   },
