@@ -44,7 +44,17 @@ export { type OfflineData, prepareData, type RewardScaling } from "./learner/off
 export { MOPO_CONFIG, MOPO_TASK_SETTINGS, mopoTaskSettings } from "./mopo/config.js";
 export { MOPO_SCHEMA, MopoLearner, type MopoOptions } from "./mopo/learner.js";
 // Offline policy evaluation.
-export { evaluateOffline, FQE_CONFIG, type FqeResult, fqe, type ModelOpeResult, type OpeReport, prepareOpeData } from "./ope/index.js";
+export {
+  evaluateOffline,
+  FQE_CONFIG,
+  type FqeResult,
+  fqe,
+  type ModelOpeResult,
+  type OpeReport,
+  prepareOpeData,
+  regretAt1,
+  spearman,
+} from "./ope/index.js";
 // The training loop.
 export { type RunSummary, type TrainOptions, trainOffline } from "./run/train.js";
 export { type ReusedWorldModel, reuseWorldModel, WORLD_MODEL_FILES, type WorldModelRecord } from "./run/world-model-file.js";

@@ -23,7 +23,10 @@ export function register(program: Command): void {
     .option("--world-model <file>", "a world model saved by `adept wm train` (diffusion or ensemble), trained on this data's units")
     .option("--wm-steps <n>", "gradient steps of a world model trained here when none is given", "5000")
     .option("--rollouts <n>", "model rollouts", "100")
-    .option("--horizon <n>", "steps per model rollout (default: the data's mean episode length)")
+    .option(
+      "--horizon <n>",
+      "steps per model rollout (default: the task's time limit where the data's task is known, else the data's mean episode length)",
+    )
     .option("--seed <s>", "seed of critics, resamples and rollouts", "0")
     .option("--json", "print the report as JSON");
   addSchemaFlags(cmd, FQE_CONFIG);

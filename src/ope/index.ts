@@ -7,7 +7,8 @@
  * plus the cheap diagnostics: the policy's action distance to the data's actions, FQE's
  * value and held-out TD error, and the fraction of states where the policy leaves the
  * data's support by the world model's uncertainty. `adept ope` and training-time OPE
- * (`--ope-every`) both call {@link evaluateOffline}.
+ * (`--ope-every`) both call {@link evaluateOffline}. rank.ts scores an estimator against the
+ * truth over many policies (Spearman ρ, regret@1).
  */
 import type { Dataset } from "../data/dataset.js";
 import type { WorldModel } from "../diffusion/types.js";
@@ -20,7 +21,8 @@ import { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./mode
 
 export { type OpeData, policyActions, prepareOpeData } from "./data.js";
 export { FQE_CONFIG, type FqeConfig, type FqeResult, fqe } from "./fqe.js";
-export { type ModelOpeResult, modelRollouts, outOfSupportFraction } from "./model.js";
+export { type ModelOpeResult, modelRollouts, outOfSupportFraction, rolloutHorizon } from "./model.js";
+export { ranks, regretAt1, spearman } from "./rank.js";
 
 export interface OpeOptions {
   /** Run FQE. */
@@ -28,7 +30,7 @@ export interface OpeOptions {
   /** World models to roll the policy out in (already trained or loaded). */
   worldModels: WorldModel[];
   fqeConfig?: Partial<FqeConfig>;
-  /** Model rollouts and their horizon (default: the data's mean episode length). */
+  /** Model rollouts and their horizon (default: the task's time limit, else the data's mean episode length; `rolloutHorizon`). */
   rollouts?: number;
   horizon?: number;
   seed?: number;
@@ -71,8 +73,9 @@ export function evaluateOffline(dataset: Dataset | OpeData, policy: BatchPolicy,
     report.diagnostics.heldOutTdRmse = result.heldOutTdRmse;
   }
   const task = data.dataset.task;
-  // The task's rule on observations where it has one (null: trust the terminal model).
-  const termination = task ? (terminationRuleOf(task)?.rule ?? null) : null;
+  // The task's rule on observations where it has one (halfcheetah: none, it never terminates);
+  // undefined for an unknown task: the terminal model decides.
+  const termination = task ? terminationRuleOf(task) : undefined;
   for (const model of options.worldModels) {
     options.onProgress?.(model.kind, 0, 1);
     report.models.push(

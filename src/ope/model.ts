@@ -1,12 +1,20 @@
 /**
  * Model-based offline evaluation: the policy rolled out in a learned world model (the
- * diffusion world model or the Gaussian ensemble) from the data's initial states, for the
- * data's mean episode length or a given horizon; the returns' mean and spread over
- * rollouts, discounted and not. This is ADEPT's own inner loop used as an evaluator.
+ * diffusion world model or the Gaussian ensemble) from the data's initial states, for a
+ * horizon (default: the task's time limit where the task is known — the simulator's episode,
+ * whose return the estimate stands for — else the data's mean episode length); the returns'
+ * mean and spread over rollouts, discounted and not. This is ADEPT's own inner loop used as
+ * an evaluator.
+ *
+ * Why the time limit: on medium-replay data the episodes are short because the behaviour
+ * policies fell (hopper 110 steps, walker2d 221, against 1000 in the simulator), and rollouts
+ * cut there could not tell a policy that falls at step 200 from one that walks on (docs/ope.md,
+ * "Validation on MuJoCo": hopper's diffusion ρ 0.50 → 0.80, walker2d's ensemble 0.69 → 0.78).
  *
  * Units: world models saved by `adept wm train` (and those trained here) model the data as
  * loaded, so the policy acts in the data's units and the model's rewards are the data's.
- * A rollout ends at the task's termination rule where the task is known, else where the
+ * A rollout ends at the task's termination rule where the task is known (a task known never
+ * to terminate, such as halfcheetah, runs every rollout to the horizon), else where the
  * terminal model's P(done) says (sampled), else at the horizon.
  *
  * Support: the fraction of data states where the model is more uncertain about the policy's
@@ -17,18 +25,23 @@
 import type { WorldModel } from "../diffusion/types.js";
 import type { MeanStd } from "../envs/evaluate.js";
 import type { BatchPolicy } from "../envs/policy.js";
-import type { TerminationRule } from "../envs/task.js";
+import { findTask } from "../envs/registry.js";
+import { MAX_EPISODE_STEPS, type TerminationRule } from "../envs/task.js";
 import { Rng } from "../util/rng.js";
 import type { OpeData } from "./data.js";
 
 export interface ModelOpeOptions {
   /** Rollouts run together (start states drawn from the initial states, with replacement). */
   rollouts: number;
-  /** Steps per rollout (default: the data's mean episode length, rounded). */
+  /** Steps per rollout (default: {@link rolloutHorizon}). */
   horizon?: number;
   discount: number;
-  /** The task's termination rule (null: trust the terminal model). */
-  termination: TerminationRule | null;
+  /**
+   * The task's termination, as `terminationRuleOf` gives it: `{ rule }` ends a rollout where
+   * the rule holds, `{ rule: null }` never (the task does not terminate); undefined: the task
+   * gives none, so the terminal model's P(done) decides (sampled).
+   */
+  termination: { rule: TerminationRule | null } | undefined;
   seed: number;
 }
 
@@ -51,7 +64,7 @@ export interface ModelOpeResult {
 export function modelRollouts(data: OpeData, model: WorldModel, policy: BatchPolicy, o: ModelOpeOptions): ModelOpeResult {
   const { S, A, dataset } = data;
   const n = o.rollouts;
-  const horizon = o.horizon ?? Math.max(1, Math.round(data.meanEpisodeLength));
+  const horizon = o.horizon ?? rolloutHorizon(data);
   const rng = new Rng(o.seed);
   const state = new Float32Array(n * S);
   for (let i = 0; i < n; i++) {
@@ -76,7 +89,9 @@ export function modelRollouts(data: OpeData, model: WorldModel, policy: BatchPol
       returns[k]! += r;
       discounted[k]! += weight * r;
       lengths[k]!++;
-      const done = o.termination ? o.termination(next.nextObservations, i, S) : rng.uniform() < next.doneProbabilities[i]!;
+      const done = o.termination
+        ? (o.termination.rule?.(next.nextObservations, i, S) ?? false)
+        : rng.uniform() < next.doneProbabilities[i]!;
       if (done) {
         terminals++;
         continue;
@@ -97,6 +112,13 @@ export function modelRollouts(data: OpeData, model: WorldModel, policy: BatchPol
     meanLength: meanStdOf(lengths).mean,
     terminalFraction: terminals / n,
   };
+}
+
+/** The default steps per rollout: the data's task's time limit where the task is known, else the data's mean episode length. */
+export function rolloutHorizon(data: OpeData): number {
+  const task = data.dataset.task === undefined ? undefined : findTask(data.dataset.task);
+  if (task) return task.maxEpisodeSteps ?? MAX_EPISODE_STEPS;
+  return Math.max(1, Math.round(data.meanEpisodeLength));
 }
 
 /**
