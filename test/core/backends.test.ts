@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MLP } from "../../src/nn/layers.js";
 import { Adam } from "../../src/nn/optim.js";
-import { availableKernels, kernels, setKernels } from "../../src/tensor/backend.js";
+import { availableKernels, setKernels } from "../../src/tensor/backend.js";
 import { loadAddon, threads } from "../../src/tensor/native.js";
 import { mean, square, sub } from "../../src/tensor/ops.js";
 import { precision, setPrecision } from "../../src/tensor/precision.js";
