@@ -108,6 +108,16 @@ function sorted<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The fields a run job and a stage job share: which data (id or plain path, with its content hash) and which seed. */
+export function checkCellFields(d: Record<string, unknown>): void {
+  if (typeof d.dataset !== "string" || !validDataset(d.dataset))
+    throw new JobError(`job.dataset: neither a dataset id (hopper-random) nor a plain absolute file path: ${JSON.stringify(d.dataset)}`);
+  if (typeof d.fingerprint !== "string" || !/^sha256:[0-9a-f]{64}$/.test(d.fingerprint))
+    throw new JobError(`job.fingerprint: expected sha256:<64 hex digits>, got ${JSON.stringify(d.fingerprint)}`);
+  if (typeof d.seed !== "number" || !Number.isSafeInteger(d.seed) || d.seed < 0)
+    throw new JobError(`job.seed: expected an integer ≥ 0, got ${JSON.stringify(d.seed)}`);
+}
+
 /**
  * Checks a job's data field by field (see the module comment); returns it typed. Throws a
  * {@link JobError} naming the field.
@@ -124,12 +134,7 @@ export function validateJob(data: unknown): RunJob {
     throw new JobError(`job.algo: unknown algorithm ${JSON.stringify(d.algo)} (known: ${algorithmNames().join(", ")})`);
   if (d.variant !== undefined && (typeof d.variant !== "string" || !SWEEP_NAME.test(d.variant) || algorithmNames().includes(d.variant)))
     throw new JobError(`job.variant: not a plain name (and not an algorithm's): ${JSON.stringify(d.variant)}`);
-  if (typeof d.dataset !== "string" || !validDataset(d.dataset))
-    throw new JobError(`job.dataset: neither a dataset id (hopper-random) nor a plain absolute file path: ${JSON.stringify(d.dataset)}`);
-  if (typeof d.fingerprint !== "string" || !/^sha256:[0-9a-f]{64}$/.test(d.fingerprint))
-    throw new JobError(`job.fingerprint: expected sha256:<64 hex digits>, got ${JSON.stringify(d.fingerprint)}`);
-  if (typeof d.seed !== "number" || !Number.isSafeInteger(d.seed) || d.seed < 0)
-    throw new JobError(`job.seed: expected an integer ≥ 0, got ${JSON.stringify(d.seed)}`);
+  checkCellFields(d);
   if (d.needs !== undefined && (typeof d.needs !== "string" || !/^stage-[0-9a-f]{40}$/.test(d.needs)))
     throw new JobError(`job.needs: expected a stage job id (stage-<40 hex digits>), got ${JSON.stringify(d.needs)}`);
   if (d.needs !== undefined && worldModelKindOf(d.algo) === null) throw new JobError(`job.needs: ${d.algo} starts from no world model`);

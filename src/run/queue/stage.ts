@@ -21,7 +21,7 @@ import { WORLD_MODEL_CONFIG } from "../../diffusion/world-model.js";
 import { resolveConfig } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
 import { parseStage, STAGE_FIELDS, type StageSpec, stageFlags, stageName } from "../sweep/stages.js";
-import { JOB_VERSION, JobError, validDataset } from "./job.js";
+import { checkCellFields, JOB_VERSION, JobError } from "./job.js";
 
 /** A world-model stage, as it travels through Redis. */
 export interface StageJob {
@@ -83,12 +83,7 @@ export function validateStageJob(data: unknown): StageJob {
   for (const key of Object.keys(d)) if (!known.includes(key)) throw new JobError(`job: unknown field "${key}"`);
   if (d.version !== JOB_VERSION) throw new JobError(`job: version ${JSON.stringify(d.version)}, this worker runs version ${JOB_VERSION}`);
   if (d.kind !== "stage") throw new JobError(`job.kind: expected "stage", got ${JSON.stringify(d.kind)}`);
-  if (typeof d.dataset !== "string" || !validDataset(d.dataset))
-    throw new JobError(`job.dataset: neither a dataset id (hopper-random) nor a plain absolute file path: ${JSON.stringify(d.dataset)}`);
-  if (typeof d.fingerprint !== "string" || !/^sha256:[0-9a-f]{64}$/.test(d.fingerprint))
-    throw new JobError(`job.fingerprint: expected sha256:<64 hex digits>, got ${JSON.stringify(d.fingerprint)}`);
-  if (typeof d.seed !== "number" || !Number.isSafeInteger(d.seed) || d.seed < 0)
-    throw new JobError(`job.seed: expected an integer ≥ 0, got ${JSON.stringify(d.seed)}`);
+  checkCellFields(d);
   let stage: StageSpec;
   try {
     stage = parseStage(d.stage);
