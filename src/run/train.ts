@@ -289,6 +289,15 @@ async function trainLocked(
     progress: options.progress,
     rewardScaling: (saved?.rewardScaling ?? rewardScalingAsked) as RewardScaling,
   };
+  // A finished run asked for no more steps than it has: nothing to do, and nothing is rewritten
+  // (its summary keeps the wall time and speed of the session that trained it).
+  if (resuming) {
+    const finished = finishedSummary(out);
+    if (finished && finished.steps >= o.steps) {
+      process.stderr.write(`${out} already finished at step ${finished.steps}: nothing to resume (pass a larger --steps to go on)\n`);
+      return finished;
+    }
+  }
   // checkpointEvery 0 (the default) is the evaluation interval: a resume then never redoes more
   // than one evaluation interval, and never finds evaluations logged after the last checkpoint.
   if (o.checkpointEvery === 0) o.checkpointEvery = o.evalEvery > 0 ? o.evalEvery : 5000;
@@ -568,6 +577,16 @@ function pickRunOptions(options: TrainOptions): Record<string, unknown> {
 /** Run-dependent defaults: a schema's `maxSteps` (e.g. IQL's cosine schedule) follows the step budget. */
 function withRunDefaults(schema: Record<string, unknown>, overrides: Record<string, unknown>, steps: number): Record<string, unknown> {
   return "maxSteps" in schema && overrides.maxSteps === undefined ? { ...overrides, maxSteps: steps } : overrides;
+}
+
+/** The run's summary.json when it says the run finished; undefined when absent, unreadable or not finished. */
+function finishedSummary(dir: string): RunSummary | undefined {
+  try {
+    const summary = readSummary(dir);
+    return summary.status === "finished" && Number.isInteger(summary.steps) ? summary : undefined;
+  } catch {
+    return undefined; // no summary (a stopped run's was removed when it resumed) or a torn one: train on
+  }
 }
 
 /** Reads a finished run's summary.json. */

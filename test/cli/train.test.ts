@@ -78,18 +78,28 @@ describe("adept CLI: data build → train → eval", () => {
     const ts = await run(process.execPath, [main, ...evalTs], { env: { ...env, ADEPT_KERNELS: "ts" }, encoding: "utf8" });
     const pinned = await adept(...evalTs, "--deterministic-kernels");
     assert.deepEqual(JSON.parse(pinned.stdout).returns, JSON.parse(ts.stdout).returns);
-    // a resumed finished run does nothing more (its last evaluation is not repeated)
-    const linesBefore = readFileSync(join(out, "metrics.jsonl"), "utf8");
+    // A resumed finished run does nothing more and rewrites nothing: its metrics, config and
+    // summary (with the training session's wall time and speed) stay as they were.
+    const before = ["metrics.jsonl", "config.json", "summary.json"].map((f) => readFileSync(join(out, f), "utf8"));
     const resumed = await adept(...bc200, "--resume");
     assert.match(resumed.stdout, /200 updates/);
-    assert.match(resumed.stderr, /resuming .* from step 200/);
-    assert.equal(readFileSync(join(out, "metrics.jsonl"), "utf8"), linesBefore);
-    // The resume's kernels beside the start's.
+    assert.match(resumed.stderr, /already finished at step 200: nothing to resume/);
+    assert.deepEqual(
+      ["metrics.jsonl", "config.json", "summary.json"].map((f) => readFileSync(join(out, f), "utf8")),
+      before,
+    );
+    // Going on with a larger --steps resumes, and records the resume's kernels beside the start's.
+    const extended = await adept(...bc200.map((a) => (a === "200" ? "300" : a)), "--resume");
+    assert.match(extended.stdout, /300 updates/);
+    assert.match(extended.stderr, /resuming .* from step 200/);
     const resumedConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.deepEqual(resumedConfig.backend, config.backend);
     assert.equal(resumedConfig.resumedOn.length, 1);
     assert.equal(resumedConfig.resumedOn[0].step, 200);
-    assert.equal(`kernels ${resumedConfig.resumedOn[0].backend.summary}`, resumed.stdout.split("\n")[0]);
+    assert.equal(`kernels ${resumedConfig.resumedOn[0].backend.summary}`, extended.stdout.split("\n")[0]);
+    const extendedSummary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.equal(extendedSummary.steps, 300);
+    assert.ok(extendedSummary.updatesPerSecond > 0, "the extension's own speed");
   });
 
   it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {
