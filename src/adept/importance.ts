@@ -18,6 +18,8 @@ export interface WeightStats {
   ess: number;
   /** Fraction of log-ratios that hit the clip bound. */
   clippedFraction: number;
+  /** Fraction that hit its upper bound log c (π far likelier than π_β); the rest of the clipped hit −log c. */
+  clippedHighFraction: number;
   /** Mean log-ratio log π − log π_β before clipping. */
   meanLogRatio: number;
   /** The largest weight's share of the total, max wᵢ / Σ w (1/n when all are equal, 1 when one takes all). */
@@ -40,13 +42,15 @@ export function importanceWeights(
   if (!(temperature > 0 && temperature <= 1)) throw new RangeError(`importance weights: temperature must be in (0, 1], got ${temperature}`);
   const bound = clip === null ? Infinity : Math.log(clip);
   let max = -Infinity;
-  let clipped = 0;
+  let clipped = 0,
+    clippedHigh = 0;
   let sumLogRatio = 0;
   for (let i = 0; i < n; i++) {
     const raw = logPi[i]! - logBehaviour[i]!;
     sumLogRatio += raw;
     const r = raw > bound ? bound : raw < -bound ? -bound : raw;
     if (r !== raw) clipped++;
+    if (raw > bound) clippedHigh++;
     out[i] = temperature * r;
     if (out[i]! > max) max = out[i]!;
   }
@@ -62,7 +66,13 @@ export function importanceWeights(
     sumSq += out[i]! * out[i]!;
     if (out[i]! > largest) largest = out[i]!;
   }
-  return { ess: (n * n) / sumSq, clippedFraction: clipped / n, meanLogRatio: sumLogRatio / n, maxShare: largest / n };
+  return {
+    ess: (n * n) / sumSq,
+    clippedFraction: clipped / n,
+    clippedHighFraction: clippedHigh / n,
+    meanLogRatio: sumLogRatio / n,
+    maxShare: largest / n,
+  };
 }
 
 /**

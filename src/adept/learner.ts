@@ -165,6 +165,8 @@ export class AdeptLearner implements Learner {
       let ess = 0,
         loss = 0,
         clipped = 0,
+        clippedHigh = 0,
+        meanLogRatio = 0,
         maxShare = 0,
         anchoredEss = 0;
       for (let k = 0; k < this.c.wmStepsPerIteration; k++) {
@@ -173,6 +175,8 @@ export class AdeptLearner implements Learner {
         const m = this.worldModel.update(this.isSampler.batch, this.isWeights);
         ess += stats.ess;
         clipped += stats.clippedFraction;
+        clippedHigh += stats.clippedHighFraction;
+        meanLogRatio += stats.meanLogRatio;
         maxShare += stats.maxShare;
         loss += m["loss/diffusion"] ?? 0;
       }
@@ -182,6 +186,8 @@ export class AdeptLearner implements Learner {
         "wm/ess": ess / k,
         "wm/ess_fraction": ess / k / this.c.isBatchSize,
         "wm/clipped_fraction": clipped / k,
+        "wm/clipped_high_fraction": clippedHigh / k,
+        "wm/mean_log_ratio": meanLogRatio / k,
         "wm/max_share": maxShare / k,
         "wm/is_loss": loss / k,
       });

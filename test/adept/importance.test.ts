@@ -21,6 +21,10 @@ it("weights are π/π_β, clipped to [1/c, c], self-normalized to mean 1, with E
   const ess = ratios.reduce((a, b) => a + b, 0) ** 2 / ratios.reduce((a, b) => a + b * b, 0);
   assertClose([stats.ess], [ess], 1e-6, 0, "ESS");
   assert.equal(stats.clippedFraction, 0.25);
+  assert.equal(stats.clippedHighFraction, 0.25, "100 > c: clipped from above");
+  const low = importanceWeights([Math.log(0.01), Math.log(0.05), Math.log(20), 0], [0, 0, 0, 0], 4, 10, w);
+  assert.deepEqual([low.clippedFraction, low.clippedHighFraction], [0.75, 0.25], "two below 1/c, one above c");
+  assertClose([low.meanLogRatio], [(Math.log(0.01) + Math.log(0.05) + Math.log(20)) / 4], 1e-12, 0, "mean raw log-ratio");
   // No clipping: the raw ratio survives; huge log-ratios neither overflow nor underflow.
   importanceWeights([800, 0, -800], [0, 0, 0], 3, null, w);
   assertClose(Array.from(w.subarray(0, 3)), [3, 0, 0], 1e-6, 1e-6, "unclipped extreme");

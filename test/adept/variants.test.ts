@@ -56,7 +56,7 @@ describe("ADEPT's mechanism variants", () => {
       const iteration = logged.filter((m) => "wm/ess_fraction" in m);
       assert.equal(iteration.length, 3);
       for (const m of iteration)
-        for (const key of ["wm/ess_fraction", "wm/clipped_fraction", "wm/max_share", ...extra]) {
+        for (const key of ["wm/ess_fraction", "wm/clipped_fraction", "wm/clipped_high_fraction", "wm/max_share", ...extra]) {
           assert.ok(Number.isFinite(m[key]), `${key} = ${m[key]}`);
           assert.ok(m[key]! >= 0 && (key.startsWith("model/") || m[key]! <= 1), `${key} = ${m[key]} in [0, 1]`);
         }

@@ -263,6 +263,7 @@ const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
   ["gap/eps_pi", "ε_π"],
   ["wm/ess_fraction", "ESS / N"],
   ["wm/clipped_fraction", "clipped w"],
+  ["wm/clipped_high_fraction", "w at c"],
   ["wm/max_share", "largest w"],
   ["gap/model_return", "model return"],
   ["gap/real_return", "real return"],
