@@ -15,10 +15,16 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "where report.md, report.html and figures/ go")
     .option("--score <which>", "which evaluation of each run the table shows: last | best", "last")
     .option("--title <text>", "title of the report", "adept report")
-    .action(async (roots: string[], opts: { out: string; score: string; title: string }) => {
+    .option(
+      "--compare <a:b>",
+      "compare algorithm a with b seed by seed (difference, 95 % interval, verdict); repeatable or comma-separated, e.g. adept-iql:iql,adept-sac:sac",
+      (value: string, previous: string[]) => [...previous, ...value.split(",").filter((v) => v !== "")],
+      [] as string[],
+    )
+    .action(async (roots: string[], opts: { out: string; score: string; title: string; compare: string[] }) => {
       if (opts.score !== "last" && opts.score !== "best") throw new CliError(`--score must be last or best, got "${opts.score}"`);
-      const { writeReport } = await import("../run/report/index.js");
-      const report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title });
+      const { verdictText, writeReport } = await import("../run/report/index.js");
+      const report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title, compare: opts.compare });
       const { table, offline } = report;
       const unfinished = table.unfinished.length - offline.length;
       const scored =
@@ -29,6 +35,9 @@ export function register(program: Command): void {
         `report: ${scored}` +
           `${offline.length > 0 ? `; ${offline.length} runs without a simulator (offline estimates and losses)` : ""}` +
           `${unfinished > 0 ? ` (${unfinished} unfinished left out)` : ""}\n` +
+          report.comparisons
+            .map((c) => `  ${c.a.label} vs ${c.b.label}: ${c.rows.map((r) => `${r.label} ${verdictText(c, r)}`).join("; ")}\n`)
+            .join("") +
           `  ${opts.out}/report.md\n  ${opts.out}/report.html\n  ${report.figures.length} figures in ${opts.out}/figures/\n`,
       );
     });

@@ -5,6 +5,7 @@
  *   paper-scores.ts  the paper's published scores and the algorithms' display names
  *   table.ts         the score table in the layout of the paper's Table 1, its notes, the
  *                    end-of-training diagnostics and the run list
+ *   compare.ts       paired comparisons of two algorithms (`--compare a:b`): the paper's claims
  *   charts.ts        learning curves and world-model diagnostics as Vega-Lite → SVG
  *   render.ts        the document model, rendered to Markdown and to HTML
  *
@@ -15,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { columnLabel, curvePoints, diagnosticsSpec, learningCurveSpec, panelsSpec, renderSvg, seriesColors } from "./charts.js";
+import { COMPARISON_NOTE, type Comparison, compare, comparisonGrid, comparisonTitle, parseComparisons } from "./compare.js";
 import { isLoss, OPE_NOTE, offlineRuns, opeGrid } from "./offline.js";
 import { algoName } from "./paper-scores.js";
 import { type Block, type ReportDocument, toHtml, toMarkdown } from "./render.js";
@@ -31,6 +33,19 @@ import {
 } from "./table.js";
 
 export { type CurvePoint, curvePoints, diagnosticsSpec, learningCurveSpec, panelsSpec, renderSvg, type SeriesColors } from "./charts.js";
+export {
+  type Comparison,
+  type ComparisonRow,
+  compare,
+  comparisonGrid,
+  type PairedDifference,
+  pairedDifference,
+  parseComparisons,
+  tQuantile975,
+  type Verdict,
+  verdictOf,
+  verdictText,
+} from "./compare.js";
 export { type MetricName, metricName } from "./metric-names.js";
 export { algoName, PAPER_SCORES } from "./paper-scores.js";
 export { type Block, type Inline, type ReportDocument, toHtml, toMarkdown } from "./render.js";
@@ -58,10 +73,14 @@ export interface ReportOptions {
   score?: ScoreKind;
   /** Title of the page. */
   title?: string;
+  /** Pairs `a:b` of algorithms to compare seed by seed (compare.ts). */
+  compare?: string[];
 }
 
 export interface Report {
   table: ScoreTable;
+  /** The `--compare` pairs, in the order asked. */
+  comparisons: Comparison[];
   /** Finished runs without a simulator score (shown with their offline estimates and losses). */
   offline: RunRecord[];
   /** The content, rendered to {@link Report.markdown} and {@link Report.html}. */
@@ -85,6 +104,7 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   const all = findRuns(roots);
   if (all.length === 0) throw new UserError(`no runs (folders with config.json) under ${roots.join(", ")}`);
   const table = buildScoreTable(all, options.score ?? "last");
+  const comparisons = parseComparisons(options.compare ?? [], table).map(([a, b]) => compare(table, a, b));
   const title = options.title ?? "adept report";
   const { curves, training, diagnostics } = await charts(table);
   const offline = offlineRuns(all);
@@ -93,12 +113,12 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   mkdirSync(join(options.out, "figures"), { recursive: true });
   for (const f of figures) writeFileSync(join(options.out, f.file), f.svg);
 
-  const document = reportDocument(table, { title, roots, out: options.out, curves, training, diagnostics, offline, losses });
+  const document = reportDocument(table, { title, roots, comparisons, out: options.out, curves, training, diagnostics, offline, losses });
   const markdown = toMarkdown(document);
   const html = toHtml(document);
   writeFileSync(join(options.out, "report.md"), markdown);
   writeFileSync(join(options.out, "report.html"), html);
-  return { table, offline, document, markdown, html, figures: figures.map((f) => join(options.out, f.file)) };
+  return { table, comparisons, offline, document, markdown, html, figures: figures.map((f) => join(options.out, f.file)) };
 }
 
 /** The learner's training curves: its losses and value estimates (the world model's losses too). */
@@ -177,6 +197,7 @@ function reportDocument(
   parts: {
     title: string;
     roots: string[];
+    comparisons: Comparison[];
     out: string;
     curves: Figure[];
     training: Figure[];
@@ -206,6 +227,12 @@ function reportDocument(
       { kind: "table", ...tableGrid(table) },
       { kind: "list", items: tableNotes(table) },
     );
+  if (parts.comparisons.length > 0) {
+    blocks.push({ kind: "heading", level: 2, text: `Paired comparisons (${table.score} evaluation)` });
+    for (const c of parts.comparisons)
+      blocks.push({ kind: "heading", level: 3, text: comparisonTitle(c) }, { kind: "table", ...comparisonGrid(c) });
+    blocks.push({ kind: "list", items: [COMPARISON_NOTE] });
+  }
   if (parts.offline.length > 0) {
     const ope = opeGrid(parts.offline);
     blocks.push({ kind: "heading", level: 2, text: "Runs without a simulator" });
