@@ -114,7 +114,11 @@ export interface RunSummary {
   best?: { step: number; normalized: { mean: number; std: number } };
   /** The last offline estimate, for runs without a simulator (`opeEvery`). */
   ope?: TrainingOpe;
+  /** Seconds of training over every session of the run (from {@link RunSummary.wallSecondsFrom} where that is set). */
   wallSeconds: number;
+  /** Set when the run resumed from a checkpoint of an older adept, which kept no time: the step from which wallSeconds counts. */
+  wallSecondsFrom?: number;
+  /** Updates per second of the last session (the one that wrote the summary). */
   updatesPerSecond: number;
 }
 
@@ -174,6 +178,10 @@ interface LoopState {
   evaluatedAt?: number;
   /** The last offline estimate (runs without a simulator). */
   ope?: TrainingOpe;
+  /** Seconds of training up to the checkpoint, over every session (absent in older checkpoints)… */
+  trainingSeconds?: number;
+  /** …counted from this step (0, or the step an older checkpoint without the time was resumed at). */
+  trainingSecondsFrom?: number;
 }
 
 /** Trains an offline agent end to end (see the module comment). */
@@ -349,6 +357,8 @@ async function trainLocked(
   let evaluatedAt = -1;
   let ope: TrainingOpe | undefined;
   let lastCheckpoint: number | undefined;
+  let priorSeconds = 0; // training time of the sessions before this one
+  let secondsFrom = 0;
   if (resuming && unit) {
     const info = restoreAgentCheckpoint(unit.agentPath, agent);
     const extra = info.extra as unknown as LoopState;
@@ -358,6 +368,8 @@ async function trainLocked(
     last = extra.last;
     evaluatedAt = extra.evaluatedAt ?? -1;
     ope = extra.ope;
+    priorSeconds = extra.trainingSeconds ?? 0;
+    secondsFrom = extra.trainingSeconds === undefined ? agent.updates : (extra.trainingSecondsFrom ?? 0);
     acc.restore(extra.pending);
     explosion.restore(extra.explosion);
     if (extra.metricsLines !== undefined) log.truncateToLines(extra.metricsLines);
@@ -400,8 +412,9 @@ async function trainLocked(
   let stopSignal: NodeJS.Signals | undefined;
   const startedAt = Date.now();
   const startStep = agent.updates;
+  const sessionSeconds = (): number => (Date.now() - startedAt) / 1000;
   const summaryOf = (status: RunSummary["status"]): RunSummary => {
-    const wallSeconds = (Date.now() - startedAt) / 1000;
+    const session = sessionSeconds();
     return {
       status,
       ...(stopSignal && status === "stopped" ? { signal: stopSignal } : {}),
@@ -413,8 +426,9 @@ async function trainLocked(
       ...(last ? { last } : {}),
       ...(best ? { best } : {}),
       ...(ope ? { ope } : {}),
-      wallSeconds,
-      updatesPerSecond: (agent.updates - startStep) / Math.max(wallSeconds, 1e-9),
+      wallSeconds: priorSeconds + session,
+      ...(secondsFrom > 0 ? { wallSecondsFrom: secondsFrom } : {}),
+      updatesPerSecond: (agent.updates - startStep) / Math.max(session, 1e-9),
     };
   };
   // 4. Divergence: losses every update, parameters at each log line, evaluation and checkpoint.
@@ -447,6 +461,8 @@ async function trainLocked(
     explosion: explosion.state(),
     evaluatedAt,
     ope,
+    trainingSeconds: priorSeconds + sessionSeconds(),
+    trainingSecondsFrom: secondsFrom,
   });
   const saveAgent = (path: string): void =>
     saveAgentCheckpoint(path, agent, { stats, task, extra: loopState() as unknown as Record<string, unknown> });

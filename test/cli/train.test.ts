@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { loadAgentCheckpoint } from "../../src/agents/checkpoint.js";
 import { repoRoot } from "../helpers.js";
 
 const run = promisify(execFile);
@@ -88,6 +89,7 @@ describe("adept CLI: data build → train → eval", () => {
       ["metrics.jsonl", "config.json", "summary.json"].map((f) => readFileSync(join(out, f), "utf8")),
       before,
     );
+    const atFirstEnd = loadAgentCheckpoint(join(out, "latest.safetensors")).info.extra!;
     // Going on with a larger --steps resumes, and records the resume's kernels beside the start's.
     const extended = await adept(...bc200.map((a) => (a === "200" ? "300" : a)), "--resume");
     assert.match(extended.stdout, /300 updates/);
@@ -100,6 +102,10 @@ describe("adept CLI: data build → train → eval", () => {
     const extendedSummary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(extendedSummary.steps, 300);
     assert.ok(extendedSummary.updatesPerSecond > 0, "the extension's own speed");
+    // Its wall time counts both sessions: the checkpoint at 200 kept the first session's.
+    assert.ok((atFirstEnd.trainingSeconds as number) > 0 && atFirstEnd.trainingSecondsFrom === 0, JSON.stringify(atFirstEnd));
+    assert.ok(extendedSummary.wallSeconds > (atFirstEnd.trainingSeconds as number), JSON.stringify(extendedSummary));
+    assert.equal(extendedSummary.wallSecondsFrom, undefined, "counted from step 0");
   });
 
   it("SIGTERM writes a checkpoint and stops; --resume finishes the run", async () => {
@@ -137,7 +143,6 @@ describe("adept CLI: data build → train → eval", () => {
     assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).status, "stopped");
     const m = /stopped by SIGTERM at step (\d+); checkpoint written/.exec(stderr);
     assert.ok(m, `stderr: ${stderr}`);
-    const { loadAgentCheckpoint } = await import("../../src/agents/checkpoint.js");
     assert.equal(loadAgentCheckpoint(join(out, "latest.safetensors")).agent.updates, Number(m[1]));
   });
 

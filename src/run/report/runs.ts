@@ -38,6 +38,8 @@ export interface RunRecord {
     /** The last offline estimate of a run without a simulator (`--ope-every`). */
     ope?: { step: number; fqe: number; low: number; high: number; actionRmse: number };
     wallSeconds?: number;
+    /** wallSeconds counts from this step (the run resumed from a checkpoint that kept no time). */
+    wallSecondsFrom?: number;
     updatesPerSecond?: number;
   };
   metrics: Array<Record<string, number>>;

@@ -249,7 +249,9 @@ export function runListGrid(runs: RunRecord[], out: string): { header: string[];
     String(r.summary?.steps ?? r.steps),
     fmt(r.summary?.last?.normalized.mean),
     fmt(r.summary?.best?.normalized.mean),
-    r.summary?.wallSeconds === undefined ? "–" : `${(r.summary.wallSeconds / 60).toFixed(1)} min`,
+    r.summary?.wallSeconds === undefined
+      ? "–"
+      : `${(r.summary.wallSeconds / 60).toFixed(1)} min${r.summary.wallSecondsFrom ? ` (from step ${r.summary.wallSecondsFrom})` : ""}`,
     r.summary?.updatesPerSecond === undefined ? "–" : r.summary.updatesPerSecond.toFixed(0),
     r.kernels ?? "–", // what the speed figures were measured on
   ]);
