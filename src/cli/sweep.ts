@@ -9,6 +9,17 @@ import type { Command } from "commander";
 import type { SweepSpec } from "../run/sweep/index.js";
 import { CliError, parseInteger } from "./errors.js";
 
+interface SweepFlags {
+  jobs?: string;
+  status?: boolean;
+  dryRun?: boolean;
+  queue?: string;
+  cancel?: boolean;
+  algos?: string;
+  seeds?: string;
+  datasets?: string;
+}
+
 export function register(program: Command): void {
   program
     .command("sweep")
@@ -22,9 +33,17 @@ export function register(program: Command): void {
     .option("--dry-run", "print the `adept train` command of every run not done yet and exit")
     .option("--queue <url>", "enqueue the runs on Redis (redis://[:password@]host:port[/db], rediss:// for TLS) for `adept worker`s")
     .option("--cancel", "with --queue: remove the spec's queued and failed jobs (running and finished ones stay)")
-    .action(async (specPath: string, opts: { jobs?: string; status?: boolean; dryRun?: boolean; queue?: string; cancel?: boolean }) => {
-      const { readSweepSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
-      const spec = readSweepSpec(specPath);
+    .option("--algos <list>", "only these of the spec's algos (comma-separated); the stage trains the ensemble only if one is mopo")
+    .option("--seeds <list>", "only these of the spec's seeds (comma-separated)")
+    .option("--datasets <list>", "only these of the spec's datasets (comma-separated)")
+    .action(async (specPath: string, opts: SweepFlags) => {
+      const { readSweepSpec, narrowSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
+      const list = (value: string | undefined): string[] | undefined => value?.split(",").filter((v) => v !== "");
+      const spec = narrowSpec(readSweepSpec(specPath), {
+        algos: list(opts.algos),
+        seeds: list(opts.seeds)?.map((v) => parseInteger("--seeds", v, 0)),
+        datasets: list(opts.datasets),
+      });
       if (opts.queue !== undefined) {
         await queueCommand(specPath, spec, opts.queue, opts);
         return;
@@ -63,7 +82,8 @@ export function register(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
       if (result.stopped) {
-        process.stderr.write(`sweep stopped; run \`adept sweep ${specPath}\` again to resume it\n`);
+        const part = opts.algos || opts.seeds || opts.datasets ? " (with the same --algos / --seeds / --datasets)" : "";
+        process.stderr.write(`sweep stopped; run \`adept sweep ${specPath}\`${part} again to resume it\n`);
         process.exitCode = 130;
         return;
       }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildDataset } from "../../src/collect/build.js";
-import { formatStatus, parseSweepSpec, Sweep, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
+import { formatStatus, narrowSpec, parseSweepSpec, Sweep, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-stage-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -97,6 +97,22 @@ describe("a sweep with a world-model stage and variants", () => {
     const status = formatStatus(sweepStatus(spec));
     assert.match(status, /world-models\/hopper-random\/seed0\s+done\s+30\/30/);
     assert.match(status, /5 runs: 5 done/);
+  });
+
+  it("a part of the spec (--algos, --seeds): its runs in the spec's order, and a stage without the ensemble when no mopo is kept", () => {
+    const spec = parseSweepSpec({ ...raw, seeds: [0, 1] });
+    const part = narrowSpec(spec, { algos: ["adept-iql-tempered", "iql"], seeds: [1] });
+    assert.deepEqual(
+      sweepRuns(part).map((r) => r.name),
+      ["world-models/hopper-random/seed1", "hopper-random/iql/seed1", "hopper-random/adept-iql-tempered/seed1"],
+    );
+    const stageArgs = sweepRuns(part)[0]!.trainArgs;
+    assert.ok(!stageArgs.includes("--baseline"), stageArgs.join(" "));
+    assert.equal(part.out, spec.out, "the same runs: a later full sweep skips what the part did");
+    assert.ok(sweepRuns(narrowSpec(spec, { algos: ["mopo"] }))[0]!.trainArgs.includes("--baseline"), "mopo kept: the ensemble too");
+    assert.deepEqual(narrowSpec(spec, {}).algos, spec.algos);
+    assert.throws(() => narrowSpec(spec, { algos: ["iql", "sac"] }), /--algos: "sac" not in the spec's algos \(iql, adept-iql, adept-iql-tempered, mopo\)/);
+    assert.throws(() => narrowSpec(spec, { seeds: [2] }), /--seeds: 2 not in the spec's seeds \(0, 1\)/);
   });
 
   it("refuses mopo without the ensemble, and unknown or clashing variants", () => {

@@ -165,6 +165,11 @@ describe("adept sweep", () => {
     const path = specFile({ ...raw, out: join(dir, "other"), seeds: [7] }, "other.json");
     assert.match(await cli(path, "--status"), /hopper-random\/bc\/seed7\s+pending\s+0\/60/);
     assert.match(await cli(path, "--dry-run"), /^adept train --algo bc --dataset .* --seed 7 .*--hidden-width 16\n/);
+    // A part of the spec: only IQL's run.
+    const iqlOnly = await cli(path, "--dry-run", "--algos", "iql", "--seeds", "7");
+    assert.equal(iqlOnly.trim().split("\n").length, 1, iqlOnly);
+    assert.match(iqlOnly, /^adept train --algo iql /);
+    await assert.rejects(cli(path, "--status", "--seeds", "x"), /--seeds must be an integer ≥ 0, got "x"/);
   });
 
   it("stop() ends the workers (SIGTERM, then SIGKILL after the grace period); the runs are left to resume", async () => {

@@ -20,6 +20,7 @@ import { UserError } from "../../util/errors.js";
 import { childPath } from "../../util/paths.js";
 import { RUN_OPTIONS } from "../options.js";
 import { algorithmNames, schemaOf } from "../train.js";
+import { worldModelKindOf } from "../world-model-file.js";
 import { parseStage, type StageSpec, stageRun, usesStage } from "./stages.js";
 
 /** Which runs: the grid. */
@@ -207,6 +208,38 @@ export function readSweepSpec(path: string, algorithms: AlgorithmCatalog = train
     if (error instanceof SpecError) throw new SpecError(`sweep spec ${path}: ${error.message}`);
     throw error;
   }
+}
+
+/** A part of a spec's grid to run or show (`adept sweep --algos … --seeds … --datasets …`): each a subset of the spec's. */
+export interface SpecPart {
+  algos?: string[];
+  seeds?: number[];
+  datasets?: string[];
+}
+
+/**
+ * The spec narrowed to `part`: the same `out`, runs and stages (so a later full sweep skips what
+ * the part finished), in the spec's order. The world-model stage trains the Gaussian ensemble
+ * only when a kept algorithm starts from it (mopo), so that a part without mopo does not pay
+ * for it; the full spec trains it later, on the same stage.
+ */
+export function narrowSpec(spec: SweepSpec, part: SpecPart): SweepSpec {
+  const keep = <T>(flag: string, all: T[], asked: T[] | undefined): T[] => {
+    if (asked === undefined) return all;
+    const unknown = asked.filter((v) => !all.includes(v));
+    if (unknown.length > 0)
+      throw new UserError(`${flag}: ${unknown.map((v) => JSON.stringify(v)).join(", ")} not in the spec's ${flag.slice(2)} (${all.join(", ")})`);
+    return all.filter((v) => asked.includes(v));
+  };
+  const narrowed: SweepSpec = {
+    ...spec,
+    algos: keep("--algos", spec.algos, part.algos),
+    seeds: keep("--seeds", spec.seeds, part.seeds),
+    datasets: keep("--datasets", spec.datasets, part.datasets),
+  };
+  if (spec.worldModel?.baseline && !narrowed.algos.some((a) => worldModelKindOf(baseAlgo(spec, a)) === "gaussian-ensemble"))
+    narrowed.worldModel = { ...spec.worldModel, baseline: false };
+  return narrowed;
 }
 
 /** The config overrides one algorithm gets: the `"*"` fields its config has, then its own. */
