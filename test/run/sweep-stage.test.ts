@@ -111,7 +111,10 @@ describe("a sweep with a world-model stage and variants", () => {
     assert.equal(part.out, spec.out, "the same runs: a later full sweep skips what the part did");
     assert.ok(sweepRuns(narrowSpec(spec, { algos: ["mopo"] }))[0]!.trainArgs.includes("--baseline"), "mopo kept: the ensemble too");
     assert.deepEqual(narrowSpec(spec, {}).algos, spec.algos);
-    assert.throws(() => narrowSpec(spec, { algos: ["iql", "sac"] }), /--algos: "sac" not in the spec's algos \(iql, adept-iql, adept-iql-tempered, mopo\)/);
+    assert.throws(
+      () => narrowSpec(spec, { algos: ["iql", "sac"] }),
+      /--algos: "sac" not in the spec's algos \(iql, adept-iql, adept-iql-tempered, mopo\)/,
+    );
     assert.throws(() => narrowSpec(spec, { seeds: [2] }), /--seeds: 2 not in the spec's seeds \(0, 1\)/);
   });
 

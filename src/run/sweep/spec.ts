@@ -228,7 +228,9 @@ export function narrowSpec(spec: SweepSpec, part: SpecPart): SweepSpec {
     if (asked === undefined) return all;
     const unknown = asked.filter((v) => !all.includes(v));
     if (unknown.length > 0)
-      throw new UserError(`${flag}: ${unknown.map((v) => JSON.stringify(v)).join(", ")} not in the spec's ${flag.slice(2)} (${all.join(", ")})`);
+      throw new UserError(
+        `${flag}: ${unknown.map((v) => JSON.stringify(v)).join(", ")} not in the spec's ${flag.slice(2)} (${all.join(", ")})`,
+      );
     return all.filter((v) => asked.includes(v));
   };
   const narrowed: SweepSpec = {
