@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { resolveDataset } from "../data/cache.js";
@@ -31,7 +32,16 @@ interface TrainRecord {
   ensembleConfig?: object;
   ensembleSteps?: number;
   metrics: Record<string, Record<string, number>>;
+  /** Training seconds of each model over every session (from `secondsFrom[name]` where that is set). */
   seconds: Record<string, number>;
+  /** Where a model's seconds count from: the step it was resumed at from a save that kept no time. */
+  secondsFrom?: Record<string, number>;
+  /** Updates of each model when this record was written (the time above is of these updates). */
+  updates?: Record<string, number>;
+  /** false while the models train (the record is rewritten at every save), true once all reached their steps. */
+  complete?: boolean;
+  /** The kernels of the session that wrote it (src/tensor/backend.ts). */
+  backend?: object;
 }
 
 /** Registers `adept wm train` and `adept wm eval`. */
@@ -84,8 +94,38 @@ export function register(program: Command): void {
     mkdirSync(out, { recursive: true });
     const { RunLock } = await import("../run/lock.js");
     RunLock.acquire(out);
+    const { backendRecord } = await import("../tensor/backend.js");
     const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
-    const record: TrainRecord = { dataset: datasetPath, datasetSize: dataset.size, steps, seed, holdout, config, metrics: {}, seconds: {} };
+    const recordPath = join(out, WM_FILES.run);
+    // The time a resumed model already trained, from the record its last save wrote (an older
+    // adept wrote the record only at the end: its time is then counted from the resumed step).
+    const before = opts.resume ? previousRecord(recordPath) : undefined;
+    const record: TrainRecord = {
+      dataset: datasetPath,
+      datasetSize: dataset.size,
+      steps,
+      seed,
+      holdout,
+      config,
+      metrics: {},
+      seconds: {},
+      updates: {},
+      complete: false,
+      backend: backendRecord(),
+    };
+    const writeRecord = (): void => {
+      writeFileSync(`${recordPath}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+      renameSync(`${recordPath}.tmp`, recordPath); // a stage's status reads it: never half of it
+    };
+    // SIGINT / SIGTERM (Ctrl-C, a sweep stopping): the model in training is saved at the step it
+    // reached, so a resume loses nothing. Training yields to the event loop between slices so
+    // that the signal is seen within a fraction of a second.
+    let stopSignal: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      stopSignal = signal;
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {
       const step = offset + t + 1;
       if (logEvery > 0 && (step % logEvery === 0 || step === total))
@@ -93,45 +133,73 @@ export function register(program: Command): void {
     };
     // Each model trains in chunks of --checkpoint-every steps and is saved after each (atomically),
     // so that a resumed run continues from the last save with the same batches and noise.
-    const trainModel = <M extends TrainableWorldModel>(
+    // The batches are drawn from the model's own RNG, which its file keeps, so training in slices
+    // and saves at any step gives the same model as one uninterrupted call.
+    const SLICE = 100;
+    const trainModel = async <M extends TrainableWorldModel>(
       name: "diffusion" | "ensemble",
       path: string,
       total: number,
       fresh: () => M,
       load: (p: string) => M,
-    ): M => {
+    ): Promise<M> => {
       const model =
         opts.resume && existsSync(path) ? resumable(load(path), path, provenance, name === "diffusion" ? config : undefined) : fresh();
       model.provenance = provenance;
+      const prior = before?.updates?.[name] === model.updates ? before : undefined;
+      const priorSeconds = prior?.seconds[name] ?? 0;
+      const from = prior ? (prior.secondsFrom?.[name] ?? 0) : model.updates;
+      if (from > 0) record.secondsFrom = { ...record.secondsFrom, [name]: from };
       const t0 = performance.now();
-      let metrics: Record<string, number> = {};
-      mkdirSync(out, { recursive: true });
-      while (model.updates < total) {
-        const n = Math.min(checkpointEvery, total - model.updates);
-        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates, total) });
+      const save = (): void => {
         model.save(path);
+        record.seconds[name] = priorSeconds + (performance.now() - t0) / 1000;
+        record.updates![name] = model.updates;
+        writeRecord();
+      };
+      let metrics: Record<string, number> = before?.metrics[name] ?? {};
+      mkdirSync(out, { recursive: true });
+      while (model.updates < total && stopSignal === undefined) {
+        const n = Math.min(SLICE, total - model.updates, checkpointEvery - (model.updates % checkpointEvery));
+        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates, total) });
+        if (model.updates % checkpointEvery === 0 || model.updates === total) save();
+        await new Promise((resolve) => setImmediate(resolve)); // let a signal in
       }
-      if (!existsSync(path)) model.save(path);
+      if (stopSignal !== undefined || !existsSync(path)) save();
       record.metrics[name] = metrics;
-      record.seconds[name] = (performance.now() - t0) / 1000;
+      if (record.seconds[name] === undefined) {
+        record.seconds[name] = priorSeconds;
+        record.updates![name] = model.updates;
+      }
       return model;
     };
-    trainModel(
+    const stopped = (): boolean => {
+      if (stopSignal === undefined) return false;
+      const at = Object.entries(record.updates ?? {})
+        .map(([name, n]) => `${name} at step ${n}`)
+        .join(", ");
+      process.stderr.write(`stopped by ${stopSignal}: ${at}, saved in ${out} (continue with --resume)\n`);
+      process.exitCode = 128 + (constants.signals[stopSignal] ?? 15);
+      return true;
+    };
+    await trainModel(
       "diffusion",
       join(out, WM_FILES.diffusion),
       steps,
       () => DiffusionWorldModel.fromDataset(dataset, config, seed, rows),
       (p) => DiffusionWorldModel.load(p),
     );
+    if (stopped()) return;
     if (opts.baseline) {
       const path = join(out, WM_FILES.ensemble);
-      const ensemble = trainModel(
+      const ensemble = await trainModel(
         "ensemble",
         path,
         ensembleSteps,
         () => GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows),
         (p) => GaussianEnsembleWorldModel.load(p),
       );
+      if (stopped()) return;
       // MOPO's elites, by held-out error (the training rows when nothing is held out).
       record.metrics.ensembleHeldOutMse = Object.fromEntries(
         ensemble.selectElites(dataset, test.length > 0 ? test : rows).map((v, e) => [`member${e}`, v]),
@@ -140,7 +208,10 @@ export function register(program: Command): void {
       record.ensembleSteps = ensembleSteps;
       ensemble.save(path);
     }
-    writeFileSync(join(out, WM_FILES.run), `${JSON.stringify(record, null, 2)}\n`);
+    record.complete = true;
+    writeRecord();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     process.stdout.write(
       `wrote ${out}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`,
     );
@@ -252,6 +323,16 @@ function resumable<M extends TrainableWorldModel>(
         throw new CliError(`${path}: trained with ${key} ${JSON.stringify(saved)}, the flags ask for ${JSON.stringify(value)}`);
     }
   return model;
+}
+
+/** The record a previous session wrote into a world-model directory, if it reads as one. */
+function previousRecord(path: string): TrainRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(path, "utf8")) as TrainRecord;
+    return typeof record.seconds === "object" && record.seconds !== null ? record : undefined;
+  } catch {
+    return undefined; // none yet, or torn: the time counts from the resumed step
+  }
 }
 
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {

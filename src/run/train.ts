@@ -297,15 +297,6 @@ async function trainLocked(
     progress: options.progress,
     rewardScaling: (saved?.rewardScaling ?? rewardScalingAsked) as RewardScaling,
   };
-  // A finished run asked for no more steps than it has: nothing to do, and nothing is rewritten
-  // (its summary keeps the wall time and speed of the session that trained it).
-  if (resuming) {
-    const finished = finishedSummary(out);
-    if (finished && finished.steps >= o.steps) {
-      process.stderr.write(`${out} already finished at step ${finished.steps}: nothing to resume (pass a larger --steps to go on)\n`);
-      return finished;
-    }
-  }
   // checkpointEvery 0 (the default) is the evaluation interval: a resume then never redoes more
   // than one evaluation interval, and never finds evaluations logged after the last checkpoint.
   if (o.checkpointEvery === 0) o.checkpointEvery = o.evalEvery > 0 ? o.evalEvery : 5000;
@@ -335,6 +326,15 @@ async function trainLocked(
       Object.keys(options.config ?? {}),
     );
     config = reused.config;
+  }
+  // A finished run asked for no more steps than it has (its flags checked above): nothing to do,
+  // and nothing is rewritten (its summary keeps the time and speed of the sessions that trained it).
+  if (resuming) {
+    const finished = finishedSummary(out);
+    if (finished && finished.steps >= o.steps) {
+      process.stderr.write(`${out} already finished at step ${finished.steps}: nothing to resume (pass a larger --steps to go on)\n`);
+      return finished;
+    }
   }
   // Fail before work: the data must fit the environment before anything trains.
   if (task) checkDataFitsEnv(dataset, datasetPath, await envWidths(task));

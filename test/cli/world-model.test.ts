@@ -3,7 +3,7 @@
 // from it, records it in config.json, and refuses a missing, truncated, foreign or
 // other-data file (or a config that contradicts it) in one line, writing nothing to --out.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,6 +110,39 @@ describe("world models as reusable artifacts", () => {
     assert.match(otherData.stderr, /world-model\.safetensors: trained on other data/);
     const otherConfig = await adept([...wmTrain(dataset, 40, split, "--resume"), "--lr", "0.01"]);
     assert.match(otherConfig.stderr, /trained with lr 0\.0003, the flags ask for 0\.01/);
+  });
+
+  it("SIGTERM saves the model at the step it reached; --resume goes on to the uninterrupted model, its time counted once", async () => {
+    const stopped = join(dir, "wm-stopped");
+    const args = [...wmTrain(dataset, 1_000_000, stopped, "--checkpoint-every", "1000000"), "--log-every", "10"];
+    const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve())); // training has begun
+    child.kill("SIGTERM");
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 143, `128 + SIGTERM; stderr: ${stderr}`);
+    const m = /stopped by SIGTERM: diffusion at step (\d+), saved in .*wm-stopped \(continue with --resume\)/.exec(stderr);
+    assert.ok(m, stderr);
+    const at = Number(m[1]);
+    assert.equal(readWorldModelHeader(join(stopped, "world-model.safetensors")).updates, at, "saved at the step it reached");
+    const record = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
+    assert.deepEqual([record.complete, record.updates.diffusion], [false, at]);
+    assert.ok(record.seconds.diffusion > 0 && record.backend.summary.length > 0, JSON.stringify(record));
+    // Resumed to at + 20: the same weights as 20 + at uninterrupted steps; the first session's time is kept.
+    const resumed = await adept(wmTrain(dataset, at + 20, stopped, "--resume"));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const straight = join(dir, "wm-straight");
+    assert.equal((await adept(wmTrain(dataset, at + 20, straight))).code, 0);
+    const a = loadTensors(join(straight, "world-model.safetensors")).tensors;
+    const b = loadTensors(join(stopped, "world-model.safetensors")).tensors;
+    for (const [name, t] of Object.entries(a)) assert.deepEqual(b[name]!.data, t.data, name);
+    const done = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
+    assert.deepEqual([done.complete, done.updates.diffusion, done.secondsFrom], [true, at + 20, undefined]);
+    assert.ok(
+      done.seconds.diffusion > record.seconds.diffusion,
+      `${done.seconds.diffusion} s counts the first session's ${record.seconds.diffusion} s`,
+    );
   });
 
   it("adept-iql starts from the world model, records it, and does not pretrain", async () => {
