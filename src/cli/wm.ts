@@ -131,10 +131,9 @@ export function register(program: Command): void {
       if (logEvery > 0 && (step % logEvery === 0 || step === total))
         process.stdout.write(`${name} step ${step}/${total}  ${formatMetrics(m)}\n`);
     };
-    // Each model trains in chunks of --checkpoint-every steps and is saved after each (atomically),
-    // so that a resumed run continues from the last save with the same batches and noise.
-    // The batches are drawn from the model's own RNG, which its file keeps, so training in slices
-    // and saves at any step gives the same model as one uninterrupted call.
+    // Each model is saved (atomically) every --checkpoint-every steps and when stopped. Its batches
+    // and noise come from its own RNG, which the file keeps, so a model trained in slices, saved
+    // at any step and resumed equals one trained in a single call.
     const SLICE = 100;
     const trainModel = async <M extends TrainableWorldModel>(
       name: "diffusion" | "ensemble",
