@@ -64,7 +64,8 @@ const STEP_CHUNK = 8192;
 
 export class DiffusionWorldModel implements WorldModel {
   readonly kind = "diffusion";
-  readonly config: WorldModelConfig;
+  /** Its configuration; only {@link DiffusionWorldModel.setSampling} changes it, and only how it samples. */
+  config: WorldModelConfig;
   readonly ddpm: ConditionalDDPM;
   readonly rewardModel: RewardTerminalModel;
   readonly rng: Rng;
@@ -178,6 +179,14 @@ export class DiffusionWorldModel implements WorldModel {
    * Samples s′ ~ p_θ(· | s, a) with K guided denoising steps on the whole batch, then
    * (r, P(done)) = f_ψ(s, a, s′). Raw units in and out.
    */
+  /**
+   * Changes how the model samples, not what it learned: clipping generated states and rewards to
+   * the data's range (`clip`), and the guidance weight w. Saved with the model from then on.
+   */
+  setSampling(options: Partial<Pick<WorldModelConfig, "clip" | "guidance">>): void {
+    this.config = resolveConfig(WORLD_MODEL_CONFIG, { ...this.config, ...options }, "world model");
+  }
+
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng, guidance = this.config.guidance): WorldModelStep {
     const S = this.observationDim,
       A = this.actionDim;

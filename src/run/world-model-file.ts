@@ -19,6 +19,13 @@ import { kebab } from "../util/config.js";
 export const WORLD_MODEL_FILES = { diffusion: "world-model.safetensors", "gaussian-ensemble": "ensemble.safetensors" } as const;
 export type WorldModelKind = keyof typeof WORLD_MODEL_FILES;
 
+/**
+ * Diffusion-model fields that only change how the model samples, not what it learned: a run may
+ * set them to other values than the file's (the paper's Table 4 "no clipping" ablation samples
+ * a model without clipping to the data's range), and the run's value is applied to the model.
+ */
+const SAMPLING_FIELDS: Record<string, "clip" | "guidance"> = { wmClip: "clip", wmGuidance: "guidance" };
+
 /** A run config field → the world-model config field it sets, per kind. */
 const MOPO_FIELDS: Record<string, string> = { members: "members", elites: "elites", modelWidth: "width", modelDepth: "depth" };
 const ADEPT_FIELDS: Record<string, string> = Object.fromEntries(
@@ -87,8 +94,13 @@ export function reuseWorldModel(
       { file },
       `a model of S ${header.observationDim}, A ${header.actionDim}; ${here} has S ${dataset.observationDim}, A ${dataset.actionDim}`,
     );
-  const out = { ...config, ...compatibleFields(file, header, kind, config, new Set(explicit)) };
+  const asked = new Set(explicit);
+  const out = { ...config, ...compatibleFields(file, header, kind, config, asked) };
   const model = kind === "diffusion" ? DiffusionWorldModel.load(file) : GaussianEnsembleWorldModel.load(file);
+  if (model instanceof DiffusionWorldModel)
+    for (const [runField, modelField] of Object.entries(SAMPLING_FIELDS))
+      if (asked.has(runField) && config[runField] !== model.config[modelField])
+        model.setSampling({ [modelField]: config[runField] as never }); // out[runField] already holds the run's value
   return {
     record: { file, kind, fingerprint, updates: header.updates, heldOutFraction: p.heldOutFraction, splitSeed: p.splitSeed },
     model,
@@ -107,6 +119,7 @@ function compatibleFields(
   const fields = kind === "diffusion" ? ADEPT_FIELDS : MOPO_FIELDS;
   const out: Record<string, unknown> = {};
   const check = (runField: string, value: unknown): void => {
+    if (kind === "diffusion" && runField in SAMPLING_FIELDS && explicit.has(runField)) return; // the run's value, applied
     if (explicit.has(runField) && config[runField] !== value)
       throw new DataError(
         { file },

@@ -173,6 +173,25 @@ describe("world models as reusable artifacts", () => {
     assert.match(another.stderr, /this run started from .*world-model\.safetensors; resume it without --world-model/);
   });
 
+  it("a run may sample the model differently from its file (Table 4's no clipping: --wm-clip false), and says so", async () => {
+    const out = join(dir, "adept-no-clip");
+    const r = await adept(train("adept-iql", 20, out, "--world-model", wm, ...adeptFlags, "--wm-clip", "false", "--wm-guidance", "0.5"));
+    assert.equal(r.code, 0, r.stderr);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.deepEqual(
+      [config.config.wmClip, config.config.wmGuidance, config.config.wmWidth],
+      [false, 0.5, 16],
+      "the run's sampling, the file's model",
+    );
+    const saved = readWorldModelHeader(join(currentCheckpoint(out)!.dir, "world-model.safetensors")).config as Record<string, unknown>;
+    assert.deepEqual([saved.clip, saved.guidance, saved.width], [false, 0.5, 16], "the run's copy samples as the run asked");
+    assert.equal(
+      (readWorldModelHeader(join(wm, "world-model.safetensors")).config as Record<string, unknown>).clip,
+      true,
+      "the stage's file is untouched",
+    );
+  });
+
   it("mopo starts from the ensemble of the same directory and runs with MOPO's λ and h for hopper-random", async () => {
     const out = join(dir, "mopo-from-wm");
     const r = await adept(train("mopo", 40, out, "--world-model", wm, ...mopoFlags));

@@ -138,3 +138,24 @@ test("weighted updates report the weighted loss and the ESS; a warm training ste
   model.step(data.observations, data.actions, 256, new Rng(1));
   assert.ok(poolStats().allocations - warm < 40, "sampling reuses the pool after the first call");
 });
+
+test("setSampling changes how the model samples, not what it learned: without clip, states leave the data's range", () => {
+  const rng = new Rng(11);
+  const data = toyDataset(400, 2, 1, rng, { next: (s, a) => [s[0]! + a[0]!, s[1]!] });
+  const model = DiffusionWorldModel.fromDataset(data, { ...SMALL, denoisingSteps: 3 }, 4);
+  model.fit(data, 5); // barely trained: its samples spread far beyond the data
+  const { min, max } = model.stats.nextObservations;
+  const outside = (): number => {
+    const { nextObservations: s } = model.step(data.observations, data.actions, 400, new Rng(5));
+    let n = 0;
+    for (let i = 0; i < s.length; i++) if (s[i]! < min[i % 2]! - 1e-6 || s[i]! > max[i % 2]! + 1e-6) n++;
+    return n;
+  };
+  const learned = (): number[][] => model.ddpm.parameters().map((p) => Array.from(p.data));
+  const weights = learned();
+  assert.equal(outside(), 0, "clipped (the paper)");
+  model.setSampling({ clip: false });
+  assert.ok(outside() > 40, "unclipped: many generated values outside the range");
+  assert.deepEqual(learned(), weights, "nothing learned changed");
+  assert.throws(() => model.setSampling({ guidance: "x" as never }), /guidance/);
+});
