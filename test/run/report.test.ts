@@ -169,8 +169,8 @@ describe("adept report", () => {
     assert.match(md, /!\[World-model diagnostics: hopper-random\]\(figures\/wm-hopper-random\.svg\)/);
     assert.doesNotMatch(md, /wm-halfcheetah-random/, "no diagnostics where no run logged any");
     // the diagnostics table: last logged value per run, averaged over the runs (ε_r: 0.05, 0.10 → 0.075)
-    assert.match(md, /\| dataset \| algorithm \| runs \| ε_m \| ε_r \|/);
-    assert.match(md, /\| hopper-random \| ADEPT\+IQL \| 2 \| – \| 0\.08 \|/);
+    assert.match(md, /\| dataset \| algorithm \| runs \| score \(last\) \| ε_m \| ε_r \|/);
+    assert.match(md, /\| hopper-random \| ADEPT\+IQL \| 2 \| 25\.0 \| – \| 0\.08 \|/, "beside the scores (20, 30)");
     assert.doesNotMatch(md, /\| halfcheetah-random \| IQL \| 3 \|/, "no diagnostics row for runs without any");
     for (const f of report.figures) assert.ok(existsSync(f), f);
     assert.equal(report.figures.length, 7); // three learning-curve charts, three of losses/values, one of diagnostics

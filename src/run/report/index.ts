@@ -92,7 +92,7 @@ export interface Report {
 }
 
 const DIAGNOSTICS_NOTE =
-  "Last logged value of each run, mean over its runs (src/adept/gap.ts). ε_m: the world model's one-step error ‖ŝ′ − s′‖₂ on held-out rows, z-scored units, importance-weighted; ε_r: its reward error |r̂ − r| on the same rows; ε_π: total variation between successive policies; ESS / N: effective sample size of the world model's importance weights over its batch; clipped w: share of ratios at the clip bound c; model / real return: H-step return of the policy from logged start states in the model and in the simulator.";
+  "Score: the table's evaluation, mean over the runs. Then the last logged value of each run, mean over its runs (src/adept/gap.ts). ε_m: the world model's one-step error ‖ŝ′ − s′‖₂ on held-out rows, z-scored units, importance-weighted; ε_r: its reward error |r̂ − r| on the same rows; ε_π: total variation between successive policies; ESS / N: effective sample size of the world model's importance weights over its batch; clipped w: share of ratios at a clip bound (1/c or c); w at c: share at the upper bound; largest w: the largest weight's share of their sum; model / real return: H-step return of the policy from logged start states in the model and in the simulator.";
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 
@@ -206,7 +206,7 @@ function reportDocument(
     losses: Figure[];
   },
 ): ReportDocument {
-  const diagnostics = diagnosticsGrid(table.runs);
+  const diagnostics = diagnosticsGrid(table.runs, table.score);
   const runList = runListGrid([...table.runs, ...parts.offline], parts.out);
   const scored = table.runs.length;
   const summary =

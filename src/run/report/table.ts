@@ -273,10 +273,11 @@ const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
 ];
 
 /**
- * One row per (dataset, algorithm) with diagnostics: the last logged value of each key of
- * {@link DIAGNOSTIC_COLUMNS} in every run, averaged over seeds ("–" where never logged).
+ * One row per (dataset, algorithm) with diagnostics: the mean score of its runs (the `score`
+ * evaluation), then the last logged value of each key of {@link DIAGNOSTIC_COLUMNS} in every
+ * run, averaged over seeds ("–" where never logged).
  */
-export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: string[][] } {
+export function diagnosticsGrid(runs: RunRecord[], score: ScoreKind = "last"): { header: string[]; body: string[][] } {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
     if (!r.metrics.some((rec) => Object.keys(rec).some(isDiagnostic))) continue;
@@ -298,6 +299,7 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
       group[0]!.dataset,
       algoName(group[0]!.algo),
       String(group.length),
+      fmt(meanOf(group.map((r) => runScore(r, score)).filter((v): v is number => v !== undefined))), // beside its diagnostics
       ...DIAGNOSTIC_COLUMNS.map(([key]) => {
         const values = group.map((r) => lastValue(r, key)).filter((v): v is number => v !== undefined);
         if (values.length === 0) return "–";
@@ -305,5 +307,7 @@ export function diagnosticsGrid(runs: RunRecord[]): { header: string[]; body: st
         return Math.abs(mean) >= 100 ? mean.toFixed(0) : mean.toFixed(2);
       }),
     ]);
-  return { header: ["dataset", "algorithm", "runs", ...DIAGNOSTIC_COLUMNS.map(([, title]) => title)], body };
+  return { header: ["dataset", "algorithm", "runs", `score (${score})`, ...DIAGNOSTIC_COLUMNS.map(([, title]) => title)], body };
 }
+
+const meanOf = (values: number[]): number | undefined => (values.length === 0 ? undefined : meanSampleStd(values).mean);
