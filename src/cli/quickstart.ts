@@ -6,12 +6,19 @@
  * Runs are filed under the arguments that decide them (dataset, size, steps, seed), so a
  * quickstart with other arguments trains anew beside the old runs, and one with the same
  * arguments says that it reuses them and why; the report covers this invocation's runs only.
+ *
+ * It runs on a random dataset, as issue 16's study did, and ends with what that study found
+ * (one sentence, {@link STUDY_FINDING}) beside the same measurement made here.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { startBackend } from "./doctor.js";
 import { parseInteger } from "./errors.js";
+
+/** What issue 16's study measured (RESULTS.md §5), in one sentence; the quickstart's own numbers follow it. */
+export const STUDY_FINDING =
+  "On random data ADEPT's importance weights degenerate whatever the budget (RESULTS.md §5.1): a trained policy makes most logged random actions far less likely than the uniform behaviour policy did, so most ratios π/π_β sit at the clip floor 1/c and the world model learns from 10–20 % of its batch.";
 
 interface QuickstartOptions {
   dataset: string;
@@ -27,7 +34,7 @@ export function register(program: Command): void {
   program
     .command("quickstart")
     .description("Build a small dataset, train IQL and ADEPT+IQL briefly, evaluate both and write a report (a few minutes)")
-    .option("--dataset <id>", "dataset to build (from policies/)", "hopper-medium-replay")
+    .option("--dataset <id>", "dataset to build (from policies/; the study's hopper-random by default)", "hopper-random")
     .option("--size <n>", "transitions in the dataset", "50000")
     .option("--steps <n>", "agent updates per algorithm", "10000")
     .option("--seed <s>", "seed", "0")
@@ -42,6 +49,7 @@ export function register(program: Command): void {
       const { buildDataset } = await import("../collect/build.js");
       const { trainOffline } = await import("../run/train.js");
       const { createProgress } = await import("../util/progress.js");
+      const { readRun, writeReport } = await import("../run/report/index.js");
       mkdirSync(opts.out, { recursive: true });
       const started = Date.now();
       const say = (text: string): void => {
@@ -91,10 +99,25 @@ export function register(program: Command): void {
         );
       }
 
-      // 3. The report.
+      // 3. The study's finding, and the same measurement here: ADEPT+IQL's last importance weights.
+      const weights = importanceWeightsLine(readRun(runs[1]!).metrics);
+      say(`finding: ${STUDY_FINDING}`);
+      say(`here: ${weights}`);
+
+      // 4. The report.
       const reportDir = join(opts.out, "report");
-      const { writeReport } = await import("../run/report/index.js");
-      await writeReport(runs, { out: reportDir, score: "last" });
+      await writeReport(runs, { out: reportDir, score: "last", intro: [`Finding: ${STUDY_FINDING}`, `Here: ${weights}`] });
       say(`report: ${join(reportDir, "report.md")} and report.html — done in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     });
+}
+
+/** ADEPT+IQL's importance weights at its last world-model update, from its metrics lines. */
+export function importanceWeightsLine(metrics: Array<Record<string, number>>): string {
+  const last = metrics.findLast((m) => "wm/ess_fraction" in m);
+  if (!last) return "ADEPT+IQL logged no importance-weighted world-model update";
+  const pct = (v: number | undefined): string => (v === undefined ? "–" : `${(100 * v).toFixed(0)} %`);
+  const high = last["wm/clipped_high_fraction"];
+  const clipped = last["wm/clipped_fraction"];
+  const low = clipped === undefined || high === undefined ? undefined : clipped - high;
+  return `ADEPT+IQL's importance weights at step ${last.step}: ESS/N ${last["wm/ess_fraction"]!.toFixed(2)}, ${pct(low)} of the ratios at the floor 1/c, ${pct(high)} at c`;
 }

@@ -20,7 +20,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 it("quickstart: the same arguments reuse the runs and say why; other arguments train anew", async () => {
   const first = await run(process.execPath, args(20), { env, encoding: "utf8" });
   assert.match(first.stderr, /iql: training for 20 steps/);
-  const runDir = join(dir, "runs", "hopper-medium-replay-2000-steps20");
+  const runDir = join(dir, "runs", "hopper-random-2000-steps20"); // the study's dataset
+  // The study's finding in one sentence, then the same measurement made here, in the output and the report.
+  assert.match(first.stderr, /finding: On random data ADEPT's importance weights degenerate/);
+  const here =
+    /here: (ADEPT\+IQL's importance weights at step \d+: ESS\/N (\d\.\d\d), (\d+) % of the ratios at the floor 1\/c, \d+ % at c)/.exec(
+      first.stderr,
+    );
+  assert.ok(here, first.stderr);
+  assert.ok(Number(here[2]) > 0 && Number(here[2]) <= 1, here[2]);
   for (const algo of ["iql", "adept-iql"]) assert.ok(existsSync(join(runDir, algo, "seed0", "summary.json")), algo);
   // The kernels line once at start, as adept train prints it; each run's config.json records them.
   const kernels = first.stdout.split("\n").filter((l) => l.startsWith("kernels "));
@@ -30,12 +38,15 @@ it("quickstart: the same arguments reuse the runs and say why; other arguments t
     const config = JSON.parse(readFileSync(join(runDir, algo, "seed0", "config.json"), "utf8"));
     assert.equal(`kernels ${config.backend.summary}`, kernels[0], algo);
   }
-  assert.match(readFileSync(join(dir, "report", "report.md"), "utf8"), /adept-iql/);
+  const report = readFileSync(join(dir, "report", "report.md"), "utf8");
+  assert.match(report, /adept-iql/);
+  assert.ok(report.includes(`Here: ${here[1]}`), "the report says it too");
+  assert.match(report, /Finding: On random data/);
 
   const again = await run(process.execPath, args(20), { env, encoding: "utf8" });
   assert.match(
     again.stderr,
-    /iql: reusing .*steps20.*, trained before with the same arguments \(hopper-medium-replay, 2000 transitions, 20 steps, seed 0\)/,
+    /iql: reusing .*steps20.*, trained before with the same arguments \(hopper-random, 2000 transitions, 20 steps, seed 0\)/,
   );
   assert.doesNotMatch(again.stderr, /training for/);
 

@@ -75,6 +75,8 @@ export interface ReportOptions {
   title?: string;
   /** Pairs `a:b` of algorithms to compare seed by seed (compare.ts). */
   compare?: string[];
+  /** Paragraphs shown under the title (the quickstart's finding). */
+  intro?: string[];
 }
 
 export interface Report {
@@ -113,7 +115,18 @@ export async function writeReport(roots: string[], options: ReportOptions): Prom
   mkdirSync(join(options.out, "figures"), { recursive: true });
   for (const f of figures) writeFileSync(join(options.out, f.file), f.svg);
 
-  const document = reportDocument(table, { title, roots, comparisons, out: options.out, curves, training, diagnostics, offline, losses });
+  const document = reportDocument(table, {
+    title,
+    roots,
+    intro: options.intro ?? [],
+    comparisons,
+    out: options.out,
+    curves,
+    training,
+    diagnostics,
+    offline,
+    losses,
+  });
   const markdown = toMarkdown(document);
   const html = toHtml(document);
   writeFileSync(join(options.out, "report.md"), markdown);
@@ -197,6 +210,7 @@ function reportDocument(
   parts: {
     title: string;
     roots: string[];
+    intro: string[];
     comparisons: Comparison[];
     out: string;
     curves: Figure[];
@@ -220,6 +234,7 @@ function reportDocument(
   const blocks: Block[] = [
     { kind: "heading", level: 1, text: parts.title },
     { kind: "paragraph", text: `Generated ${new Date().toISOString()} from ${parts.roots.join(", ")} (${summary}).` },
+    ...parts.intro.map((text) => ({ kind: "paragraph" as const, text })),
   ];
   if (scored > 0)
     blocks.push(
