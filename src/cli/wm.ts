@@ -40,7 +40,7 @@ interface TrainRecord {
   updates?: Record<string, number>;
   /** false while the models train (the record is rewritten at every save), true once all reached their steps. */
   complete?: boolean;
-  /** The kernels of the session that wrote it (src/tensor/backend.ts). */
+  /** The kernels of the last session that trained (src/tensor/backend.ts). */
   backend?: object;
 }
 
@@ -100,18 +100,20 @@ export function register(program: Command): void {
     // The time a resumed model already trained, from the record its last save wrote (an older
     // adept wrote the record only at the end: its time is then counted from the resumed step).
     const before = opts.resume ? previousRecord(recordPath) : undefined;
+    // What earlier sessions recorded of a model this one does not train (the ensemble, when only
+    // the diffusion model goes on) stays as it was.
     const record: TrainRecord = {
+      ...before,
       dataset: datasetPath,
       datasetSize: dataset.size,
       steps,
       seed,
       holdout,
       config,
-      metrics: {},
-      seconds: {},
-      updates: {},
+      metrics: { ...before?.metrics },
+      seconds: { ...before?.seconds },
+      updates: { ...before?.updates },
       complete: false,
-      backend: backendRecord(),
     };
     const writeRecord = (): void => {
       writeFileSync(`${recordPath}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
@@ -145,10 +147,17 @@ export function register(program: Command): void {
       const model =
         opts.resume && existsSync(path) ? resumable(load(path), path, provenance, name === "diffusion" ? config : undefined) : fresh();
       model.provenance = provenance;
-      const prior = before?.updates?.[name] === model.updates ? before : undefined;
-      const priorSeconds = prior?.seconds[name] ?? 0;
-      const from = prior ? (prior.secondsFrom?.[name] ?? 0) : model.updates;
+      // The time of earlier sessions, from the record of the last save (a kill between saving the
+      // model and its record leaves at most one save interval uncounted); none in a record of an
+      // older adept, which kept no updates: the time then counts from here.
+      const recorded = before?.updates?.[name];
+      const known = recorded !== undefined && recorded <= model.updates;
+      const priorSeconds = known ? (before?.seconds[name] ?? 0) : 0;
+      const from = known ? (before?.secondsFrom?.[name] ?? 0) : model.updates;
       if (from > 0) record.secondsFrom = { ...record.secondsFrom, [name]: from };
+      else if (record.secondsFrom) delete record.secondsFrom[name];
+      record.seconds[name] = priorSeconds;
+      record.updates![name] = model.updates;
       const t0 = performance.now();
       const save = (): void => {
         model.save(path);
@@ -156,6 +165,7 @@ export function register(program: Command): void {
         record.updates![name] = model.updates;
         writeRecord();
       };
+      if (model.updates < total) record.backend = backendRecord(); // the kernels of the session that trains
       let metrics: Record<string, number> = before?.metrics[name] ?? {};
       mkdirSync(out, { recursive: true });
       while (model.updates < total && stopSignal === undefined) {
@@ -166,10 +176,6 @@ export function register(program: Command): void {
       }
       if (stopSignal !== undefined || !existsSync(path)) save();
       record.metrics[name] = metrics;
-      if (record.seconds[name] === undefined) {
-        record.seconds[name] = priorSeconds;
-        record.updates![name] = model.updates;
-      }
       return model;
     };
     const stopped = (): boolean => {

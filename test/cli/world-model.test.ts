@@ -96,10 +96,15 @@ describe("world models as reusable artifacts", () => {
     const split = join(dir, "wm-resumed");
     const first = await adept(wmTrain(dataset, 20, split, "--baseline"));
     assert.equal(first.code, 0, first.stderr);
+    const firstRecord = JSON.parse(readFileSync(join(split, "train.json"), "utf8"));
     const again = await adept(wmTrain(dataset, 20, split));
     assert.match(again.stderr, /is not empty: pass --resume/);
     const resumed = await adept(wmTrain(dataset, 30, split, "--resume", "--baseline", "--ensemble-steps", "20"));
     assert.equal(resumed.code, 0, resumed.stderr);
+    // The ensemble, already at its 20 steps, did not train again: its record is the first session's.
+    const record = JSON.parse(readFileSync(join(split, "train.json"), "utf8"));
+    assert.deepEqual([record.updates.ensemble, record.seconds.ensemble], [20, firstRecord.seconds.ensemble]);
+    assert.deepEqual([record.updates.diffusion, record.complete], [30, true]);
     for (const file of ["world-model.safetensors", "ensemble.safetensors"]) {
       const a = loadTensors(join(wm, file)).tensors,
         b = loadTensors(join(split, file)).tensors;
@@ -129,7 +134,9 @@ describe("world models as reusable artifacts", () => {
     const record = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
     assert.deepEqual([record.complete, record.updates.diffusion], [false, at]);
     assert.ok(record.seconds.diffusion > 0 && record.backend.summary.length > 0, JSON.stringify(record));
-    // Resumed to at + 20: the same weights as 20 + at uninterrupted steps; the first session's time is kept.
+    // Resumed to at + 20: the same weights as 20 + at uninterrupted steps; the earlier sessions' time
+    // (made long here, so that the resumed session alone cannot reach it) is carried on.
+    writeFileSync(join(stopped, "train.json"), JSON.stringify({ ...record, seconds: { diffusion: 1000 } }));
     const resumed = await adept(wmTrain(dataset, at + 20, stopped, "--resume"));
     assert.equal(resumed.code, 0, resumed.stderr);
     const straight = join(dir, "wm-straight");
@@ -140,8 +147,8 @@ describe("world models as reusable artifacts", () => {
     const done = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
     assert.deepEqual([done.complete, done.updates.diffusion, done.secondsFrom], [true, at + 20, undefined]);
     assert.ok(
-      done.seconds.diffusion > record.seconds.diffusion,
-      `${done.seconds.diffusion} s counts the first session's ${record.seconds.diffusion} s`,
+      done.seconds.diffusion > 1000 && done.seconds.diffusion < 1060,
+      `${done.seconds.diffusion} s: 1000 before, then this session's`,
     );
   });
 

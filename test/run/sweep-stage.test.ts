@@ -2,7 +2,7 @@
 // ADEPT and MOPO runs that start from it (and alongside the runs that need none), reused by
 // every variant, shown by the status view; named variants get their own runs and config.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -97,6 +97,16 @@ describe("a sweep with a world-model stage and variants", () => {
     const status = formatStatus(sweepStatus(spec));
     assert.match(status, /world-models\/hopper-random\/seed0\s+done\s+30\/30/);
     assert.match(status, /5 runs: 5 done/);
+    // A record that wm train is still rewriting (complete: false), or whose ensemble has no elites
+    // chosen yet (no ensembleSteps), is not a finished stage, even with every model at its steps.
+    const recordFile = join(stage, "train.json");
+    const record = readFileSync(recordFile, "utf8");
+    const { ensembleSteps: _, ...noElites } = JSON.parse(record);
+    for (const partial of [{ ...JSON.parse(record), complete: false }, noElites]) {
+      writeFileSync(recordFile, JSON.stringify(partial));
+      assert.match(formatStatus(sweepStatus(spec)), /world-models\/hopper-random\/seed0\s+stopped\s+30\/30/);
+    }
+    writeFileSync(recordFile, record);
   });
 
   it("a part of the spec (--algos, --seeds): its runs in the spec's order, and a stage without the ensemble when no mopo is kept", () => {

@@ -107,7 +107,7 @@ export function stageSteps(stage: StageSpec): number {
   return stage.steps + (stage.baseline ? stage.ensembleSteps || stage.steps : 0);
 }
 
-/** Where a stage stands: done (train.json with every model at its steps), stopped (models saved part-way) or pending. */
+/** Where a stage stands: done (a complete train.json, every model at its steps), stopped (models saved part-way) or pending. */
 export function inspectStage(run: Pick<StageRun, "name" | "dir">, stage: StageSpec): RunStatus {
   const total = stageSteps(stage);
   const status: RunStatus = { name: run.name, state: "pending", step: 0, steps: total };
@@ -124,8 +124,16 @@ export function inspectStage(run: Pick<StageRun, "name" | "dir">, stage: StageSp
   const record = join(run.dir, "train.json");
   if (existsSync(record)) {
     try {
-      const r = JSON.parse(readFileSync(record, "utf8")) as { steps: number; seconds?: Record<string, number> };
-      if (r.steps >= stage.steps && status.step >= total)
+      const r = JSON.parse(readFileSync(record, "utf8")) as {
+        steps: number;
+        seconds?: Record<string, number>;
+        complete?: boolean;
+        ensembleSteps?: number;
+      };
+      // `complete` is false while wm train runs (it rewrites the record at every save); the
+      // ensemble is done only once its elites are chosen (ensembleSteps is recorded then).
+      const finished = r.complete !== false && (!stage.baseline || r.ensembleSteps !== undefined);
+      if (finished && r.steps >= stage.steps && status.step >= total)
         return { ...status, state: "done", seconds: Object.values(r.seconds ?? {}).reduce((a, b) => a + b, 0) };
     } catch {
       // Being written.
