@@ -39,11 +39,15 @@ export function register(program: Command): void {
     .action(async (specPath: string, opts: SweepFlags) => {
       const { readSweepSpec, narrowSpec, Sweep, sweepStatus, formatStatus, sweepRuns } = await import("../run/sweep/index.js");
       const list = (value: string | undefined): string[] | undefined => value?.split(",").filter((v) => v !== "");
-      const spec = narrowSpec(readSweepSpec(specPath), {
-        algos: list(opts.algos),
-        seeds: list(opts.seeds)?.map((v) => parseInteger("--seeds", v, 0)),
-        datasets: list(opts.datasets),
-      });
+      const spec = narrowSpec(
+        readSweepSpec(specPath),
+        {
+          algos: list(opts.algos),
+          seeds: list(opts.seeds)?.map((v) => parseInteger("--seeds", v, 0)),
+          datasets: list(opts.datasets),
+        },
+        { keepStage: opts.queue !== undefined },
+      );
       if (opts.queue !== undefined) {
         await queueCommand(specPath, spec, opts.queue, opts);
         return;

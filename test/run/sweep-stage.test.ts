@@ -120,6 +120,8 @@ describe("a sweep with a world-model stage and variants", () => {
     assert.ok(!stageArgs.includes("--baseline"), stageArgs.join(" "));
     assert.equal(part.out, spec.out, "the same runs: a later full sweep skips what the part did");
     assert.ok(sweepRuns(narrowSpec(spec, { algos: ["mopo"] }))[0]!.trainArgs.includes("--baseline"), "mopo kept: the ensemble too");
+    const onQueue = narrowSpec(spec, { algos: ["iql"] }, { keepStage: true });
+    assert.deepEqual(onQueue.worldModel, spec.worldModel, "on a queue the stage (a job named by its settings) stays whole");
     assert.deepEqual(narrowSpec(spec, {}).algos, spec.algos);
     assert.throws(
       () => narrowSpec(spec, { algos: ["iql", "sac"] }),

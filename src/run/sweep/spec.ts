@@ -221,9 +221,10 @@ export interface SpecPart {
  * The spec narrowed to `part`: the same `out`, runs and stages (so a later full sweep skips what
  * the part finished), in the spec's order. The world-model stage trains the Gaussian ensemble
  * only when a kept algorithm starts from it (mopo), so that a part without mopo does not pay
- * for it; the full spec trains it later, on the same stage.
+ * for it; the full spec trains it later, on the same stage. `keepStage` leaves the stage whole:
+ * on a queue a stage is a job named by its settings, so a narrowed one would be another stage.
  */
-export function narrowSpec(spec: SweepSpec, part: SpecPart): SweepSpec {
+export function narrowSpec(spec: SweepSpec, part: SpecPart, options: { keepStage?: boolean } = {}): SweepSpec {
   const keep = <T>(flag: string, all: T[], asked: T[] | undefined): T[] => {
     if (asked === undefined) return all;
     const unknown = asked.filter((v) => !all.includes(v));
@@ -239,7 +240,11 @@ export function narrowSpec(spec: SweepSpec, part: SpecPart): SweepSpec {
     seeds: keep("--seeds", spec.seeds, part.seeds),
     datasets: keep("--datasets", spec.datasets, part.datasets),
   };
-  if (spec.worldModel?.baseline && !narrowed.algos.some((a) => worldModelKindOf(baseAlgo(spec, a)) === "gaussian-ensemble"))
+  if (
+    !options.keepStage &&
+    spec.worldModel?.baseline &&
+    !narrowed.algos.some((a) => worldModelKindOf(baseAlgo(spec, a)) === "gaussian-ensemble")
+  )
     narrowed.worldModel = { ...spec.worldModel, baseline: false };
   return narrowed;
 }
