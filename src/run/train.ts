@@ -114,11 +114,11 @@ export interface RunSummary {
   best?: { step: number; normalized: { mean: number; std: number } };
   /** The last offline estimate, for runs without a simulator (`opeEvery`). */
   ope?: TrainingOpe;
-  /** Seconds of training over every session of the run (from {@link RunSummary.wallSecondsFrom} where that is set). */
+  /** Wall seconds of every session of the run, loading and world-model pretraining included (from {@link RunSummary.wallSecondsFrom} where that is set). */
   wallSeconds: number;
   /** Set when the run resumed from a checkpoint of an older adept, which kept no time: the step from which wallSeconds counts. */
   wallSecondsFrom?: number;
-  /** Updates per second of the last session (the one that wrote the summary). */
+  /** Updates per second of the last session's update loop (the session that wrote the summary). */
   updatesPerSecond: number;
 }
 
@@ -230,6 +230,7 @@ async function trainLocked(
   envTask: string | undefined,
   state: { fresh: boolean; started: boolean },
 ): Promise<RunSummary> {
+  const sessionStartedAt = Date.now(); // the session's wall clock: loading and any pretraining count
   const out = options.out;
   const entries = readdirSync(out).filter((f) => f !== ".lock");
   if (!options.resume && entries.length > 0)
@@ -412,9 +413,9 @@ async function trainLocked(
   let stopSignal: NodeJS.Signals | undefined;
   const startedAt = Date.now();
   const startStep = agent.updates;
-  const sessionSeconds = (): number => (Date.now() - startedAt) / 1000;
+  const sessionSeconds = (): number => (Date.now() - sessionStartedAt) / 1000;
   const summaryOf = (status: RunSummary["status"]): RunSummary => {
-    const session = sessionSeconds();
+    const training = (Date.now() - startedAt) / 1000; // the update loop alone: the speed
     return {
       status,
       ...(stopSignal && status === "stopped" ? { signal: stopSignal } : {}),
@@ -426,9 +427,9 @@ async function trainLocked(
       ...(last ? { last } : {}),
       ...(best ? { best } : {}),
       ...(ope ? { ope } : {}),
-      wallSeconds: priorSeconds + session,
+      wallSeconds: priorSeconds + sessionSeconds(),
       ...(secondsFrom > 0 ? { wallSecondsFrom: secondsFrom } : {}),
-      updatesPerSecond: (agent.updates - startStep) / Math.max(session, 1e-9),
+      updatesPerSecond: (agent.updates - startStep) / Math.max(training, 1e-9),
     };
   };
   // 4. Divergence: losses every update, parameters at each log line, evaluation and checkpoint.
