@@ -5,6 +5,7 @@
  * training loop, and the dataset builder. Modules whose names start with `_` are internal.
  */
 
+export { hasLoggedLogProbs } from "./adept/behaviour.js";
 // ADEPT: its config (variants, sections), the learner (Algorithm 1), importance weights.
 export {
   ADEPT_CONFIG,

@@ -176,10 +176,6 @@ export class DiffusionWorldModel implements WorldModel {
   }
 
   /**
-   * Samples s′ ~ p_θ(· | s, a) with K guided denoising steps on the whole batch, then
-   * (r, P(done)) = f_ψ(s, a, s′). Raw units in and out.
-   */
-  /**
    * Changes how the model samples, not what it learned: clipping generated states and rewards to
    * the data's range (`clip`), and the guidance weight w. Saved with the model from then on.
    */
@@ -187,6 +183,10 @@ export class DiffusionWorldModel implements WorldModel {
     this.config = resolveConfig(WORLD_MODEL_CONFIG, { ...this.config, ...options }, "world model");
   }
 
+  /**
+   * Samples s′ ~ p_θ(· | s, a) with K guided denoising steps on the whole batch, then
+   * (r, P(done)) = f_ψ(s, a, s′). Raw units in and out.
+   */
   step(observations: Float32Array, actions: Float32Array, n: number, rng: Rng = this.rng, guidance = this.config.guidance): WorldModelStep {
     const S = this.observationDim,
       A = this.actionDim;

@@ -22,7 +22,7 @@ it("quickstart: the same arguments reuse the runs and say why; other arguments t
   assert.match(first.stderr, /iql: training for 20 steps/);
   const runDir = join(dir, "runs", "hopper-random-2000-steps20"); // the study's dataset
   // The study's finding in one sentence, then the same measurement made here, in the output and the report.
-  assert.match(first.stderr, /finding: On random data ADEPT's importance weights degenerate/);
+  assert.match(first.stderr, /finding: On random data ADEPT's importance weights were degenerate/);
   const here =
     /here: (ADEPT\+IQL's importance weights at step \d+: ESS\/N (\d\.\d\d), (\d+) % of the ratios at the floor 1\/c, \d+ % at c)/.exec(
       first.stderr,

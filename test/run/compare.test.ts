@@ -62,9 +62,10 @@ function lgamma(z: number): number {
 }
 
 describe("paired comparisons", () => {
-  it("t₀.₉₇₅(df) is the 97.5 % point of Student's t for df = 1…30, and 1.96 beyond", () => {
+  it("t₀.₉₇₅(df) is the 97.5 % point of Student's t, from the table to df 30 and the expansion beyond", () => {
     for (let df = 1; df <= 30; df++) assertClose([tCdf(tQuantile975(df), df)], [0.975], 2e-4, 0, `df ${df}`);
-    assert.equal(tQuantile975(1000), 1.96);
+    for (const df of [31, 40, 60, 120, 1000]) assertClose([tCdf(tQuantile975(df), df)], [0.975], 1e-4, 0, `df ${df}`);
+    assert.ok(tQuantile975(40) > 2.02 && tQuantile975(1000) > 1.96, "wider than the normal quantile");
     assert.throws(() => tQuantile975(0), /degrees of freedom must be an integer ≥ 1/);
   });
 

@@ -35,7 +35,7 @@ const NAMES: Record<string, MetricName> = {
   "value/entropy": { title: "policy entropy −log π", unit: "nats" },
   "wm/ess": { title: "ESS of the importance weights", unit: "rows (of the batch)" },
   "wm/ess_fraction": { title: "ESS / N of the importance weights", unit: "fraction of the batch" },
-  "wm/clipped_fraction": { title: "clipped importance ratios", unit: "fraction at the bound c" },
+  "wm/clipped_fraction": { title: "clipped importance ratios", unit: "fraction at a bound (1/c or c)" },
   "wm/clipped_high_fraction": { title: "ratios clipped from above (π/π_β > c)", unit: "fraction of the batch" },
   "wm/mean_log_ratio": { title: "mean log π − log π_β, before clipping", unit: "nats" },
   "wm/max_share": { title: "the largest importance weight's share", unit: "max w / Σ w" },

@@ -273,15 +273,18 @@ const DIAGNOSTIC_COLUMNS: ReadonlyArray<[key: string, title: string]> = [
 ];
 
 /**
- * One row per (dataset, algorithm) with diagnostics: the mean score of its runs (the `score`
- * evaluation), then the last logged value of each key of {@link DIAGNOSTIC_COLUMNS} in every
- * run, averaged over seeds ("–" where never logged).
+ * One row per (dataset, algorithm, step budget) with diagnostics: the mean score of its runs
+ * (the `score` evaluation), then the last logged value of each key of {@link DIAGNOSTIC_COLUMNS}
+ * in every run, averaged over seeds ("–" where never logged). An algorithm with runs at several
+ * budgets is labelled with the budget, as in the score table.
  */
 export function diagnosticsGrid(runs: RunRecord[], score: ScoreKind = "last"): { header: string[]; body: string[][] } {
   const groups = new Map<string, RunRecord[]>();
+  const budgets = new Map<string, Set<number>>();
   for (const r of runs) {
     if (!r.metrics.some((rec) => Object.keys(rec).some(isDiagnostic))) continue;
-    const key = `${r.dataset}\u0000${r.algo}`;
+    budgets.set(r.algo, (budgets.get(r.algo) ?? new Set()).add(r.steps));
+    const key = `${r.dataset}\u0000${r.algo}\u0000${r.steps}`;
     const group = groups.get(key);
     if (group) group.push(r);
     else groups.set(key, [r]);
@@ -294,10 +297,12 @@ export function diagnosticsGrid(runs: RunRecord[], score: ScoreKind = "last"): {
     return undefined;
   };
   const body = [...groups.values()]
-    .sort((a, b) => a[0]!.dataset.localeCompare(b[0]!.dataset) || algoRank(a[0]!.algo) - algoRank(b[0]!.algo))
+    .sort((a, b) => a[0]!.dataset.localeCompare(b[0]!.dataset) || algoRank(a[0]!.algo) - algoRank(b[0]!.algo) || a[0]!.steps - b[0]!.steps)
     .map((group) => [
       group[0]!.dataset,
-      algoName(group[0]!.algo),
+      budgets.get(group[0]!.algo)!.size > 1
+        ? `${algoName(group[0]!.algo)} (${formatSteps(group[0]!.steps)} steps)`
+        : algoName(group[0]!.algo),
       String(group.length),
       fmt(meanOf(group.map((r) => runScore(r, score)).filter((v): v is number => v !== undefined))), // beside its diagnostics
       ...DIAGNOSTIC_COLUMNS.map(([key]) => {
