@@ -1,48 +1,23 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { resolveDataset } from "../data/cache.js";
 import type { Dataset } from "../data/index.js";
-import type {
-  FitOptions,
-  OneStepReport,
-  PhysicsOneStepReport,
-  RolloutReport,
-  WorldModel,
-  WorldModelMetrics,
-  WorldModelProvenance,
-} from "../diffusion/index.js";
+import type { OneStepReport, PhysicsOneStepReport, RolloutReport, WorldModel } from "../diffusion/index.js";
 import { WORLD_MODEL_CONFIG } from "../diffusion/world-model.js";
+import { WORLD_MODEL_FILES } from "../run/world-model-file.js";
+import { TRAIN_RECORD_FILE, type TrainRecord, trainWorldModels } from "../run/world-model-train.js";
 import type { ConfigSchema } from "../util/config.js";
 import { CliError, parseInteger } from "./errors.js";
 import { fieldOptions, flagValue } from "./flags.js";
 
 /** File names inside a world-model directory written by `adept wm train`. */
-export const WM_FILES = { diffusion: "world-model.safetensors", ensemble: "ensemble.safetensors", run: "train.json" } as const;
-
-/** What `wm train` records next to the weights (the eval reuses the held-out split). */
-interface TrainRecord {
-  dataset: string;
-  datasetSize: number;
-  steps: number;
-  seed: number;
-  holdout: number;
-  config: object;
-  ensembleConfig?: object;
-  ensembleSteps?: number;
-  metrics: Record<string, Record<string, number>>;
-  /** Training seconds of each model over every session (from `secondsFrom[name]` where that is set). */
-  seconds: Record<string, number>;
-  /** Where a model's seconds count from: the step it was resumed at from a save that kept no time. */
-  secondsFrom?: Record<string, number>;
-  /** Updates of each model when this record was written (the time above is of these updates). */
-  updates?: Record<string, number>;
-  /** false while the models train (the record is rewritten at every save), true once all reached their steps. */
-  complete?: boolean;
-  /** The kernels of the last session that trained (src/tensor/backend.ts). */
-  backend?: object;
-}
+const WM_FILES = {
+  diffusion: WORLD_MODEL_FILES.diffusion,
+  ensemble: WORLD_MODEL_FILES["gaussian-ensemble"],
+  run: TRAIN_RECORD_FILE,
+} as const;
 
 /** Registers `adept wm train` and `adept wm eval`. */
 export function register(program: Command): void {
@@ -70,9 +45,8 @@ export function register(program: Command): void {
     for (const option of fieldOptions(key, field, false, `${field.doc} [default: ${String(field.default)}]`)) train.addOption(option);
   train.action(async (opts: Record<string, string | boolean | undefined>) => {
     const { watchParent } = await import("../run/parent-watch.js");
-    watchParent(); // a sweep's world-model stage stops when its sweep is gone (it resumes from its checkpoint)
-    const { DiffusionWorldModel, GaussianEnsembleWorldModel, splitByEpisodes } = await import("../diffusion/index.js");
-    const { datasetFingerprint } = await import("../data/fingerprint.js");
+    watchParent(); // a sweep's world-model stage stops when its sweep is gone (it resumes from its last save)
+    const { splitByEpisodes } = await import("../diffusion/index.js");
     const { resolveConfig } = await import("../util/config.js");
     const steps = parseInteger("--steps", String(opts.steps), 0);
     const ensembleSteps = opts.ensembleSteps === undefined ? steps : parseInteger("--ensemble-steps", String(opts.ensembleSteps), 0);
@@ -86,137 +60,37 @@ export function register(program: Command): void {
     const config = resolveConfig(WORLD_MODEL_CONFIG, overrides, "wm train");
     const datasetPath = resolveDataset(String(opts.dataset));
     const dataset = await readDataset(datasetPath, opts.env as string | undefined);
-    const { train: rows, test } = splitByEpisodes(dataset, holdout, seed);
+    const { train: rows, test: heldOut } = splitByEpisodes(dataset, holdout, seed);
     if (rows.length === 0) throw new CliError(`${datasetPath}: no training rows with a known next observation`);
     if (!opts.resume && existsSync(out) && readdirSync(out).length > 0)
       throw new CliError(`${out} is not empty: pass --resume to continue the models in it, or choose another --out`);
-    // One writer per directory, as for runs (a queue's stage may move between workers): released at exit.
-    mkdirSync(out, { recursive: true });
-    const { RunLock } = await import("../run/lock.js");
-    RunLock.acquire(out);
-    const { backendRecord } = await import("../tensor/backend.js");
-    const provenance = { fingerprint: datasetFingerprint(dataset), heldOutFraction: holdout, splitSeed: seed, file: datasetPath };
-    const recordPath = join(out, WM_FILES.run);
-    // The time a resumed model already trained, from the record its last save wrote (an older
-    // adept wrote the record only at the end: its time is then counted from the resumed step).
-    const before = opts.resume ? previousRecord(recordPath) : undefined;
-    // What earlier sessions recorded of a model this one does not train (the ensemble, when only
-    // the diffusion model goes on) stays as it was.
-    const record: TrainRecord = {
-      ...before,
-      dataset: datasetPath,
-      datasetSize: dataset.size,
-      steps,
-      seed,
+    const { record, stopped } = await trainWorldModels({
+      dataset,
+      datasetPath,
+      rows,
+      heldOut,
       holdout,
+      seed,
+      out,
+      steps,
       config,
-      metrics: { ...before?.metrics },
-      seconds: { ...before?.seconds },
-      updates: { ...before?.updates },
-      complete: false,
-    };
-    const writeRecord = (): void => {
-      writeFileSync(`${recordPath}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-      renameSync(`${recordPath}.tmp`, recordPath); // a stage's status reads it: never half of it
-    };
-    // SIGINT / SIGTERM (Ctrl-C, a sweep stopping): the model in training is saved at the step it
-    // reached, so a resume loses nothing. Training yields to the event loop between slices so
-    // that the signal is seen within a fraction of a second.
-    let stopSignal: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      stopSignal = signal;
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    const log = (name: string, offset: number, total: number) => (t: number, m: Record<string, number>) => {
-      const step = offset + t + 1;
-      if (logEvery > 0 && (step % logEvery === 0 || step === total))
-        process.stdout.write(`${name} step ${step}/${total}  ${formatMetrics(m)}\n`);
-    };
-    // Each model is saved (atomically) every --checkpoint-every steps and when stopped. Its batches
-    // and noise come from its own RNG, which the file keeps, so a model trained in slices, saved
-    // at any step and resumed equals one trained in a single call.
-    const SLICE = 100;
-    const trainModel = async <M extends TrainableWorldModel>(
-      name: "diffusion" | "ensemble",
-      path: string,
-      total: number,
-      fresh: () => M,
-      load: (p: string) => M,
-    ): Promise<M> => {
-      const model =
-        opts.resume && existsSync(path) ? resumable(load(path), path, provenance, name === "diffusion" ? config : undefined) : fresh();
-      model.provenance = provenance;
-      // The time of earlier sessions, from the record of the last save (a kill between saving the
-      // model and its record leaves at most one save interval uncounted); none in a record of an
-      // older adept, which kept no updates: the time then counts from here.
-      const recorded = before?.updates?.[name];
-      const known = recorded !== undefined && recorded <= model.updates;
-      const priorSeconds = known ? (before?.seconds[name] ?? 0) : 0;
-      const from = known ? (before?.secondsFrom?.[name] ?? 0) : model.updates;
-      if (from > 0) record.secondsFrom = { ...record.secondsFrom, [name]: from };
-      else if (record.secondsFrom) delete record.secondsFrom[name];
-      record.seconds[name] = priorSeconds;
-      record.updates![name] = model.updates;
-      const t0 = performance.now();
-      const save = (): void => {
-        model.save(path);
-        record.seconds[name] = priorSeconds + (performance.now() - t0) / 1000;
-        record.updates![name] = model.updates;
-        writeRecord();
-      };
-      if (model.updates < total) record.backend = backendRecord(); // the kernels of the session that trains
-      let metrics: Record<string, number> = before?.metrics[name] ?? {};
-      mkdirSync(out, { recursive: true });
-      while (model.updates < total && stopSignal === undefined) {
-        const n = Math.min(SLICE, total - model.updates, checkpointEvery - (model.updates % checkpointEvery));
-        metrics = model.fit(dataset, n, { rows, onStep: log(name, model.updates, total) });
-        if (model.updates % checkpointEvery === 0 || model.updates === total) save();
-        await new Promise((resolve) => setImmediate(resolve)); // let a signal in
-      }
-      if (stopSignal !== undefined || !existsSync(path)) save();
-      record.metrics[name] = metrics;
-      return model;
-    };
-    const stopped = (): boolean => {
-      if (stopSignal === undefined) return false;
+      baseline: opts.baseline === true,
+      ensembleSteps,
+      checkpointEvery,
+      resume: opts.resume === true,
+      onStep: (name, step, total, m) => {
+        if (logEvery > 0 && (step % logEvery === 0 || step === total))
+          process.stdout.write(`${name} step ${step}/${total}  ${formatMetrics(m)}\n`);
+      },
+    });
+    if (stopped) {
       const at = Object.entries(record.updates ?? {})
         .map(([name, n]) => `${name} at step ${n}`)
         .join(", ");
-      process.stderr.write(`stopped by ${stopSignal}: ${at}, saved in ${out} (continue with --resume)\n`);
-      process.exitCode = 128 + (constants.signals[stopSignal] ?? 15);
-      return true;
-    };
-    await trainModel(
-      "diffusion",
-      join(out, WM_FILES.diffusion),
-      steps,
-      () => DiffusionWorldModel.fromDataset(dataset, config, seed, rows),
-      (p) => DiffusionWorldModel.load(p),
-    );
-    if (stopped()) return;
-    if (opts.baseline) {
-      const path = join(out, WM_FILES.ensemble);
-      const ensemble = await trainModel(
-        "ensemble",
-        path,
-        ensembleSteps,
-        () => GaussianEnsembleWorldModel.fromDataset(dataset, { batchSize: config.batchSize, clip: config.clip }, seed, rows),
-        (p) => GaussianEnsembleWorldModel.load(p),
-      );
-      if (stopped()) return;
-      // MOPO's elites, by held-out error (the training rows when nothing is held out).
-      record.metrics.ensembleHeldOutMse = Object.fromEntries(
-        ensemble.selectElites(dataset, test.length > 0 ? test : rows).map((v, e) => [`member${e}`, v]),
-      );
-      record.ensembleConfig = ensemble.config;
-      record.ensembleSteps = ensembleSteps;
-      ensemble.save(path);
+      process.stderr.write(`stopped by ${stopped}: ${at}, saved in ${out} (continue with --resume)\n`);
+      process.exitCode = 128 + (constants.signals[stopped] ?? 15);
+      return;
     }
-    record.complete = true;
-    writeRecord();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     process.stdout.write(
       `wrote ${out}: ${rows.length} training rows, ${steps} steps (${record.seconds.diffusion!.toFixed(1)} s)${opts.baseline ? ", with the ensemble baseline" : ""}\n`,
     );
@@ -300,44 +174,6 @@ export function register(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify({ ...header, models: report }, null, 2)}\n` : formatReport(header, report));
       },
     );
-}
-
-/**
- * A saved model to continue: trained on the same data (fingerprint) and, for the diffusion
- * model, with the config the flags ask for; otherwise a one-line error naming the file.
- */
-/** What `wm train` needs of a model: training, its config, and where its data came from. */
-type TrainableWorldModel = WorldModel & {
-  fit(dataset: Dataset, steps: number, options?: FitOptions): WorldModelMetrics;
-  provenance?: WorldModelProvenance;
-  readonly config: object;
-};
-
-function resumable<M extends TrainableWorldModel>(
-  model: M,
-  path: string,
-  provenance: { fingerprint: string; file: string },
-  config?: object,
-): M {
-  if (model.provenance?.fingerprint !== provenance.fingerprint)
-    throw new CliError(`${path}: trained on other data than ${provenance.file} (dataset fingerprints differ); it cannot be resumed on it`);
-  if (config)
-    for (const [key, value] of Object.entries(config)) {
-      const saved = (model.config as Record<string, unknown>)[key];
-      if (saved !== value)
-        throw new CliError(`${path}: trained with ${key} ${JSON.stringify(saved)}, the flags ask for ${JSON.stringify(value)}`);
-    }
-  return model;
-}
-
-/** The record a previous session wrote into a world-model directory, if it reads as one. */
-function previousRecord(path: string): TrainRecord | undefined {
-  try {
-    const record = JSON.parse(readFileSync(path, "utf8")) as TrainRecord;
-    return typeof record.seconds === "object" && record.seconds !== null ? record : undefined;
-  } catch {
-    return undefined; // none yet, or torn: the time counts from the resumed step
-  }
 }
 
 function loadModels(path: string, load: (p: string) => WorldModel): { models: Record<string, WorldModel>; record?: TrainRecord } {

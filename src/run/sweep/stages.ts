@@ -15,6 +15,7 @@ import { WORLD_MODEL_CONFIG } from "../../diffusion/world-model.js";
 import { ConfigError, type ConfigOf, defineConfig, kebab, resolveConfig } from "../../util/config.js";
 import { UserError } from "../../util/errors.js";
 import { WORLD_MODEL_FILES, worldModelKindOf } from "../world-model-file.js";
+import { TRAIN_RECORD_FILE } from "../world-model-train.js";
 import type { RunStatus } from "./status.js";
 
 /** The fields of a spec's `worldModel` object (its `config` holds world-model config fields). */
@@ -121,7 +122,7 @@ export function inspectStage(run: Pick<StageRun, "name" | "dir">, stage: StageSp
       // A file being replaced: counted at the next look.
     }
   }
-  const record = join(run.dir, "train.json");
+  const record = join(run.dir, TRAIN_RECORD_FILE);
   if (existsSync(record)) {
     try {
       const r = JSON.parse(readFileSync(record, "utf8")) as {
