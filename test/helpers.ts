@@ -73,3 +73,16 @@ export function checkGradients(
     }
   });
 }
+
+/** What `fn` writes to stdout (e.g. a CLI command run in-process), captured instead of printed. */
+export async function captureStdout(fn: () => Promise<unknown>): Promise<string> {
+  const chunks: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => chunks.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return chunks.join("");
+}

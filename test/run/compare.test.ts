@@ -17,7 +17,7 @@ import {
   tQuantile975,
   verdictOf,
 } from "../../src/run/report/index.js";
-import { assertClose } from "../helpers.js";
+import { assertClose, captureStdout } from "../helpers.js";
 
 /** A finished run scoring `last` (in memory, as readRun returns it). */
 function run(dataset: string, algo: string, seed: number, last: number, steps = 1000): RunRecord {
@@ -151,11 +151,8 @@ describe("paired comparisons", () => {
     }
     const program = new Command().exitOverride();
     register(program);
-    const chunks: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((c: string | Uint8Array) => chunks.push(String(c)) > 0) as typeof process.stdout.write;
-    try {
-      await program.parseAsync([
+    const printed = await captureStdout(() =>
+      program.parseAsync([
         "node",
         "adept",
         "report",
@@ -164,11 +161,8 @@ describe("paired comparisons", () => {
         join(dir, "report"),
         "--compare",
         "adept-iql:iql,adept-iql:sac",
-      ]);
-    } finally {
-      process.stdout.write = write;
-    }
-    const printed = chunks.join("");
+      ]),
+    );
     assert.match(
       printed,
       /ADEPT\+IQL vs IQL: halfcheetah-random no difference shown; hopper-random ADEPT\+IQL > IQL; random \(average\) no difference shown/,

@@ -18,6 +18,7 @@ import {
   tableNotes,
   writeReport,
 } from "../../src/run/report/index.js";
+import { captureStdout } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-report-"));
 const runs = join(dir, "runs");
@@ -250,15 +251,10 @@ describe("adept report", () => {
   it("the CLI writes the report and rejects bad input with one line", async () => {
     const program = new Command().exitOverride();
     register(program);
-    const chunks: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((c: string | Uint8Array) => chunks.push(String(c)) > 0) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(["node", "adept", "report", runs, "--out", join(dir, "cli"), "--score", "best"]);
-    } finally {
-      process.stdout.write = write;
-    }
-    assert.match(chunks.join(""), /14 finished runs, 3 datasets × 4 algorithms \(1 unfinished left out\)/);
+    const printed = await captureStdout(() =>
+      program.parseAsync(["node", "adept", "report", runs, "--out", join(dir, "cli"), "--score", "best"]),
+    );
+    assert.match(printed, /14 finished runs, 3 datasets × 4 algorithms \(1 unfinished left out\)/);
     assert.match(readFileSync(join(dir, "cli", "report.md"), "utf8"), /\*\*best\*\* evaluation/);
     await assert.rejects(
       program.parseAsync(["node", "adept", "report", runs, "--out", join(dir, "x"), "--score", "median"]),

@@ -12,6 +12,7 @@ import { buildDataset } from "../../src/collect/build.js";
 import { RunLock } from "../../src/run/lock.js";
 import { formatStatus, parseSweepSpec, SpecError, Sweep, type SweepSpec, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
 import { threadsPerWorker } from "../../src/tensor/native.js";
+import { captureStdout } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -26,15 +27,7 @@ function collector(): { write(s: string): boolean; text: () => string } {
 async function cli(...args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   register(program);
-  const chunks: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => chunks.push(String(chunk)) > 0) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(["node", "adept", "sweep", ...args]);
-  } finally {
-    process.stdout.write = write;
-  }
-  return chunks.join("");
+  return captureStdout(() => program.parseAsync(["node", "adept", "sweep", ...args]));
 }
 
 function specFile(spec: Record<string, unknown>, name = "spec.json"): string {
