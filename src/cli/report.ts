@@ -3,6 +3,7 @@
  * learning curves and world-model diagnostics, as report.md and a self-contained report.html.
  */
 import type { Command } from "commander";
+import type { ScoreKind } from "../run/report/table.js";
 import { CliError } from "./errors.js";
 
 export function register(program: Command): void {
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     )
     .argument("<runs...>", "run directories, or folders searched recursively for runs (config.json)")
     .requiredOption("--out <dir>", "where report.md, report.html and figures/ go")
-    .option("--score <which>", "which evaluation of each run the table shows: last | best", "last")
+    .option("--score <which>", "which evaluation of each run the table shows: last | best | last3 (the mean of the last three)", "last")
     .option("--title <text>", "title of the report", "adept report")
     .option(
       "--compare <a:b>",
@@ -22,9 +23,11 @@ export function register(program: Command): void {
       [] as string[],
     )
     .action(async (roots: string[], opts: { out: string; score: string; title: string; compare: string[] }) => {
-      if (opts.score !== "last" && opts.score !== "best") throw new CliError(`--score must be last or best, got "${opts.score}"`);
+      const { SCORE_KINDS } = await import("../run/report/table.js");
+      if (!SCORE_KINDS.includes(opts.score as ScoreKind))
+        throw new CliError(`--score must be ${SCORE_KINDS.join(", ")}; got "${opts.score}"`);
       const { verdictText, writeReport } = await import("../run/report/index.js");
-      const report = await writeReport(roots, { out: opts.out, score: opts.score, title: opts.title, compare: opts.compare });
+      const report = await writeReport(roots, { out: opts.out, score: opts.score as ScoreKind, title: opts.title, compare: opts.compare });
       const { table, offline } = report;
       const unfinished = table.unfinished.length - offline.length;
       const scored =

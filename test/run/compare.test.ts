@@ -14,6 +14,7 @@ import {
   pairedDifference,
   parseComparisons,
   type RunRecord,
+  runScore,
   tQuantile975,
   verdictOf,
 } from "../../src/run/report/index.js";
@@ -76,6 +77,15 @@ describe("paired comparisons", () => {
     assert.equal(verdictOf(pairedDifference([3, 3.5, 4])), "A > B");
     assert.equal(verdictOf(pairedDifference([-3, -3.5, -4])), "A < B");
     assert.equal(verdictOf(pairedDifference([5])), "one seed");
+  });
+
+  it("the score of a run: last, best, or last3, the mean of its last three evaluations", () => {
+    const evaluated = {
+      ...run("hopper-random", "iql", 0, 4),
+      metrics: [1, 2, 3, 4].map((v, i) => ({ step: i, "eval/normalized_mean": v, "loss/q": 0 })),
+    };
+    assert.deepEqual([runScore(evaluated, "last"), runScore(evaluated, "last3")], [4, 3]);
+    assert.equal(runScore({ ...evaluated, summary: undefined }, "last3"), undefined, "unfinished: no score");
   });
 
   const runs = [

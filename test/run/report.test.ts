@@ -126,6 +126,9 @@ describe("adept report", () => {
     const adept = row("hopper-random").cells["adept-iql@1000"]!;
     assert.equal(adept.mean, 25);
     assert.ok(Math.abs(adept.std - Math.sqrt(50)) < 1e-12);
+    // last3: the mean of each run's last three evaluations (here its two: 6 and 5, 10 and 7, 11 and 9).
+    const last3 = buildScoreTable(findRuns([runs]), "last3").rows.find((r) => r.dataset === "hopper-random")!.cells["iql@1000"]!;
+    assert.deepEqual(last3.scores, [5.5, 8.5, 10]);
     const sac = row("halfcheetah-random").cells["sac@1000"]!;
     assert.equal(sac.n, 3, "the unfinished seed is left out");
     assert.equal(sac.mean, 3);
@@ -258,7 +261,7 @@ describe("adept report", () => {
     assert.match(readFileSync(join(dir, "cli", "report.md"), "utf8"), /\*\*best\*\* evaluation/);
     await assert.rejects(
       program.parseAsync(["node", "adept", "report", runs, "--out", join(dir, "x"), "--score", "median"]),
-      /--score must be last or best/,
+      /--score must be last, best, last3; got "median"/,
     );
     await assert.rejects(
       program.parseAsync(["node", "adept", "report", join(dir, "nothing"), "--out", join(dir, "x")]),

@@ -8,8 +8,13 @@ import { relative } from "node:path";
 import { algoName, algoRank, PAPER_SCORES, PAPER_TASKS, paperDataset } from "./paper-scores.js";
 import type { RunRecord } from "./runs.js";
 
-/** Which evaluation of a run the table reports. */
-export type ScoreKind = "last" | "best";
+/**
+ * Which evaluation of a run the table reports: the last, the best, or the mean of the last
+ * three (`last3`: less noisy than one evaluation of a few episodes, and like `last` chosen
+ * without looking at the scores).
+ */
+export type ScoreKind = "last" | "best" | "last3";
+export const SCORE_KINDS: readonly ScoreKind[] = ["last", "best", "last3"];
 
 const KIND_ORDER = ["random", "medium", "medium-replay", "medium-expert", "expert"];
 
@@ -79,7 +84,11 @@ export interface ScoreTable {
 
 /** The score a finished run contributes to the table. */
 export function runScore(run: RunRecord, score: ScoreKind): number | undefined {
-  return run.summary?.[score]?.normalized.mean;
+  if (score !== "last3") return run.summary?.[score]?.normalized.mean;
+  if (!run.summary?.last) return undefined;
+  const scores = run.metrics.filter((m) => "eval/normalized_mean" in m).map((m) => m["eval/normalized_mean"]!);
+  const tail = scores.slice(-3);
+  return tail.length === 0 ? undefined : tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
 /** Groups finished runs by (dataset, algorithm, step budget) and averages over seeds. */
@@ -219,6 +228,10 @@ export function tableNotes(table: ScoreTable): string[] {
   if (resized.length > 0)
     notes.push(
       `†: the paper's number for the full-size D4RL dataset of the same kind (${resized.map((r) => `${r.dataset} → ${r.paperDataset}`).join(", ")}); our dataset there is a rebuilt size, so the two are not the same benchmark.`,
+    );
+  if (table.score === "last3")
+    notes.push(
+      "last3: the mean of a run's last three evaluations (one evaluation of 10 episodes is noisy; the last three are chosen, like the last, without looking at the scores).",
     );
   if (table.score === "best")
     notes.push(
