@@ -39,6 +39,7 @@ int k_bias_activation(float *z, float *y, const float *bias, int rows, int cols,
     case ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = sigmoidf(z[i]); return 0;
     case ACT_SILU: for (size_t i = 0; i < n; i++) y[i] = z[i] * sigmoidf(z[i]); return 0;
     case ACT_MISH: for (size_t i = 0; i < n; i++) y[i] = z[i] * tanhf(softplusf(z[i])); return 0;
+    case ACT_SOFTPLUS: for (size_t i = 0; i < n; i++) y[i] = softplusf(z[i]); return 0;
     default: return -1;
   }
 }
@@ -81,6 +82,12 @@ int k_activation_backward(float *dz, const float *dy, const float *z, const floa
     case ACT_MISH:
       for (size_t i = 0; i < n; i++) {
         const float t = tanhf(softplusf(z[i])), g = dy[i] * (t + z[i] * (1.0f - t * t) * sigmoidf(z[i]));
+        dz[i] = accumulate ? dz[i] + g : g;
+      }
+      return 0;
+    case ACT_SOFTPLUS:
+      for (size_t i = 0; i < n; i++) {
+        const float g = dy[i] * sigmoidf(z[i]);
         dz[i] = accumulate ? dz[i] + g : g;
       }
       return 0;

@@ -3,7 +3,7 @@
 // The fused elementwise kernels behind the N-API layer (sizes checked by the caller).
 #include <stddef.h>
 
-enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_SIGMOID = 3, ACT_SILU = 4, ACT_MISH = 5 };
+enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_TANH = 2, ACT_SIGMOID = 3, ACT_SILU = 4, ACT_MISH = 5, ACT_SOFTPLUS = 6 };
 
 // z += bias (per column, when bias is not NULL), y = act(z) (y may be z); 0, or -1 for an
 // unknown act.

@@ -1,5 +1,5 @@
 import { Activation } from "../tensor/kernels.js";
-import { mish, relu, sigmoid, silu, tanh } from "../tensor/ops.js";
+import { mish, relu, sigmoid, silu, softplus, tanh } from "../tensor/ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** Applies an activation as a standalone op (when it cannot be fused into a dense layer). */
@@ -17,5 +17,7 @@ export function activationOp(x: Tensor, act: Activation): Tensor {
       return silu(x);
     case Activation.Mish:
       return mish(x);
+    case Activation.Softplus:
+      return softplus(x);
   }
 }

@@ -65,10 +65,11 @@ export enum Activation {
   Sigmoid = 3,
   Silu = 4,
   Mish = 5,
+  Softplus = 6,
 }
 
 /** Activation by its lower-case name ("relu", "tanh", …), for configs. */
-export type ActivationName = "identity" | "relu" | "tanh" | "sigmoid" | "silu" | "mish";
+export type ActivationName = "identity" | "relu" | "tanh" | "sigmoid" | "silu" | "mish" | "softplus";
 
 const BY_NAME: Record<ActivationName, Activation> = {
   identity: Activation.Identity,
@@ -77,7 +78,11 @@ const BY_NAME: Record<ActivationName, Activation> = {
   sigmoid: Activation.Sigmoid,
   silu: Activation.Silu,
   mish: Activation.Mish,
+  softplus: Activation.Softplus,
 };
+
+/** Every activation with a fused kernel (for tests that cover each). */
+export const ACTIVATIONS: readonly Activation[] = Object.values(BY_NAME);
 
 /** Resolves an activation name, with an error that lists the valid ones. */
 export function activationByName(name: string): Activation {

@@ -361,8 +361,18 @@ export const relu = (x: Tensor): Tensor =>
   );
 /** 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor): Tensor => unary(x, sigmoidValue, (_v, y) => y * (1 - y));
-/** ln(1 + eˣ), computed stably. */
-export const softplus = (x: Tensor): Tensor => unary(x, softplusValue, sigmoidValue);
+/**
+ * ln(1 + eˣ), computed stably, through the activation kernel: MOPO's ensemble bounds every
+ * member's log-variance with two of them per forward over 50 000 rollout rows, where the
+ * kernel takes half the time of a per-element JavaScript loop.
+ */
+export function softplus(x: Tensor): Tensor {
+  const K = kernels();
+  const out = Tensor.empty(x.rows, x.cols);
+  K.biasActivation(x.data, out.data, null, x.rows, x.cols, Activation.Softplus);
+  if (needsGrad(x)) record(out, () => K.activationBackward(gradOf(x), out.grad!, x.data, out.data, out.size, Activation.Softplus, true));
+  return out;
+}
 /** x · σ(x). */
 export const silu = (x: Tensor): Tensor =>
   unary(

@@ -28,6 +28,8 @@ export function activate(act: Activation, z: number): number {
       return z * sigmoid(z);
     case Activation.Mish:
       return z * Math.tanh(softplus(z));
+    case Activation.Softplus:
+      return softplus(z);
   }
 }
 
@@ -50,6 +52,8 @@ export function activationDerivative(act: Activation, z: number, y: number): num
       const t = Math.tanh(softplus(z));
       return t + z * (1 - t * t) * sigmoid(z);
     }
+    case Activation.Softplus:
+      return sigmoid(z);
   }
 }
 
