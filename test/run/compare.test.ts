@@ -119,12 +119,17 @@ describe("paired comparisons", () => {
     assert.ok(average.average);
     assert.deepEqual([average.a, average.b, average.difference.mean, average.difference.n, average.wins], [9, 9, 0, 2, 1]);
     assert.equal(average.relative, 0);
+    // Differences ±0.5 over 2 seeds: half-width t(1) · 0.5 = 12.706 · 0.5, over |B| = 9.
+    const [low, high] = average.relativeInterval!;
+    assert.ok(Math.abs(high - (12.706 * 0.5) / 9) < 1e-3 && Math.abs(low + high) < 1e-12, `relative interval [${low}, ${high}]`);
+    assert.equal(c.rows.find((r) => r.label === "hopper-random")!.relativeInterval, undefined, "dataset rows: no relative");
     assert.equal(average.verdict, "no difference shown");
     const grid = comparisonGrid(c);
     assert.deepEqual(grid.header.slice(0, 4), ["dataset", "ADEPT+IQL", "IQL", "ADEPT+IQL − IQL (95 % CI)"]);
     const hopperLine = grid.body.find((l) => l[0] === "hopper-random")!;
     assert.equal(hopperLine[4], "3 / 3");
     assert.equal(hopperLine.at(-1), "ADEPT+IQL > IQL");
+    assert.equal(grid.body.find((l) => l[0] === "random (average)")![5], "+0.0 % [−70.6, +70.6 %]");
   });
 
   it("a dataset only one side has is no row; bad pairs are named", () => {

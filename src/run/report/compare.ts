@@ -68,6 +68,11 @@ export interface ComparisonRow {
   wins: number;
   /** (A − B) / |B| of the means, the paper's "+211.8 %" (average rows only). */
   relative?: number;
+  /**
+   * The difference's 95 % interval over |B| (B's mean taken as fixed), so that a claimed relative
+   * gain can be held against the measured one (average rows with two or more seeds).
+   */
+  relativeInterval?: [number, number];
   verdict: Verdict;
 }
 
@@ -108,6 +113,8 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
     const difference = pairedDifference(pairs.map(([x, y]) => x - y));
     const meanA = meanSampleStd(pairs.map(([x]) => x)).mean;
     const meanB = meanSampleStd(pairs.map(([, y]) => y)).mean;
+    const relative = average && meanB !== 0;
+    const { low, high } = difference;
     return {
       label,
       average,
@@ -115,7 +122,10 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
       b: meanB,
       difference,
       wins: pairs.filter(([x, y]) => x > y).length,
-      ...(average && meanB !== 0 ? { relative: (meanA - meanB) / Math.abs(meanB) } : {}),
+      ...(relative ? { relative: (meanA - meanB) / Math.abs(meanB) } : {}),
+      ...(relative && low !== undefined && high !== undefined
+        ? { relativeInterval: [low / Math.abs(meanB), high / Math.abs(meanB)] as [number, number] }
+        : {}),
       verdict: verdictOf(difference),
     };
   };
@@ -171,7 +181,11 @@ export function comparisonGrid(c: Comparison): { header: string[]; body: string[
       r.b.toFixed(1),
       interval,
       `${r.wins} / ${d.n}`,
-      r.relative === undefined ? "–" : `${signed(100 * r.relative)} %`,
+      r.relative === undefined
+        ? "–"
+        : r.relativeInterval === undefined
+          ? `${signed(100 * r.relative)} %`
+          : `${signed(100 * r.relative)} % [${signed(100 * r.relativeInterval[0])}, ${signed(100 * r.relativeInterval[1])} %]`,
       verdictText(c, r),
     ];
   });
@@ -182,4 +196,4 @@ export function comparisonGrid(c: Comparison): { header: string[]; body: string[
 export const comparisonTitle = (c: Comparison): string => `${c.a.label} vs ${c.b.label}`;
 
 export const COMPARISON_NOTE =
-  "Runs paired by seed (same dataset and seed; for world-model algorithms, the same pretrained stage). Each row is its own test, with no correction for the number of rows. A − B: mean of the per-seed differences with its 95 % confidence interval (Student t over the seeds); an average row pairs each seed's average over the kind's datasets. The verdict names a winner only where the interval excludes 0. Relative: (A − B) / |B| of the average scores, as the paper states its gains.";
+  "Runs paired by seed (same dataset and seed; for world-model algorithms, the same pretrained stage). Each row is its own test, with no correction for the number of rows. A − B: mean of the per-seed differences with its 95 % confidence interval (Student t over the seeds); an average row pairs each seed's average over the kind's datasets. The verdict names a winner only where the interval excludes 0. Relative: (A − B) / |B| of the average scores, as the paper states its gains, with the interval of A − B over |B| (B's mean taken as fixed), to hold a claimed gain against.";
