@@ -61,3 +61,20 @@ export function metricsOf(dir: string): Array<Record<string, unknown>> {
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * A sweep's `worldModel` stage and `overrides` small enough for a test that still runs every
+ * part of the ADEPT loop (pretraining, IS updates, rollouts, the gap estimate's samples).
+ */
+export const TINY_STAGE = { steps: 20, checkpointEvery: 10, config: { width: 16, depth: 1, denoisingSteps: 3 } };
+export const TINY_ADEPT = {
+  hiddenWidth: 16,
+  iterationSteps: 20,
+  wmStepsPerIteration: 2,
+  isBatchSize: 32,
+  rolloutCount: 32,
+  horizon: 2,
+  gapSamples: 32,
+  gapRollouts: 0,
+  behaviourSteps: 10,
+};

@@ -29,6 +29,7 @@ import {
 import { formatStatus, parseSweepSpec, Sweep, type SweepSpec, sweepRuns } from "../../src/run/sweep/index.js";
 import { cli, metrics, until, WorkerProcess } from "./_queue.js";
 import { RedisServer, redisMissing } from "./_redis.js";
+import { TINY_ADEPT, TINY_STAGE } from "./_runs.js";
 
 const skip = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "adept-queue-stage-"));
@@ -66,20 +67,8 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
       batchSize: 32,
       checkpointEvery: 20,
       logEvery: 20,
-      worldModel: { steps: 20, checkpointEvery: 10, config: { width: 16, depth: 1, denoisingSteps: 3 } },
-      overrides: {
-        "*": {
-          hiddenWidth: 16,
-          iterationSteps: 20,
-          wmStepsPerIteration: 2,
-          isBatchSize: 32,
-          rolloutCount: 32,
-          horizon: 2,
-          gapSamples: 32,
-          gapRollouts: 0,
-          behaviourSteps: 10,
-        },
-      },
+      worldModel: TINY_STAGE,
+      overrides: { "*": TINY_ADEPT },
     };
     const spec = parseSweepSpec({ ...raw, out: join(dir, "study") });
     const jobs = await queuedRuns(spec);
@@ -161,7 +150,7 @@ describe("world-model stages and run-directory locks on a queue (real Redis)", {
       algos: ["adept-iql"],
       seeds: [0],
       steps: 40,
-      worldModel: { steps: 1500, checkpointEvery: 100, config: { width: 16, depth: 1, denoisingSteps: 3 } },
+      worldModel: { ...TINY_STAGE, steps: 1500, checkpointEvery: 100 },
     });
     const [stage] = await queuedRuns(spec); // the stage alone: its run is not what this test is about
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });

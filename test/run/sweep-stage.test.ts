@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildDataset } from "../../src/collect/build.js";
 import { formatStatus, narrowSpec, parseSweepSpec, Sweep, sweepRuns, sweepStatus } from "../../src/run/sweep/index.js";
+import { TINY_ADEPT, TINY_STAGE } from "./_runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-sweep-stage-"));
 const datasetPath = join(dir, "hopper-random.hdf5");
@@ -28,20 +29,8 @@ describe("a sweep with a world-model stage and variants", () => {
       batchSize: 32,
       checkpointEvery: 20,
       logEvery: 20,
-      worldModel: { steps: 20, baseline: true, ensembleSteps: 10, checkpointEvery: 10, config: { width: 16, depth: 1, denoisingSteps: 3 } },
-      overrides: {
-        "*": {
-          hiddenWidth: 16,
-          iterationSteps: 20,
-          wmStepsPerIteration: 2,
-          isBatchSize: 32,
-          rolloutCount: 32,
-          horizon: 2,
-          gapSamples: 32,
-          gapRollouts: 0,
-          behaviourSteps: 10,
-        },
-      },
+      worldModel: { ...TINY_STAGE, baseline: true, ensembleSteps: 10 },
+      overrides: { "*": TINY_ADEPT },
       jobs: 2,
     };
   });
