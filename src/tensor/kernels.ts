@@ -81,8 +81,13 @@ const BY_NAME: Record<ActivationName, Activation> = {
   softplus: Activation.Softplus,
 };
 
-/** Every activation with a fused kernel (for tests that cover each). */
-export const ACTIVATIONS: readonly Activation[] = Object.values(BY_NAME);
+/** Every activation with a fused kernel (the enum's members, for tests that cover each). */
+export const ACTIVATIONS: readonly Activation[] = Object.values(Activation).filter((v): v is Activation => typeof v === "number");
+
+/** The config name of an activation. */
+export function activationName(act: Activation): ActivationName {
+  return (Object.keys(BY_NAME) as ActivationName[]).find((name) => BY_NAME[name] === act)!;
+}
 
 /** Resolves an activation name, with an error that lists the valid ones. */
 export function activationByName(name: string): Activation {

@@ -177,7 +177,7 @@ export const tsKernels: Kernels = {
       const row = i * cols;
       for (let j = 0; j < cols; j++) {
         const zij = bias ? z[row + j]! + bias[j]! : z[row + j]!;
-        z[row + j] = zij;
+        if (bias) z[row + j] = zij; // without a bias z is left untouched (it may be an op's input)
         y[row + j] = activate(act, Math.fround(zij));
       }
     }

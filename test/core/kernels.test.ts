@@ -3,7 +3,7 @@
 // 4/6/12-row panels, 8/16/32-wide panels and 96/256/1024 blocks).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ACTIVATIONS, Activation, type Kernels } from "../../src/tensor/kernels.js";
+import { ACTIVATIONS, Activation, activationByName, activationName, type Kernels } from "../../src/tensor/kernels.js";
 import { loadAddon, NATIVE_BACKENDS, nativeKernels } from "../../src/tensor/native.js";
 import { tsKernels } from "../../src/tensor/ts-kernels.js";
 import { Rng } from "../../src/util/rng.js";
@@ -122,6 +122,26 @@ describe("native kernels", { skip: native ? false : "the native addon is not bui
     tsKernels.columnSum(ot, x, rows, cols, 0.5);
     K.columnSum(on, x, rows, cols, 0.5);
     assertClose(on, ot, 1e-5, 1e-6, "columnSum");
+  });
+
+  it("every activation has a config name; softplus is exact at the ends of its range", () => {
+    for (const act of ACTIVATIONS) assert.equal(activationByName(activationName(act)), act);
+    const z = Float32Array.from([-Infinity, -100, -30, -20.5, -1e-3, 0, 1e-3, 20.5, 30, 100, Infinity]);
+    const exact = (v: number) => (v === Infinity ? v : Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    for (const [name, kernels] of [["ts", tsKernels], ...(native ? [["native", native] as const] : [])] as const) {
+      const y = new Float32Array(z.length),
+        dz = new Float32Array(z.length);
+      const input = z.slice();
+      kernels.biasActivation(input, y, null, 1, z.length, Activation.Softplus);
+      assert.deepEqual(input, z, `${name}: z is not written without a bias`);
+      kernels.activationBackward(dz, new Float32Array(z.length).fill(1), z, y, z.length, Activation.Softplus, false);
+      z.forEach((v, i) => {
+        const want = exact(v);
+        assert.ok(y[i] === Math.fround(want) || Math.abs(y[i]! - want) <= 2e-7 * want, `${name}: softplus(${v}) = ${y[i]}, want ${want}`);
+        assert.ok(Math.abs(dz[i]! - sigmoid(v)) <= 1e-7, `${name}: softplus′(${v}) = ${dz[i]}, want ${sigmoid(v)}`);
+      });
+    }
   });
 
   it("bias+activation and its backward in place (y = z, dz = dy) match the out-of-place oracle", () => {

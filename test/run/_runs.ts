@@ -66,8 +66,12 @@ export function metricsOf(dir: string): Array<Record<string, unknown>> {
  * A sweep's `worldModel` stage and `overrides` small enough for a test that still runs every
  * part of the ADEPT loop (pretraining, IS updates, rollouts, the gap estimate's samples).
  */
-export const TINY_STAGE = { steps: 20, checkpointEvery: 10, config: { width: 16, depth: 1, denoisingSteps: 3 } };
-export const TINY_ADEPT = {
+export const TINY_STAGE = Object.freeze({
+  steps: 20,
+  checkpointEvery: 10,
+  config: Object.freeze({ width: 16, depth: 1, denoisingSteps: 3 }),
+});
+export const TINY_ADEPT = Object.freeze({
   hiddenWidth: 16,
   iterationSteps: 20,
   wmStepsPerIteration: 2,
@@ -77,4 +81,4 @@ export const TINY_ADEPT = {
   gapSamples: 32,
   gapRollouts: 0,
   behaviourSteps: 10,
-};
+});

@@ -132,6 +132,33 @@ describe("paired comparisons", () => {
     assert.equal(grid.body.find((l) => l[0] === "random (average)")![5], "+0.0 % [−70.6, +70.6 %]");
   });
 
+  it("an average's relative change: (A − B)/|B| with A − B's interval over |B|; none for one seed", () => {
+    // hopper's runs and the same scores on walker2d: the average's differences are 2, 3, 4 → mean 3,
+    // se 1/√3, t(2) = 4.303; B's mean 10.
+    const hopper = runs.filter((r) => r.dataset === "hopper-random");
+    const twin = (r: RunRecord): RunRecord => ({
+      ...r,
+      dataset: "walker2d-random",
+      task: "walker2d",
+      dir: r.dir.replace("hopper", "walker2d"),
+    });
+    const hopperOnly = buildScoreTable([...hopper, ...hopper.map(twin)]);
+    const [[a, b]] = parseComparisons(["adept-iql:iql"], hopperOnly) as [[never, never]];
+    const average = compare(hopperOnly, a, b).rows.find((r) => r.average)!;
+    const half = 4.303 / Math.sqrt(3);
+    assert.ok(Math.abs(average.relative! - 0.3) < 1e-12);
+    const [low, high] = average.relativeInterval!;
+    assert.ok(Math.abs(low - (3 - half) / 10) < 1e-3 && Math.abs(high - (3 + half) / 10) < 1e-3, `[${low}, ${high}]`);
+    assert.equal(comparisonGrid(compare(hopperOnly, a, b)).body.at(-1)![5], "+30.0 % [+5.2, +54.8 %]");
+    // A negative B mean: the change is over |B|, so a higher A is a positive change.
+    const negativeRuns = [run("hopper-random", "adept-iql", 0, -1), run("hopper-random", "iql", 0, -2)];
+    const negative = buildScoreTable([...negativeRuns, ...negativeRuns.map(twin)]);
+    const [[na, nb]] = parseComparisons(["adept-iql:iql"], negative) as [[never, never]];
+    const one = compare(negative, na, nb).rows.find((r) => r.average)!;
+    assert.deepEqual([one.relative, one.relativeInterval], [0.5, undefined], "one seed: no interval");
+    assert.equal(comparisonGrid(compare(negative, na, nb)).body.at(-1)![5], "+50.0 %");
+  });
+
   it("a dataset only one side has is no row; bad pairs are named", () => {
     const [[a, b]] = parseComparisons(["adept-iql:sac"], table) as [[never, never]];
     assert.deepEqual(

@@ -69,8 +69,8 @@ export interface ComparisonRow {
   /** (A − B) / |B| of the means, the paper's "+211.8 %" (average rows only). */
   relative?: number;
   /**
-   * The difference's 95 % interval over |B| (B's mean taken as fixed), so that a claimed relative
-   * gain can be held against the measured one (average rows with two or more seeds).
+   * The difference's 95 % interval over |B| (average rows with two or more seeds): conditional on
+   * B's mean, so it leaves B's own uncertainty out and is narrower than a full ratio interval.
    */
   relativeInterval?: [number, number];
   verdict: Verdict;
@@ -196,4 +196,4 @@ export function comparisonGrid(c: Comparison): { header: string[]; body: string[
 export const comparisonTitle = (c: Comparison): string => `${c.a.label} vs ${c.b.label}`;
 
 export const COMPARISON_NOTE =
-  "Runs paired by seed (same dataset and seed; for world-model algorithms, the same pretrained stage). Each row is its own test, with no correction for the number of rows. A − B: mean of the per-seed differences with its 95 % confidence interval (Student t over the seeds); an average row pairs each seed's average over the kind's datasets. The verdict names a winner only where the interval excludes 0. Relative: (A − B) / |B| of the average scores, as the paper states its gains, with the interval of A − B over |B| (B's mean taken as fixed), to hold a claimed gain against.";
+  "Runs paired by seed (same dataset and seed; for world-model algorithms, the same pretrained stage). Each row is its own test, with no correction for the number of rows. A − B: mean of the per-seed differences with its 95 % confidence interval (Student t over the seeds); an average row pairs each seed's average over the kind's datasets. The verdict names a winner only where the interval excludes 0. Relative: (A − B) / |B| of the average scores, as the paper states its gains, with the interval of A − B over |B|: conditional on B's mean, it leaves B's own seed-to-seed spread out and so is narrower than a full interval of the ratio.";
