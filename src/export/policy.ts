@@ -9,7 +9,7 @@
 import type { Agent } from "../agents/agent.js";
 import type { DatasetStats } from "../data/normalizer.js";
 import type { MLP } from "../nn/layers.js";
-import { Activation } from "../tensor/kernels.js";
+import { Activation, activationName } from "../tensor/kernels.js";
 import { UserError } from "../util/errors.js";
 
 /** One dense layer: y = x·W + b, W row-major [inDim, outDim]. */
@@ -41,11 +41,11 @@ function actorNet(agent: Agent): MLP {
   if (!net || !Array.isArray(net.layers)) throw new UserError(`${agent.algo}: this agent has no actor network to export`);
   if (net.norms.length > 0) throw new UserError(`${agent.algo}: actors with layer normalization cannot be exported yet`);
   if (net.act !== Activation.Relu)
-    throw new UserError(`${agent.algo}: only ReLU actors can be exported (hidden activation ${Activation[net.act]})`);
+    throw new UserError(`${agent.algo}: only ReLU actors can be exported (hidden activation ${activationName(net.act)})`);
   // A Gaussian/deterministic head applies tanh itself; a tanh-Gaussian head outputs [μ, log σ] and tanh(μ) is its mode.
   const ownTanh = net.outAct === Activation.Tanh;
   if (!(ownTanh && net.outDim === agent.actionDim) && !(net.outAct === Activation.Identity && net.outDim === 2 * agent.actionDim))
-    throw new UserError(`${agent.algo}: unknown actor head (${net.outDim} outputs, activation ${Activation[net.outAct]})`);
+    throw new UserError(`${agent.algo}: unknown actor head (${net.outDim} outputs, activation ${activationName(net.outAct)})`);
   return net;
 }
 
