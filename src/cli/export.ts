@@ -3,9 +3,10 @@
  * adept (docs/export.md). Both formats hold the whole deterministic policy: observation
  * normalization, the actor, the tanh squashing and the map back onto the data's action units.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
+import { packageVersion } from "../util/code-version.js";
 import { CliError } from "./errors.js";
 
 export function register(program: Command): void {
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const { policySpec } = await import("../export/policy.js");
       const spec = policySpec(agent, info.stats);
       mkdirSync(dirname(opts.out), { recursive: true });
-      const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+      const version = packageVersion();
       if (opts.format === "onnx") {
         const { policyToOnnx } = await import("../export/onnx.js");
         writeFileSync(opts.out, policyToOnnx(spec, version));

@@ -5,15 +5,9 @@
 // a bug in adept, shown with its stack, exit status 70 (EX_SOFTWARE, sysexits.h). A usage
 // error caught by commander (unknown option, missing value) is its one line and a pointer to
 // the command's --help, not the whole help, which would bury the line.
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { packageVersion } from "../util/code-version.js";
 import { UserError } from "../util/errors.js";
-
-/** The package's version, from the package.json beside dist/ (the one npm installed). */
-function version(): string {
-  const file = new URL("../../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-}
 
 /** Every command below `command` gets the hint `see adept <its path> --help` after a usage error. */
 function hintAfterErrors(command: Command, path: string[]): void {
@@ -25,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name("adept")
     .description("Offline RL with an adaptive diffusion world model (ADEPT)")
-    .version(version(), "-V, --version", "print the version of adept")
+    .version(packageVersion(), "-V, --version", "print the version of adept")
     .configureOutput({ outputError: (text, write) => write(`adept: ${text.replace(/^error: /, "")}`) });
   const groups = await Promise.all([
     import("./env.js"),

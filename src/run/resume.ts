@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { BackendRecord } from "../tensor/backend.js";
+import type { CodeRecord } from "../util/code-version.js";
 import { type ConfigSchema, kebab, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import type { WorldModelRecord } from "./world-model-file.js";
@@ -40,8 +41,10 @@ export interface RunConfig {
   config: Record<string, unknown>;
   /** The kernels the run started on (absent in runs written before it was recorded). */
   backend?: BackendRecord;
-  /** Each resume's step and kernels, in order: a resumed run may continue on another machine or backend. */
-  resumedOn?: { step: number; backend: BackendRecord }[];
+  /** The code the run started with (src/util/code-version.ts; absent in runs written before it was recorded). */
+  code?: CodeRecord;
+  /** Each resume's step, kernels and code, in order: a resumed run may continue on another machine, backend or commit. */
+  resumedOn?: { step: number; backend: BackendRecord; code?: CodeRecord }[];
 }
 
 /** Run settings a resume may change, with their flags (documented in docs/training.md). */

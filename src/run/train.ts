@@ -32,6 +32,7 @@ import { type OfflineData, prepareData, type RewardScaling } from "../learner/of
 import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { backendRecord } from "../tensor/backend.js";
 import { yieldToEventLoop } from "../util/async.js";
+import { codeLabel, codeMayDiffer, codeRecord } from "../util/code-version.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import { MetricsAccumulator } from "../util/metrics.js";
@@ -377,11 +378,18 @@ async function trainLocked(
     else log.truncateAfter(agent.updates);
     lastCheckpoint = agent.updates;
     rmSync(join(out, "summary.json"), { force: true }); // a stopped run's: it goes on now
-    // The kernels of this part of the run beside those it started on (results/ readers see both).
+    // The kernels and code of this part of the run beside those it started on (results/ readers see both).
+    const code = codeRecord();
+    const codeBefore = saved?.resumedOn?.at(-1)?.code ?? saved?.code;
+    if (codeMayDiffer(codeBefore, code)) {
+      process.stderr.write(
+        `note: ${out} was trained so far by adept ${codeLabel(codeBefore!)} and goes on with ${codeLabel(code)}: its numbers from step ${agent.updates} on are of other code\n`,
+      );
+    }
     writeRunConfig(configPath, {
       ...(saved as RunConfig),
       steps: o.steps,
-      resumedOn: [...(saved?.resumedOn ?? []), { step: agent.updates, backend: backendRecord() }],
+      resumedOn: [...(saved?.resumedOn ?? []), { step: agent.updates, backend: backendRecord(), code }],
     });
     process.stderr.write(`resuming ${out} from step ${agent.updates} (${unit.unit ? unit.dir : unit.agentPath})\n`);
   } else {
@@ -406,6 +414,7 @@ async function trainLocked(
       ...(reused ? { worldModel: reused.record } : {}),
       config,
       backend: backendRecord(), // which kernels produced this run's numbers
+      code: codeRecord(), // and which code
     };
     writeRunConfig(configPath, runConfig);
   }

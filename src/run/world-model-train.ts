@@ -22,6 +22,7 @@ import type { WorldModelProvenance } from "../diffusion/persist.js";
 import type { WorldModel, WorldModelMetrics } from "../diffusion/types.js";
 import { DiffusionWorldModel, type WorldModelConfig } from "../diffusion/world-model.js";
 import { backendRecord } from "../tensor/backend.js";
+import { type CodeRecord, codeRecord } from "../util/code-version.js";
 import { UserError } from "../util/errors.js";
 import { RunLock } from "./lock.js";
 import { WORLD_MODEL_FILES } from "./world-model-file.js";
@@ -51,6 +52,8 @@ export interface TrainRecord {
   complete?: boolean;
   /** The kernels of the last session that trained (src/tensor/backend.ts). */
   backend?: object;
+  /** The code of the last session that trained (src/util/code-version.ts). */
+  code?: CodeRecord;
 }
 
 export interface WorldModelTrainOptions {
@@ -145,7 +148,10 @@ export async function trainWorldModels(o: WorldModelTrainOptions): Promise<World
     else if (record.secondsFrom) delete record.secondsFrom[name];
     record.seconds[name] = priorSeconds;
     record.updates![name] = model.updates;
-    if (model.updates < total) record.backend = backendRecord(); // the kernels of the session that trains
+    if (model.updates < total) {
+      record.backend = backendRecord(); // the kernels and code of the session that trains
+      record.code = codeRecord();
+    }
     const t0 = performance.now();
     const save = (): void => {
       model.save(path);

@@ -2,12 +2,13 @@
 // checkpoint, resume a finished run, and fail clearly on bad input.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { loadAgentCheckpoint } from "../../src/agents/checkpoint.js";
+import { codeRecord } from "../../src/util/code-version.js";
 import { repoRoot } from "../helpers.js";
 
 const run = promisify(execFile);
@@ -63,6 +64,7 @@ describe("adept CLI: data build → train → eval", () => {
     assert.ok(config.backend.cpu.length > 0 && Array.isArray(config.backend.isa));
     if (config.backend.backend === "openblas") assert.ok(config.backend.openblasCore.length > 0);
     if (config.backend.backend === "onednn") assert.ok(config.backend.onednnIsa.length > 0);
+    assert.deepEqual(config.code, codeRecord(), "the code that made it");
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(summary.steps, 200);
     assert.ok(Number.isFinite(summary.last.normalized.mean));
@@ -90,14 +92,22 @@ describe("adept CLI: data build → train → eval", () => {
       before,
     );
     const atFirstEnd = loadAgentCheckpoint(join(out, "latest.safetensors")).info.extra!;
-    // Going on with a larger --steps resumes, and records the resume's kernels beside the start's.
+    // Going on with a larger --steps resumes, and records the resume's kernels and code beside
+    // the start's; the run's first part as if another commit had made it: a resume says so.
+    const other = { version: config.code.version, commit: "0".repeat(40), dirty: false };
+    writeFileSync(join(out, "config.json"), JSON.stringify({ ...config, code: other }));
     const extended = await adept(...bc200.map((a) => (a === "200" ? "300" : a)), "--resume");
     assert.match(extended.stdout, /300 updates/);
     assert.match(extended.stderr, /resuming .* from step 200/);
+    assert.match(
+      extended.stderr,
+      /note: .* was trained so far by adept \S+ at 0000000 and goes on with .*: its numbers from step 200 on are of other code/,
+    );
     const resumedConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.deepEqual(resumedConfig.backend, config.backend);
     assert.equal(resumedConfig.resumedOn.length, 1);
     assert.equal(resumedConfig.resumedOn[0].step, 200);
+    assert.deepEqual(resumedConfig.resumedOn[0].code, codeRecord());
     assert.equal(`kernels ${resumedConfig.resumedOn[0].backend.summary}`, extended.stdout.split("\n")[0]);
     const extendedSummary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(extendedSummary.steps, 300);

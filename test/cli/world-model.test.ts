@@ -15,6 +15,7 @@ import { loadDataset } from "../../src/data/load.js";
 import { readWorldModelHeader } from "../../src/diffusion/persist.js";
 import { loadTensors } from "../../src/nn/serialize.js";
 import { currentCheckpoint } from "../../src/run/checkpoint-unit.js";
+import { codeRecord } from "../../src/util/code-version.js";
 import { repoRoot } from "../helpers.js";
 import { TINY_ADEPT_LOOP } from "./_fixtures.js";
 
@@ -134,6 +135,7 @@ describe("world models as reusable artifacts", () => {
     const record = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
     assert.deepEqual([record.complete, record.updates.diffusion], [false, at]);
     assert.ok(record.seconds.diffusion > 0 && record.backend.summary.length > 0, JSON.stringify(record));
+    assert.deepEqual(record.code, codeRecord(), "the code of the session that trained");
     // Resumed to at + 20: the same weights as 20 + at uninterrupted steps; the earlier sessions' time
     // (made long here, so that the resumed session alone cannot reach it) is carried on.
     writeFileSync(join(stopped, "train.json"), JSON.stringify({ ...record, seconds: { diffusion: 1000 } }));

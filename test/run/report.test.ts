@@ -227,7 +227,7 @@ describe("adept report", () => {
     assert.equal(buildScoreTable([{ ...rebuilt("iql", 0, 1), dataset: "my-logs-2000" }]).rows[0]!.paper.iql, undefined);
   });
 
-  it("shows each run's kernels in the run list, and every change a resume made to them", () => {
+  it("shows each run's kernels and code in the run list, and every change a resume made to them", () => {
     const record = (kernels: string, threads: number) => ({ kernels, backend: kernels.split("/")[1], threads, summary: "…" });
     const at = join(dir, "kernels");
     mkdirSync(at, { recursive: true });
@@ -237,17 +237,26 @@ describe("adept report", () => {
       JSON.stringify({
         ...config,
         backend: record("native/openblas", 2),
+        code: { version: "0.4.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false },
         resumedOn: [
-          { step: 400, backend: record("native/openblas", 2) },
-          { step: 700, backend: record("native/portable-avx512", 1) },
+          { step: 400, backend: record("native/openblas", 2), code: { version: "0.4.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false } },
+          { step: 700, backend: record("native/portable-avx512", 1) }, // an older adept: no code recorded
+          {
+            step: 800,
+            backend: record("native/portable-avx512", 1),
+            code: { version: "0.4.0", commit: "1cbb218".padEnd(40, "0"), dirty: true },
+          },
         ],
       }),
     );
     const grid = runListGrid([...findRuns([at]), ...findRuns([join(runs, "walker2d-medium", "bc", "seed0")])], dir);
-    assert.equal(grid.header.at(-1), "kernels");
+    assert.deepEqual(grid.header.slice(-2), ["kernels", "code"]);
     assert.deepEqual(
-      grid.body.map((row) => row.at(-1)),
-      ["openblas 2T → portable-avx512 1T", "–"], // a run from before kernels were recorded: "–"
+      grid.body.map((row) => row.slice(-2)),
+      [
+        ["openblas 2T → portable-avx512 1T", "0.4.0 at 2ebbafc → 0.4.0 at 1cbb218, modified"],
+        ["–", "–"], // a run from before kernels and code were recorded
+      ],
     );
   });
 

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { datasetName } from "../../data/cache.js";
+import { type CodeRecord, codeLabel } from "../../util/code-version.js";
 import { UserError } from "../../util/errors.js";
 import { decodeMetricsLine } from "../../util/metrics.js";
 
@@ -30,6 +31,8 @@ export interface RunRecord {
   evalEpisodes?: number;
   /** The kernels it ran on, short ("openblas 2T", "onednn/bf16 1T"; "a → b" when a resume changed them); absent in older runs. */
   kernels?: string;
+  /** The code it ran, short ("0.4.0 at 2ebbafc"; "a → b" when a resume changed it); absent in older runs. */
+  code?: string;
   /** Present when the run finished. */
   summary?: {
     steps: number;
@@ -75,7 +78,8 @@ export function readRun(dir: string): RunRecord {
     evalEvery?: number;
     evalEpisodes?: number;
     backend?: { kernels: string; threads: number };
-    resumedOn?: { backend: { kernels: string; threads: number } }[];
+    resumedOn?: { backend: { kernels: string; threads: number }; code?: CodeRecord }[];
+    code?: CodeRecord;
   };
   const dataset = datasetName(config.dataset);
   const task = config.task ?? dataset.split("-")[0]!;
@@ -104,6 +108,7 @@ export function readRun(dir: string): RunRecord {
     evalEvery: config.evalEvery,
     evalEpisodes: config.evalEpisodes,
     ...(config.backend ? { kernels: kernelsLabel(config.backend, config.resumedOn ?? []) } : {}),
+    ...(config.code ? { code: codeHistoryLabel(config.code, config.resumedOn ?? []) } : {}),
     summary,
     metrics,
   };
@@ -111,6 +116,15 @@ export function readRun(dir: string): RunRecord {
 
 /** "openblas 2T", and every other set of kernels a resume continued on: "openblas 2T → portable-avx512 1T". */
 function kernelsLabel(start: { kernels: string; threads: number }, resumes: { backend: { kernels: string; threads: number } }[]): string {
-  const labels = [start, ...resumes.map((r) => r.backend)].map((b) => `${b.kernels.replace(/^native\//, "")} ${b.threads}T`);
+  return changesLabel([start, ...resumes.map((r) => r.backend)].map((b) => `${b.kernels.replace(/^native\//, "")} ${b.threads}T`));
+}
+
+/** "0.4.0 at 2ebbafc", and every other code a resume continued with (a resume that recorded none is left out). */
+function codeHistoryLabel(start: CodeRecord, resumes: { code?: CodeRecord }[]): string {
+  return changesLabel([start, ...resumes.flatMap((r) => (r.code ? [r.code] : []))].map(codeLabel));
+}
+
+/** Labels in order, each kept only where it differs from the one before: "a → b". */
+function changesLabel(labels: string[]): string {
   return labels.filter((l, i) => i === 0 || l !== labels[i - 1]).join(" → ");
 }

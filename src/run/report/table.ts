@@ -251,9 +251,9 @@ export function tableNotes(table: ScoreTable): string[] {
 /** Diagnostic keys of the world model and the return-gap terms (Theorem 4.4). */
 export const isDiagnostic = (key: string): boolean => key.startsWith("wm/") || key.startsWith("gap/");
 
-/** One row per run: where it is, what it trained, its scores and speed, and the kernels that speed is of. */
+/** One row per run: where it is, what it trained, its scores and speed, the kernels that speed is of, and its code. */
 export function runListGrid(runs: RunRecord[], out: string): { header: string[]; body: string[][] } {
-  const header = ["run", "algorithm", "dataset", "seed", "steps", "last", "best", "wall", "updates/s", "kernels"];
+  const header = ["run", "algorithm", "dataset", "seed", "steps", "last", "best", "wall", "updates/s", "kernels", "code"];
   const body = runs.map((r) => [
     relative(out, r.dir) || ".",
     algoName(r.algo),
@@ -267,6 +267,7 @@ export function runListGrid(runs: RunRecord[], out: string): { header: string[];
       : `${(r.summary.wallSeconds / 60).toFixed(1)} min${r.summary.wallSecondsFrom ? ` (from step ${r.summary.wallSecondsFrom})` : ""}`,
     r.summary?.updatesPerSecond === undefined ? "–" : r.summary.updatesPerSecond.toFixed(0),
     r.kernels ?? "–", // what the speed figures were measured on
+    r.code ?? "–", // runs compared seed by seed should share it
   ]);
   return { header, body };
 }
