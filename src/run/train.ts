@@ -383,7 +383,7 @@ async function trainLocked(
     const codeBefore = saved?.resumedOn?.at(-1)?.code ?? saved?.code;
     if (codeMayDiffer(codeBefore, code)) {
       process.stderr.write(
-        `note: ${out} was trained so far by adept ${codeLabel(codeBefore!)} and goes on with ${codeLabel(code)}: its numbers from step ${agent.updates} on are of other code\n`,
+        `note: ${out} was trained so far by adept ${codeLabel(codeBefore!)} and goes on with ${codeLabel(code)}: its numbers from step ${agent.updates} on may be of other code\n`,
       );
     }
     writeRunConfig(configPath, {

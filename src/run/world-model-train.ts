@@ -22,7 +22,7 @@ import type { WorldModelProvenance } from "../diffusion/persist.js";
 import type { WorldModel, WorldModelMetrics } from "../diffusion/types.js";
 import { DiffusionWorldModel, type WorldModelConfig } from "../diffusion/world-model.js";
 import { backendRecord } from "../tensor/backend.js";
-import { type CodeRecord, codeRecord } from "../util/code-version.js";
+import { type CodeRecord, codeLabel, codeMayDiffer, codeRecord } from "../util/code-version.js";
 import { UserError } from "../util/errors.js";
 import { RunLock } from "./lock.js";
 import { WORLD_MODEL_FILES } from "./world-model-file.js";
@@ -52,8 +52,8 @@ export interface TrainRecord {
   complete?: boolean;
   /** The kernels of the last session that trained (src/tensor/backend.ts). */
   backend?: object;
-  /** The code of the last session that trained (src/util/code-version.ts). */
-  code?: CodeRecord;
+  /** Each session that trained a model, in order: the model, the step it began at, its code (src/util/code-version.ts). */
+  sessions?: { model: string; from: number; code: CodeRecord }[];
 }
 
 export interface WorldModelTrainOptions {
@@ -149,8 +149,15 @@ export async function trainWorldModels(o: WorldModelTrainOptions): Promise<World
     record.seconds[name] = priorSeconds;
     record.updates![name] = model.updates;
     if (model.updates < total) {
-      record.backend = backendRecord(); // the kernels and code of the session that trains
-      record.code = codeRecord();
+      record.backend = backendRecord(); // the kernels of the session that trains
+      const code = codeRecord();
+      const earlier = model.updates > 0 ? record.sessions?.findLast((s) => s.model === name)?.code : undefined;
+      if (earlier && codeMayDiffer(earlier, code)) {
+        process.stderr.write(
+          `note: ${o.out}: the ${name} model was trained so far by adept ${codeLabel(earlier)} and goes on with ${codeLabel(code)}: from step ${model.updates} on it may be of other code\n`,
+        );
+      }
+      record.sessions = [...(record.sessions ?? []), { model: name, from: model.updates, code }];
     }
     const t0 = performance.now();
     const save = (): void => {

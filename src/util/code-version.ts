@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { packageRoot } from "./package-root.js";
 
 export interface CodeRecord {
@@ -15,7 +15,7 @@ export interface CodeRecord {
   version: string;
   /** The checkout's commit (40 hex digits); absent outside a git checkout of adept itself. */
   commit?: string;
-  /** true when tracked code (src/, native/, the build and lock files) differs from `commit`. */
+  /** true when tracked code (src/, native/, the build and lock files) differs from `commit`; absent when git could not tell. */
   dirty?: boolean;
 }
 
@@ -27,24 +27,36 @@ export function packageVersion(root = packageRoot()): string {
   return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 }
 
+/** git's output in `root`, or undefined when git is missing, refuses, fails or hangs. */
 function git(root: string, args: string[]): string | undefined {
+  // The repository is the one at root, whatever a caller's environment points git at (a hook's GIT_DIR).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"].includes(k)));
   try {
-    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    // --no-optional-locks: `status` would otherwise take .git/index.lock for a moment, and a
+    // sweep starting runs could make the user's own `git commit` fail.
+    return execFileSync("git", ["--no-optional-locks", ...args], {
+      cwd: root,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).trim();
   } catch {
-    return undefined; // no git, or not a repository
+    return undefined;
   }
 }
 
 /** The {@link CodeRecord} of the adept package at `root`. */
 export function codeRecordOf(root: string): CodeRecord {
   const record: CodeRecord = { version: packageVersion(root) };
-  // Only a repository whose top is adept's own root: an adept installed under node_modules of
-  // a user's project lies inside the user's repository, whose commit says nothing about adept.
-  const top = git(root, ["rev-parse", "--show-toplevel"]);
-  const commit = top !== undefined && resolve(top) === resolve(root) ? git(root, ["rev-parse", "HEAD"]) : undefined;
+  // Only a repository whose top is adept's own root (root's path inside it is ""): an adept
+  // installed under node_modules of a user's project lies inside the user's repository, whose
+  // commit says nothing about adept. (The prefix, not a comparison of paths: git resolves symlinks.)
+  const commit = git(root, ["rev-parse", "--show-prefix"]) === "" ? git(root, ["rev-parse", "HEAD"]) : undefined;
   if (commit) {
     record.commit = commit;
-    record.dirty = (git(root, ["status", "--porcelain", "--untracked-files=no", "--", ...CODE_PATHS]) ?? "") !== "";
+    const status = git(root, ["status", "--porcelain", "--untracked-files=no", "--", ...CODE_PATHS]);
+    if (status !== undefined) record.dirty = status !== "";
   }
   return record;
 }
@@ -57,18 +69,19 @@ export function codeRecord(): CodeRecord {
   return cached;
 }
 
-/** `0.4.0 at 2ebbafc` (`, modified` when dirty), or the version alone outside a checkout. */
+/** `0.1.0 at 2ebbafc` (`, modified` when dirty), or the version alone outside a checkout. */
 export function codeLabel(code: CodeRecord): string {
   if (!code.commit) return code.version;
   return `${code.version} at ${code.commit.slice(0, 7)}${code.dirty ? ", modified" : ""}`;
 }
 
 /**
- * Whether two records may name different code: another commit, or modified code on either side
- * (two modified trees at one commit cannot be told apart). Absent records are no evidence.
+ * Whether two records may name different code: another version or commit, a commit on one side
+ * only (a checkout against an installed copy), or modified code on either side (two modified
+ * trees at one commit cannot be told apart). Absent records are no evidence.
  */
 export function codeMayDiffer(a: CodeRecord | undefined, b: CodeRecord | undefined): boolean {
   if (!a || !b) return false;
-  if (a.commit && b.commit) return a.commit !== b.commit || a.dirty === true || b.dirty === true;
-  return a.version !== b.version;
+  if (a.version !== b.version || (a.commit === undefined) !== (b.commit === undefined)) return true;
+  return a.commit !== b.commit || a.dirty === true || b.dirty === true;
 }

@@ -94,14 +94,14 @@ describe("adept CLI: data build → train → eval", () => {
     const atFirstEnd = loadAgentCheckpoint(join(out, "latest.safetensors")).info.extra!;
     // Going on with a larger --steps resumes, and records the resume's kernels and code beside
     // the start's; the run's first part as if another commit had made it: a resume says so.
-    const other = { version: config.code.version, commit: "0".repeat(40), dirty: false };
+    const other = { version: `${config.code.version}-other`, commit: "0".repeat(40), dirty: false };
     writeFileSync(join(out, "config.json"), JSON.stringify({ ...config, code: other }));
     const extended = await adept(...bc200.map((a) => (a === "200" ? "300" : a)), "--resume");
     assert.match(extended.stdout, /300 updates/);
     assert.match(extended.stderr, /resuming .* from step 200/);
     assert.match(
       extended.stderr,
-      /note: .* was trained so far by adept \S+ at 0000000 and goes on with .*: its numbers from step 200 on are of other code/,
+      /note: .* was trained so far by adept \S+-other at 0000000 and goes on with .*: its numbers from step 200 on may be of other code/,
     );
     const resumedConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.deepEqual(resumedConfig.backend, config.backend);

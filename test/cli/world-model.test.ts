@@ -135,12 +135,21 @@ describe("world models as reusable artifacts", () => {
     const record = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
     assert.deepEqual([record.complete, record.updates.diffusion], [false, at]);
     assert.ok(record.seconds.diffusion > 0 && record.backend.summary.length > 0, JSON.stringify(record));
-    assert.deepEqual(record.code, codeRecord(), "the code of the session that trained");
+    assert.deepEqual(record.sessions, [{ model: "diffusion", from: 0, code: codeRecord() }], "the session that trained, and its code");
     // Resumed to at + 20: the same weights as 20 + at uninterrupted steps; the earlier sessions' time
-    // (made long here, so that the resumed session alone cannot reach it) is carried on.
-    writeFileSync(join(stopped, "train.json"), JSON.stringify({ ...record, seconds: { diffusion: 1000 } }));
+    // (made long here, so that the resumed session alone cannot reach it) is carried on. The first
+    // session as if another version had made it: the resume says so and lists both.
+    const other = { version: `${codeRecord().version}-other` };
+    writeFileSync(
+      join(stopped, "train.json"),
+      JSON.stringify({ ...record, seconds: { diffusion: 1000 }, sessions: [{ model: "diffusion", from: 0, code: other }] }),
+    );
     const resumed = await adept(wmTrain(dataset, at + 20, stopped, "--resume"));
     assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(
+      resumed.stderr,
+      /note: .*: the diffusion model was trained so far by adept \S+-other and goes on with .*: from step \d+ on it may be of other code/,
+    );
     const straight = join(dir, "wm-straight");
     assert.equal((await adept(wmTrain(dataset, at + 20, straight))).code, 0);
     const a = loadTensors(join(straight, "world-model.safetensors")).tensors;
@@ -148,6 +157,10 @@ describe("world models as reusable artifacts", () => {
     for (const [name, t] of Object.entries(a)) assert.deepEqual(b[name]!.data, t.data, name);
     const done = JSON.parse(readFileSync(join(stopped, "train.json"), "utf8"));
     assert.deepEqual([done.complete, done.updates.diffusion, done.secondsFrom], [true, at + 20, undefined]);
+    assert.deepEqual(done.sessions, [
+      { model: "diffusion", from: 0, code: other },
+      { model: "diffusion", from: at, code: codeRecord() },
+    ]);
     assert.ok(
       done.seconds.diffusion > 1000 && done.seconds.diffusion < 1060,
       `${done.seconds.diffusion} s: 1000 before, then this session's`,

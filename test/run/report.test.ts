@@ -237,24 +237,31 @@ describe("adept report", () => {
       JSON.stringify({
         ...config,
         backend: record("native/openblas", 2),
-        code: { version: "0.4.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false },
+        code: { version: "0.1.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false },
         resumedOn: [
-          { step: 400, backend: record("native/openblas", 2), code: { version: "0.4.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false } },
+          { step: 400, backend: record("native/openblas", 2), code: { version: "0.1.0", commit: "2ebbafc".padEnd(40, "0"), dirty: false } },
           { step: 700, backend: record("native/portable-avx512", 1) }, // an older adept: no code recorded
           {
             step: 800,
             backend: record("native/portable-avx512", 1),
-            code: { version: "0.4.0", commit: "1cbb218".padEnd(40, "0"), dirty: true },
+            code: { version: "0.1.0", commit: "1cbb218".padEnd(40, "0"), dirty: true },
           },
         ],
       }),
     );
-    const grid = runListGrid([...findRuns([at]), ...findRuns([join(runs, "walker2d-medium", "bc", "seed0")])], dir);
+    // begun by an adept that recorded no code, resumed by one that does
+    const later = join(dir, "kernels-later");
+    mkdirSync(later, { recursive: true });
+    const resumedOn = [{ step: 500, backend: record("native/openblas", 1), code: { version: "0.1.0", commit: "1cbb218".padEnd(40, "0") } }];
+    writeFileSync(join(later, "config.json"), JSON.stringify({ ...config, backend: record("native/openblas", 1), resumedOn }));
+    const old = findRuns([join(runs, "walker2d-medium", "bc", "seed0")]);
+    const grid = runListGrid([...findRuns([at]), ...findRuns([later]), ...old], dir);
     assert.deepEqual(grid.header.slice(-2), ["kernels", "code"]);
     assert.deepEqual(
       grid.body.map((row) => row.slice(-2)),
       [
-        ["openblas 2T → portable-avx512 1T", "0.4.0 at 2ebbafc → 0.4.0 at 1cbb218, modified"],
+        ["openblas 2T → portable-avx512 1T", "0.1.0 at 2ebbafc → 0.1.0 at 1cbb218, modified"],
+        ["openblas 1T", "? → 0.1.0 at 1cbb218"],
         ["–", "–"], // a run from before kernels and code were recorded
       ],
     );

@@ -3,7 +3,7 @@
 // repository adept merely lies inside. Real git repositories in a temporary folder.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -11,8 +11,14 @@ import { codeLabel, codeMayDiffer, codeRecord, codeRecordOf, packageVersion } fr
 import { repoRoot } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adept-code-"));
+// A repository of its own, whatever the caller's git settings and environment (a hook's GIT_DIR, signing).
+const gitEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_")));
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" }).trim();
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", ...args], {
+    cwd,
+    env: gitEnv,
+    encoding: "utf8",
+  }).trim();
 
 /** A package folder with a package.json, src/ and results/, committed to a repository of its own. */
 function packageRepo(at: string): string {
@@ -23,7 +29,7 @@ function packageRepo(at: string): string {
   writeFileSync(join(at, "results", "run.json"), "{}\n");
   git(at, "init", "-q");
   git(at, "add", "-A");
-  git(at, "commit", "-qm", "first");
+  git(at, "commit", "-qm", "first", "--no-verify");
   return git(at, "rev-parse", "HEAD");
 }
 
@@ -35,6 +41,9 @@ describe("code record", () => {
     const commit = packageRepo(at);
     assert.match(commit, /^[0-9a-f]{40}$/);
     assert.deepEqual(codeRecordOf(at), { version: "9.8.7", commit, dirty: false });
+    // reached through a symlink (git names the resolved path): still adept's own checkout
+    symlinkSync(at, join(dir, "linked"));
+    assert.equal(codeRecordOf(join(dir, "linked")).commit, commit);
     // A changed result is not a change of code; a changed source file is.
     writeFileSync(join(at, "results", "run.json"), '{"score": 1}\n');
     assert.equal(codeRecordOf(at).dirty, false);
@@ -71,8 +80,9 @@ describe("code record", () => {
     assert.equal(codeMayDiffer(a, { ...a }), false);
     assert.equal(codeMayDiffer(a, b), true);
     assert.equal(codeMayDiffer(a, { ...a, dirty: true }), true, "modified code may be anything");
-    assert.equal(codeMayDiffer({ version: "1.0.0" }, { version: "1.0.1" }), true, "no commits: the versions decide");
-    assert.equal(codeMayDiffer({ version: "1.0.0" }, a), false);
+    assert.equal(codeMayDiffer({ version: "1.0.0" }, { version: "1.0.0" }), false, "two installed copies of one version");
+    assert.equal(codeMayDiffer({ version: "1.0.0" }, { version: "1.0.1" }), true);
+    assert.equal(codeMayDiffer({ version: "1.0.0" }, a), true, "an installed copy against a checkout");
     assert.equal(codeMayDiffer(undefined, a), false, "an older run recorded none: no evidence");
   });
 });

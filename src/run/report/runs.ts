@@ -31,7 +31,7 @@ export interface RunRecord {
   evalEpisodes?: number;
   /** The kernels it ran on, short ("openblas 2T", "onednn/bf16 1T"; "a → b" when a resume changed them); absent in older runs. */
   kernels?: string;
-  /** The code it ran, short ("0.4.0 at 2ebbafc"; "a → b" when a resume changed it); absent in older runs. */
+  /** The code it ran, short ("0.1.0 at 2ebbafc"; "a → b" when a resume changed it); absent in older runs. */
   code?: string;
   /** Present when the run finished. */
   summary?: {
@@ -108,7 +108,7 @@ export function readRun(dir: string): RunRecord {
     evalEvery: config.evalEvery,
     evalEpisodes: config.evalEpisodes,
     ...(config.backend ? { kernels: kernelsLabel(config.backend, config.resumedOn ?? []) } : {}),
-    ...(config.code ? { code: codeHistoryLabel(config.code, config.resumedOn ?? []) } : {}),
+    ...codeHistory(config.code, config.resumedOn ?? []),
     summary,
     metrics,
   };
@@ -119,9 +119,15 @@ function kernelsLabel(start: { kernels: string; threads: number }, resumes: { ba
   return changesLabel([start, ...resumes.map((r) => r.backend)].map((b) => `${b.kernels.replace(/^native\//, "")} ${b.threads}T`));
 }
 
-/** "0.4.0 at 2ebbafc", and every other code a resume continued with (a resume that recorded none is left out). */
-function codeHistoryLabel(start: CodeRecord, resumes: { code?: CodeRecord }[]): string {
-  return changesLabel([start, ...resumes.flatMap((r) => (r.code ? [r.code] : []))].map(codeLabel));
+/**
+ * `{ code: "0.1.0 at 2ebbafc" }`, with every other code a resume continued with ("a → b"; a
+ * resume that recorded none is left out; "?" for a start by an adept that recorded none), or
+ * nothing when no part of the run recorded its code.
+ */
+function codeHistory(start: CodeRecord | undefined, resumes: { code?: CodeRecord }[]): { code?: string } {
+  const later = resumes.flatMap((r) => (r.code ? [codeLabel(r.code)] : []));
+  if (!start && later.length === 0) return {};
+  return { code: changesLabel([start ? codeLabel(start) : "?", ...later]) };
 }
 
 /** Labels in order, each kept only where it differs from the one before: "a → b". */
