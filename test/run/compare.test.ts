@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { register } from "../../src/cli/report.js";
 import {
   buildScoreTable,
+  codeWarning,
   compare,
   comparisonGrid,
   pairedDifference,
@@ -176,6 +177,30 @@ describe("paired comparisons", () => {
       /"iql" has runs at several budgets \(1000, 2000\); name one as iql@<steps>/,
     );
     assert.equal(parseComparisons(["adept-iql:iql@2000"], budgets)[0]![1].steps, 2000);
+  });
+
+  it("warns when the paired runs were made by more than one version of the code", () => {
+    const at = (r: RunRecord, code?: string): RunRecord => (code ? { ...r, code } : r);
+    const pairs = (codeOf: (algo: string, seed: number) => string | undefined) => {
+      const t = buildScoreTable(
+        [0, 1].flatMap((seed) => [
+          at(run("hopper-random", "adept-iql", seed, 5 + seed), codeOf("adept-iql", seed)),
+          at(run("hopper-random", "iql", seed, 4), codeOf("iql", seed)),
+          at(run("walker2d-random", "iql", seed, 1), "0.1.0 at ccccccc"), // not in the pairs: not counted
+        ]),
+      );
+      const [[a, b]] = parseComparisons(["adept-iql:iql"], t) as [[never, never]];
+      return compare(t, a, b);
+    };
+    const one = pairs(() => "0.1.0 at aaaaaaa");
+    assert.deepEqual(one.codes, [{ code: "0.1.0 at aaaaaaa", runs: 4 }]);
+    assert.equal(codeWarning(one), undefined);
+    assert.equal(codeWarning(pairs(() => undefined)), undefined, "runs that recorded no code: no evidence");
+    const mixed = pairs((algo, seed) => (algo === "iql" && seed === 1 ? "0.1.0 at bbbbbbb" : "0.1.0 at aaaaaaa"));
+    assert.equal(
+      codeWarning(mixed),
+      "These runs were made by 2 versions of the code (0.1.0 at aaaaaaa: 3 runs; 0.1.0 at bbbbbbb: 1 run): where a seed's pair spans two, it compares the code as well as the algorithms.",
+    );
   });
 
   const dir = mkdtempSync(join(tmpdir(), "adept-compare-"));

@@ -80,6 +80,8 @@ export interface Comparison {
   a: ScoreColumn;
   b: ScoreColumn;
   rows: ComparisonRow[];
+  /** The code of the paired runs (their run-list labels) with how many runs each made; runs that recorded none are left out. */
+  codes: Array<{ code: string; runs: number }>;
 }
 
 /** Parses `a:b` pairs; each side an algorithm (or variant) of the table, or `algo@steps` where it has several budgets. */
@@ -131,11 +133,16 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
   };
   const rows: ComparisonRow[] = [];
   const paired = new Map<string, Map<number, [number, number]>>(); // dataset → seed → (A, B)
+  const codes = new Map<string, number>();
   for (const { dataset } of table.rows) {
     const sa = scores(a, dataset);
     const sb = scores(b, dataset);
     const seeds = [...sa.keys()].filter((s) => sb.has(s)).sort((x, y) => x - y);
     if (seeds.length === 0) continue;
+    for (const r of table.runs) {
+      const side = (r.algo === a.algo && r.steps === a.steps) || (r.algo === b.algo && r.steps === b.steps);
+      if (side && r.dataset === dataset && seeds.includes(r.seed) && r.code) codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
+    }
     paired.set(dataset, new Map(seeds.map((s) => [s, [sa.get(s)!, sb.get(s)!]])));
     rows.push(
       row(
@@ -158,7 +165,18 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
     ]);
     rows.push(row(`${avg.kind} (average)`, true, pairs));
   }
-  return { a, b, rows };
+  return { a, b, rows, codes: [...codes].map(([code, runs]) => ({ code, runs })) };
+}
+
+/**
+ * A warning when the paired runs were made by more than one version of the code: a seed pair
+ * across two versions compares the code as well as the algorithms (an ulp moves every later
+ * number of a training run). Undefined when they share one, or recorded none.
+ */
+export function codeWarning(c: Comparison): string | undefined {
+  if (c.codes.length < 2) return undefined;
+  const list = c.codes.map(({ code, runs }) => `${code}: ${runs} run${runs === 1 ? "" : "s"}`).join("; ");
+  return `These runs were made by ${c.codes.length} versions of the code (${list}): where a seed's pair spans two, it compares the code as well as the algorithms.`;
 }
 
 const signed = (v: number): string => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)}`;

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { columnLabel, curvePoints, diagnosticsSpec, learningCurveSpec, panelsSpec, renderSvg, seriesColors } from "./charts.js";
-import { COMPARISON_NOTE, type Comparison, compare, comparisonGrid, comparisonTitle, parseComparisons } from "./compare.js";
+import { COMPARISON_NOTE, type Comparison, codeWarning, compare, comparisonGrid, comparisonTitle, parseComparisons } from "./compare.js";
 import { isLoss, OPE_NOTE, offlineRuns, opeGrid } from "./offline.js";
 import { algoName } from "./paper-scores.js";
 import { type Block, type ReportDocument, toHtml, toMarkdown } from "./render.js";
@@ -36,6 +36,7 @@ export { type CurvePoint, curvePoints, diagnosticsSpec, learningCurveSpec, panel
 export {
   type Comparison,
   type ComparisonRow,
+  codeWarning,
   compare,
   comparisonGrid,
   type PairedDifference,
@@ -244,8 +245,11 @@ function reportDocument(
     );
   if (parts.comparisons.length > 0) {
     blocks.push({ kind: "heading", level: 2, text: `Paired comparisons (${table.score} evaluation)` });
-    for (const c of parts.comparisons)
+    for (const c of parts.comparisons) {
       blocks.push({ kind: "heading", level: 3, text: comparisonTitle(c) }, { kind: "table", ...comparisonGrid(c) });
+      const warning = codeWarning(c);
+      if (warning) blocks.push({ kind: "paragraph", text: warning });
+    }
     blocks.push({ kind: "list", items: [COMPARISON_NOTE] });
   }
   if (parts.offline.length > 0) {
