@@ -29,8 +29,8 @@ export function packageVersion(root = packageRoot()): string {
 
 /** git's output in `root`, or undefined when git is missing, refuses, fails or hangs. */
 function git(root: string, args: string[]): string | undefined {
-  // The repository is the one at root, whatever a caller's environment points git at (a hook's GIT_DIR).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"].includes(k)));
+  // The repository is the one at root, whatever a caller's environment points git at (a hook's GIT_DIR, GIT_INDEX_FILE, …).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_")));
   try {
     // --no-optional-locks: `status` would otherwise take .git/index.lock for a moment, and a
     // sweep starting runs could make the user's own `git commit` fail.

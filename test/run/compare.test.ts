@@ -179,40 +179,49 @@ describe("paired comparisons", () => {
     assert.equal(parseComparisons(["adept-iql:iql@2000"], budgets)[0]![1].steps, 2000);
   });
 
-  it("warns when the paired runs were made by more than one version of the code", () => {
+  it("warns when the paired runs may have been made by more than one version of the code", () => {
     const at = (r: RunRecord, code?: string): RunRecord => (code ? { ...r, code } : r);
-    const pairs = (codeOf: (algo: string, seed: number) => string | undefined) => {
-      const t = buildScoreTable(
-        [0, 1].flatMap((seed) => [
+    const compareWith = (codeOf: (algo: string, seed: number) => string | undefined) => {
+      const t = buildScoreTable([
+        ...[0, 1].flatMap((seed) => [
           at(run("hopper-random", "adept-iql", seed, 5 + seed), codeOf("adept-iql", seed)),
           at(run("hopper-random", "iql", seed, 4), codeOf("iql", seed)),
-          at(run("walker2d-random", "iql", seed, 1), "0.1.0 at ccccccc"), // not in the pairs: not counted
         ]),
-      );
-      const [[a, b]] = parseComparisons(["adept-iql:iql"], t) as [[never, never]];
+        // not in any pair, so not counted: a seed only one side has, another budget, another dataset only one side has
+        at(run("hopper-random", "adept-iql", 2, 9), "0.1.0 at ccccccc"),
+        at(run("hopper-random", "iql", 0, 4, 2000), "0.1.0 at ccccccc"),
+        at(run("walker2d-random", "iql", 0, 1), "0.1.0 at ccccccc"),
+      ]);
+      const [[a, b]] = parseComparisons(["adept-iql:iql@1000"], t) as [[never, never]];
       return compare(t, a, b);
     };
-    const one = pairs(() => "0.1.0 at aaaaaaa");
+    const one = compareWith(() => "0.1.0 at aaaaaaa");
     assert.deepEqual(one.codes, [{ code: "0.1.0 at aaaaaaa", runs: 4 }]);
     assert.equal(codeWarning(one), undefined);
-    assert.equal(codeWarning(pairs(() => undefined)), undefined, "runs that recorded no code: no evidence");
-    const mixed = pairs((algo, seed) => (algo === "iql" && seed === 1 ? "0.1.0 at bbbbbbb" : "0.1.0 at aaaaaaa"));
+    assert.equal(codeWarning(compareWith(() => undefined)), undefined, "no run recorded its code: no evidence");
+    const mixed = compareWith((algo, seed) => (algo === "iql" && seed === 1 ? "0.1.0 at bbbbbbb" : "0.1.0 at aaaaaaa"));
     assert.equal(
       codeWarning(mixed),
-      "These runs were made by 2 versions of the code (0.1.0 at aaaaaaa: 3 runs; 0.1.0 at bbbbbbb: 1 run): where a seed's pair spans two, it compares the code as well as the algorithms.",
+      "These runs were made by 2 versions of the code (0.1.0 at aaaaaaa: 3 runs; 0.1.0 at bbbbbbb: 1 run): where a seed's pair spans two versions, it compares the code as well as the algorithms.",
     );
+    const unrecorded = compareWith((algo) => (algo === "iql" ? undefined : "0.1.0 at aaaaaaa"));
+    assert.match(codeWarning(unrecorded)!, /2 versions of the code \(0\.1\.0 at aaaaaaa: 2 runs; not recorded: 2 runs\)/);
+    const modified = compareWith(() => "0.1.0 at aaaaaaa, modified");
+    assert.match(codeWarning(modified)!, /^These runs were made by modified code \(0\.1\.0 at aaaaaaa, modified: 4 runs\)/);
   });
 
   const dir = mkdtempSync(join(tmpdir(), "adept-compare-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("adept report --compare prints each verdict and writes the section", async () => {
+    // every run by one commit, but for SAC's: the IQL comparison has no warning, the SAC one has
+    const codeOf = (r: RunRecord) => ({ version: "0.1.0", commit: (r.algo === "sac" ? "b" : "a").repeat(40), dirty: false });
     for (const r of runs) {
       const out = join(dir, "runs", r.dir);
       mkdirSync(out, { recursive: true });
       writeFileSync(
         join(out, "config.json"),
-        JSON.stringify({ algo: r.algo, dataset: r.dataset, task: r.task, seed: r.seed, steps: r.steps }),
+        JSON.stringify({ algo: r.algo, dataset: r.dataset, task: r.task, seed: r.seed, steps: r.steps, code: codeOf(r) }),
       );
       writeFileSync(join(out, "summary.json"), JSON.stringify({ status: "finished", ...r.summary }));
     }
@@ -238,5 +247,8 @@ describe("paired comparisons", () => {
     const md = readFileSync(join(dir, "report", "report.md"), "utf8");
     assert.match(md, /## Paired comparisons \(last evaluation\)\n\n### ADEPT\+IQL vs IQL\n/);
     assert.match(md, /\| hopper-random \| 13\.0 \| 10\.0 \| \+3\.0 \[\+0\.5, \+5\.5\] \| 3 \/ 3 \| – \| ADEPT\+IQL > IQL \|/);
+    const [iqlSection, sacSection] = md.split("### ADEPT+IQL vs SAC");
+    assert.doesNotMatch(iqlSection!, /versions of the code/);
+    assert.match(sacSection!, /These runs were made by 2 versions of the code \(0\.1\.0 at aaaaaaa: 1 run; 0\.1\.0 at bbbbbbb: 1 run\)/);
   });
 });

@@ -260,7 +260,7 @@ describe("adept report", () => {
     assert.deepEqual(
       grid.body.map((row) => row.slice(-2)),
       [
-        ["openblas 2T → portable-avx512 1T", "0.1.0 at 2ebbafc → 0.1.0 at 1cbb218, modified"],
+        ["openblas 2T → portable-avx512 1T", "0.1.0 at 2ebbafc → ? → 0.1.0 at 1cbb218, modified"],
         ["openblas 1T", "? → 0.1.0 at 1cbb218"],
         ["–", "–"], // a run from before kernels and code were recorded
       ],

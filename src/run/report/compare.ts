@@ -14,6 +14,7 @@
  * "A < B" only where the interval excludes 0; otherwise no difference is shown at this many seeds.
  */
 import { UserError } from "../../util/errors.js";
+import type { RunRecord } from "./runs.js";
 import { meanSampleStd, runScore, type ScoreColumn, type ScoreTable } from "./table.js";
 
 /** Two-sided 95 % quantiles t₀.₉₇₅(df) of Student's t for df = 1…30 (scipy.stats.t.ppf(0.975, df)). */
@@ -80,7 +81,7 @@ export interface Comparison {
   a: ScoreColumn;
   b: ScoreColumn;
   rows: ComparisonRow[];
-  /** The code of the paired runs (their run-list labels) with how many runs each made; runs that recorded none are left out. */
+  /** The code of the paired runs (their run-list labels; "?" for runs that recorded none) with how many runs each made. */
   codes: Array<{ code: string; runs: number }>;
 }
 
@@ -105,12 +106,8 @@ export function parseComparisons(specs: string[], table: ScoreTable): Array<[Sco
 
 /** The paired comparison of columns a and b on every dataset where both have runs of a common seed, and on each kind's average. */
 export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comparison {
-  const scores = (column: ScoreColumn, dataset: string): Map<number, number> =>
-    new Map(
-      table.runs
-        .filter((r) => r.dataset === dataset && r.algo === column.algo && r.steps === column.steps)
-        .map((r) => [r.seed, runScore(r, table.score)!]),
-    );
+  const runsOf = (column: ScoreColumn, dataset: string): Map<number, RunRecord> =>
+    new Map(table.runs.filter((r) => r.dataset === dataset && r.algo === column.algo && r.steps === column.steps).map((r) => [r.seed, r]));
   const row = (label: string, average: boolean, pairs: Array<[number, number]>): ComparisonRow => {
     const difference = pairedDifference(pairs.map(([x, y]) => x - y));
     const meanA = meanSampleStd(pairs.map(([x]) => x)).mean;
@@ -133,16 +130,18 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
   };
   const rows: ComparisonRow[] = [];
   const paired = new Map<string, Map<number, [number, number]>>(); // dataset → seed → (A, B)
-  const codes = new Map<string, number>();
+  const codes = new Map<string, number>(); // of the runs that make the pairs
   for (const { dataset } of table.rows) {
-    const sa = scores(a, dataset);
-    const sb = scores(b, dataset);
-    const seeds = [...sa.keys()].filter((s) => sb.has(s)).sort((x, y) => x - y);
+    const ra = runsOf(a, dataset);
+    const rb = runsOf(b, dataset);
+    const seeds = [...ra.keys()].filter((s) => rb.has(s)).sort((x, y) => x - y);
     if (seeds.length === 0) continue;
-    for (const r of table.runs) {
-      const side = (r.algo === a.algo && r.steps === a.steps) || (r.algo === b.algo && r.steps === b.steps);
-      if (side && r.dataset === dataset && seeds.includes(r.seed) && r.code) codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
+    for (const run of new Set(seeds.flatMap((s) => [ra.get(s)!, rb.get(s)!]))) {
+      const code = run.code ?? "?";
+      codes.set(code, (codes.get(code) ?? 0) + 1);
     }
+    const sa = new Map(seeds.map((s) => [s, runScore(ra.get(s)!, table.score)!]));
+    const sb = new Map(seeds.map((s) => [s, runScore(rb.get(s)!, table.score)!]));
     paired.set(dataset, new Map(seeds.map((s) => [s, [sa.get(s)!, sb.get(s)!]])));
     rows.push(
       row(
@@ -169,14 +168,20 @@ export function compare(table: ScoreTable, a: ScoreColumn, b: ScoreColumn): Comp
 }
 
 /**
- * A warning when the paired runs were made by more than one version of the code: a seed pair
- * across two versions compares the code as well as the algorithms (an ulp moves every later
- * number of a training run). Undefined when they share one, or recorded none.
+ * A warning when the paired runs may have been made by more than one version of the code: a seed
+ * pair across two versions compares the code as well as the algorithms (an ulp moves every later
+ * number of a training run). So: two or more labels (runs that recorded none, "?", count as one
+ * unknown version), or modified code, which may differ from run to run under one label.
+ * Undefined when every run recorded one unmodified version, or none recorded any.
  */
 export function codeWarning(c: Comparison): string | undefined {
-  if (c.codes.length < 2) return undefined;
-  const list = c.codes.map(({ code, runs }) => `${code}: ${runs} run${runs === 1 ? "" : "s"}`).join("; ");
-  return `These runs were made by ${c.codes.length} versions of the code (${list}): where a seed's pair spans two, it compares the code as well as the algorithms.`;
+  const modified = c.codes.some(({ code }) => code.includes(", modified"));
+  if (c.codes.length < 2 && !modified) return undefined;
+  if (c.codes.length === 1 && c.codes[0]!.code === "?") return undefined;
+  const runs = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
+  const list = c.codes.map(({ code, runs: n }) => `${code === "?" ? "not recorded" : code}: ${runs(n)}`).join("; ");
+  const what = c.codes.length > 1 ? `${c.codes.length} versions of the code` : "modified code";
+  return `These runs were made by ${what} (${list}): where a seed's pair spans two versions, it compares the code as well as the algorithms.`;
 }
 
 const signed = (v: number): string => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)}`;

@@ -120,14 +120,13 @@ function kernelsLabel(start: { kernels: string; threads: number }, resumes: { ba
 }
 
 /**
- * `{ code: "0.1.0 at 2ebbafc" }`, with every other code a resume continued with ("a → b"; a
- * resume that recorded none is left out; "?" for a start by an adept that recorded none), or
- * nothing when no part of the run recorded its code.
+ * `{ code: "0.1.0 at 2ebbafc" }`, with every other code a resume continued with ("a → b"; "?" for
+ * a part by an adept that recorded none), or nothing when no part of the run recorded its code.
  */
 function codeHistory(start: CodeRecord | undefined, resumes: { code?: CodeRecord }[]): { code?: string } {
-  const later = resumes.flatMap((r) => (r.code ? [codeLabel(r.code)] : []));
-  if (!start && later.length === 0) return {};
-  return { code: changesLabel([start ? codeLabel(start) : "?", ...later]) };
+  const parts = [start, ...resumes.map((r) => r.code)];
+  if (parts.every((c) => c === undefined)) return {};
+  return { code: changesLabel(parts.map((c) => (c ? codeLabel(c) : "?"))) };
 }
 
 /** Labels in order, each kept only where it differs from the one before: "a → b". */
