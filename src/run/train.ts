@@ -32,7 +32,7 @@ import { type OfflineData, prepareData, type RewardScaling } from "../learner/of
 import { MOPO_SCHEMA, MopoLearner } from "../mopo/learner.js";
 import { backendRecord } from "../tensor/backend.js";
 import { yieldToEventLoop } from "../util/async.js";
-import { codeLabel, codeMayDiffer, codeRecord } from "../util/code-version.js";
+import { codeRecord, noteCodeChange } from "../util/code-version.js";
 import { type ConfigSchema, resolveConfig } from "../util/config.js";
 import { UserError } from "../util/errors.js";
 import { MetricsAccumulator } from "../util/metrics.js";
@@ -381,11 +381,7 @@ async function trainLocked(
     // The kernels and code of this part of the run beside those it started on (results/ readers see both).
     const code = codeRecord();
     const codeBefore = saved?.resumedOn?.at(-1)?.code ?? saved?.code;
-    if (codeMayDiffer(codeBefore, code)) {
-      process.stderr.write(
-        `note: ${out} was trained so far by adept ${codeLabel(codeBefore!)} and goes on with ${codeLabel(code)}: its numbers from step ${agent.updates} on may be of other code\n`,
-      );
-    }
+    noteCodeChange(out, codeBefore, code, agent.updates, "its numbers");
     writeRunConfig(configPath, {
       ...(saved as RunConfig),
       steps: o.steps,

@@ -22,7 +22,7 @@ import type { WorldModelProvenance } from "../diffusion/persist.js";
 import type { WorldModel, WorldModelMetrics } from "../diffusion/types.js";
 import { DiffusionWorldModel, type WorldModelConfig } from "../diffusion/world-model.js";
 import { backendRecord } from "../tensor/backend.js";
-import { type CodeRecord, codeLabel, codeMayDiffer, codeRecord } from "../util/code-version.js";
+import { type CodeRecord, codeRecord, noteCodeChange } from "../util/code-version.js";
 import { UserError } from "../util/errors.js";
 import { RunLock } from "./lock.js";
 import { WORLD_MODEL_FILES } from "./world-model-file.js";
@@ -152,11 +152,7 @@ export async function trainWorldModels(o: WorldModelTrainOptions): Promise<World
       record.backend = backendRecord(); // the kernels of the session that trains
       const code = codeRecord();
       const earlier = model.updates > 0 ? record.sessions?.findLast((s) => s.model === name)?.code : undefined;
-      if (earlier && codeMayDiffer(earlier, code)) {
-        process.stderr.write(
-          `note: ${o.out}: the ${name} model was trained so far by adept ${codeLabel(earlier)} and goes on with ${codeLabel(code)}: from step ${model.updates} on it may be of other code\n`,
-        );
-      }
+      noteCodeChange(`${o.out}: the ${name} model`, earlier, code, model.updates, "its weights");
       record.sessions = [...(record.sessions ?? []), { model: name, from: model.updates, code }];
     }
     const t0 = performance.now();

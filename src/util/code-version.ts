@@ -75,6 +75,14 @@ export function codeLabel(code: CodeRecord): string {
   return `${code.version} at ${code.commit.slice(0, 7)}${code.dirty ? ", modified" : ""}`;
 }
 
+/** Writes the `note:` a resume prints when `now` may be other code than `before` (`what` was trained so far by it); nothing otherwise. */
+export function noteCodeChange(what: string, before: CodeRecord | undefined, now: CodeRecord, step: number, numbers: string): void {
+  if (!before || !codeMayDiffer(before, now)) return;
+  process.stderr.write(
+    `note: ${what} was trained so far by adept ${codeLabel(before)} and goes on with ${codeLabel(now)}: ${numbers} from step ${step} on may be of other code\n`,
+  );
+}
+
 /**
  * Whether two records may name different code: another version or commit, a commit on one side
  * only (a checkout against an installed copy), or modified code on either side (two modified

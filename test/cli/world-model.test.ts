@@ -148,7 +148,7 @@ describe("world models as reusable artifacts", () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(
       resumed.stderr,
-      /note: .*: the diffusion model was trained so far by adept \S+-other and goes on with .*: from step \d+ on it may be of other code/,
+      /note: .*: the diffusion model was trained so far by adept \S+-other and goes on with .*: its weights from step \d+ on may be of other code/,
     );
     const straight = join(dir, "wm-straight");
     assert.equal((await adept(wmTrain(dataset, at + 20, straight))).code, 0);
